@@ -1,0 +1,56 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "flagc",
+    products: [
+        .executable(name: "flagc", targets: ["flagc"]),
+        .library(name: "FlagRuntime", targets: ["FlagRuntime"]),
+        .library(name: "FlagCompiler", targets: ["FlagCompiler"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CSodium",
+            pkgConfig: "libsodium",
+            providers: [.apt(["libsodium-dev"])]
+        ),
+        .systemLibrary(
+            name: "CYAML",
+            pkgConfig: "yaml-0.1",
+            providers: [.apt(["libyaml-dev"])]
+        ),
+        // The runtime linked into functions: the standard library and libsodium only.
+        .target(
+            name: "FlagRuntime",
+            dependencies: ["CSodium"]
+        ),
+        // YAML front end, validation, lowering, encoding, signing and code generation.
+        .target(
+            name: "FlagCompiler",
+            dependencies: ["FlagRuntime", "CSodium", "CYAML"]
+        ),
+        // The command line: a thin layer of commands over FlagCompiler.
+        .executableTarget(
+            name: "flagc",
+            dependencies: [
+                "FlagCompiler",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "FlagRuntimeTests",
+            dependencies: ["FlagRuntime"]
+        ),
+        .testTarget(
+            name: "FlagCompilerTests",
+            dependencies: ["FlagCompiler", "FlagRuntime"]
+        ),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["flagc", "FlagCompiler", "FlagRuntime"]
+        ),
+    ]
+)

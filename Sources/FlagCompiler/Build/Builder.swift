@@ -1,0 +1,144 @@
+import FlagRuntime
+import Foundation
+
+/// How a build runs.
+public struct BuildOptions: Sendable {
+    /// The repository root holding flags/, targets/ and keys/.
+    public var root: String = "."
+    /// Where `out/<target>/` folders go, relative to `root` unless absolute.
+    public var outputDirectory: String = "out"
+    /// Only this target, when set.
+    public var target: String?
+    /// The issue time of every bundle: `SOURCE_DATE_EPOCH` for reproducible builds, else now.
+    public var issuedAt: Int64
+    public var keyStore: KeyStore
+
+    public init(root: String = ".", target: String? = nil, issuedAt: Int64, keyStore: KeyStore) {
+        self.root = root
+        self.target = target
+        self.issuedAt = issuedAt
+        self.keyStore = keyStore
+    }
+
+    /// `SOURCE_DATE_EPOCH` when set and valid, else the current time.
+    public static func issueTime(environment: [String: String]) throws(KeyStore.Failure) -> Int64 {
+        guard let text = environment["SOURCE_DATE_EPOCH"] else { return Int64(Date().timeIntervalSince1970) }
+        guard let value = Int64(text), value >= 0 else {
+            throw KeyStore.Failure("SOURCE_DATE_EPOCH must be a whole number of seconds, found '\(text)'")
+        }
+        return value
+    }
+}
+
+/// What `flagc build` wrote for one target.
+public struct TargetOutput: Sendable {
+    public var target: String
+    public var directory: String
+    public var bundleBytes: Int
+    public var flagCount: Int
+    public var files: [String]
+}
+
+/// `flagc check` and `flagc build`.
+public enum Builder {
+    /// Reads and validates the project; problems go to `diagnostics`.
+    public static func check(root: String, diagnostics: DiagnosticCollector) -> FlagProject {
+        FlagProject.load(root: root, diagnostics: diagnostics)
+    }
+
+    /// Builds every target (or one): bundle, generated Swift and manifest per target. Everything is
+    /// computed first and written afterwards, each file atomically, so a failure writes nothing.
+    public static func build(
+        _ project: FlagProject, options: BuildOptions, diagnostics: DiagnosticCollector
+    ) throws(KeyStore.Failure) -> [TargetOutput] {
+        var targets = project.targets
+        if let name = options.target {
+            guard let target = project.target(name) else {
+                let suggestion = Suggestion.closest(to: name, among: project.targets.map(\.name))
+                throw KeyStore.Failure(
+                    "no target '\(name)' in targets/" + (suggestion.map { "; did you mean '\($0)'?" } ?? ""))
+            }
+            targets = [target]
+        }
+        guard !targets.isEmpty else { throw KeyStore.Failure("no targets: add a file to targets/") }
+        let keyring = try options.keyStore.loadKeyring()
+        let (seed, signingKey) = try options.keyStore.signingKey(in: keyring, at: options.issuedAt)
+        let roots = try options.keyStore.trustedRoots()
+        guard keyring.isSigned(byAnyOf: roots) else {
+            throw KeyStore.Failure("the keyring is not signed by the root key in \(options.keyStore.rootPublicPath)")
+        }
+        if keyring.expiresAt < options.issuedAt {
+            throw KeyStore.Failure(
+                "the keyring expired at \(Timestamp.formatRFC3339(keyring.expiresAt)); run 'flagc keys renew'")
+        }
+
+        var pending: [(path: String, bytes: [UInt8])] = []
+        var outputs: [TargetOutput] = []
+        for target in targets {
+            var lowering = TargetLowering(project: project, target: target)
+            let content = lowering.lower()
+            var recipients: [[UInt8]] = []
+            for recipient in target.recipients {
+                let path = resolve(recipient.value, root: options.root)
+                do {
+                    let key = try options.keyStore.recipientPublicKey(at: path)
+                    if !recipients.contains(key) { recipients.append(key) }
+                } catch {
+                    diagnostics.error("cannot use recipient: \(error.description)", at: recipient.location)
+                }
+            }
+            guard !recipients.isEmpty else { continue }
+            let expiresAt = options.issuedAt + target.expiresAfter
+            if keyring.expiresAt < expiresAt {
+                diagnostics.warning(
+                    "the keyring expires at \(Timestamp.formatRFC3339(keyring.expiresAt)), before this target's "
+                        + "bundle (\(Timestamp.formatRFC3339(expiresAt))); functions refuse the bundle from then on "
+                        + "unless you run 'flagc keys renew' and rebuild",
+                    at: target.location)
+            }
+            let bundle: [UInt8]
+            do {
+                bundle = try BundleWriter.write(
+                    BundleWriter.Input(
+                        content: content, target: target.name, environment: target.environment,
+                        bundleVersion: UInt64(options.issuedAt), issuedAt: options.issuedAt, expiresAt: expiresAt,
+                        keyring: keyring, signingKey: signingKey, signingSeed: seed, recipients: recipients))
+            } catch {
+                throw KeyStore.Failure("cannot seal the bundle of target '\(target.name)': \(error)")
+            }
+            let directory = resolve(options.outputDirectory + "/" + target.name, root: options.root)
+            let swift = SwiftGenerator(project: project, target: target, content: content, issuedAt: options.issuedAt).source()
+            let manifest = Manifest.make(
+                project: project, target: target, content: content, bundle: bundle, keyring: keyring,
+                signingKey: signingKey.id, recipients: recipients.map { KeyID(of: $0) }, issuedAt: options.issuedAt,
+                expiresAt: expiresAt)
+            let files = [
+                ("flags.bundle", bundle), ("\(target.swiftTypeName).swift", Array(swift.utf8)),
+                ("manifest.json", Array(manifest.utf8)),
+            ]
+            for (name, bytes) in files { pending.append((directory + "/" + name, bytes)) }
+            outputs.append(
+                TargetOutput(
+                    target: target.name, directory: directory, bundleBytes: bundle.count,
+                    flagCount: content.flags.count, files: files.map { directory + "/" + $0.0 }))
+        }
+        if diagnostics.hasErrors { return [] }
+        for (path, bytes) in pending {
+            do {
+                try FileManager.default.createDirectory(
+                    atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                try SecureFile.writeAtomically(bytes, to: path)
+            } catch let error as SecureFile.Failure {
+                throw KeyStore.Failure(error.description)
+            } catch {
+                throw KeyStore.Failure(
+                    "cannot create \((path as NSString).deletingLastPathComponent): \(error.localizedDescription)")
+            }
+        }
+        return outputs
+    }
+
+    static func resolve(_ path: String, root: String) -> String {
+        path.hasPrefix("/") || root == "." ? path : (root as NSString).appendingPathComponent(path)
+    }
+}

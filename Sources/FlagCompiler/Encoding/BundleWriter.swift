@@ -1,0 +1,50 @@
+import FlagRuntime
+
+/// Seals a bundle: encodes the payload, encrypts it under a content key, seals that key to every
+/// recipient, and signs the whole. Deterministic: the content key, nonce and ephemeral sealing keys
+/// are derived from the content under a key derived from the signing key, so the same inputs give
+/// the same bytes, and different content never shares a key and nonce.
+package struct BundleWriter {
+    package struct Input {
+        package var content: BundleContent
+        package var target: String
+        package var environment: String
+        package var bundleVersion: UInt64
+        package var issuedAt: Int64
+        package var expiresAt: Int64
+        package var keyring: Keyring
+        package var signingKey: Keyring.SigningKey
+        package var signingSeed: SecureBytes
+        package var recipients: [[UInt8]]
+    }
+
+    package static func write(_ input: Input) throws(Sodium.Failure) -> [UInt8] {
+        let payload = PayloadCodec.encode(input.content)
+        // A key only for derivations, so the signing seed itself never keys anything but Ed25519.
+        let derivationKey = SecureBytes(copying: Sodium.hash(
+            Array("flagc/v1/derive".utf8), outputCount: 32, key: input.signingSeed))
+        let context = Array("flagc/v1".utf8) + [0] + Array(input.target.utf8) + [0]
+            + withUnsafeBytes(of: input.bundleVersion.littleEndian, Array.init)
+        let payloadDigest = Sodium.hash(payload, outputCount: 32)
+        let contentKey = SecureBytes(copying: Sodium.hash(
+            Array("content-key".utf8) + context + payloadDigest, outputCount: 32, key: derivationKey))
+        let nonce = Sodium.hash(Array("nonce".utf8) + context + payloadDigest, outputCount: 24, key: derivationKey)
+
+        var sealedKeys: [BundleHeader.SealedKey] = []
+        for recipient in input.recipients.sorted(by: { KeyID(of: $0) < KeyID(of: $1) }) {
+            let seed = SecureBytes(copying: contentKey.withUnsafeBytes { key in
+                Sodium.hash(Array("seal".utf8) + Array(key) + recipient, outputCount: 32, key: derivationKey)
+            })
+            let sealed = try Sodium.sealDeterministically(contentKey, to: recipient, seed: seed)
+            sealedKeys.append(BundleHeader.SealedKey(recipientID: KeyID(of: recipient), sealedKey: sealed))
+        }
+        let header = BundleHeader(
+            bundleVersion: input.bundleVersion, issuedAt: input.issuedAt, expiresAt: input.expiresAt,
+            target: input.target, environment: input.environment, signingKeyID: input.signingKey.id,
+            keyring: input.keyring, sealedKeys: sealedKeys, nonce: nonce)
+        var bytes = header.encodedPrefix(ciphertextCount: payload.count + Sodium.tagBytes)
+        bytes += try Sodium.encrypt(payload, additionalData: bytes, nonce: nonce, key: contentKey)
+        bytes += try Sodium.sign(bytes, seed: input.signingSeed)
+        return bytes
+    }
+}

@@ -1,0 +1,450 @@
+/// A DFA under construction or after minimization, before it becomes a `RegexAutomaton`: state 0 is dead, state 1
+/// has matched, transitions are `stateCount × classCount` row by row.
+package struct RegexDFA: Sendable, Equatable {
+    package var byteClasses: [UInt8]
+    package var classCount: Int
+    package var transitions: [Int32]
+    package var acceptsAtEnd: [Bool]
+    package var startState: Int32
+
+    package var stateCount: Int { acceptsAtEnd.count }
+
+    /// The minimal equivalent DFA (Hopcroft's partition refinement), with states numbered dead, match, then in
+    /// breadth-first order from the start, so equal languages give equal tables.
+    ///
+    /// The states are compared as a plain DFA whose accepting states are those of `acceptsAtEnd`: the match state
+    /// accepts and loops, so it is exactly the class of states from which every continuation matches, and the dead
+    /// state the class from which none does.
+    package func minimized() -> RegexDFA {
+        let blockOf = Self.refinedPartition(
+            transitions: transitions, stateCount: stateCount, classCount: classCount, accepting: acceptsAtEnd)
+
+        // Number the blocks: dead, match, then breadth-first from the start.
+        var number = [Int32](repeating: -1, count: stateCount)
+        var representatives: [Int32] = []
+        func visit(_ state: Int32) {
+            let block = Int(blockOf[Int(state)])
+            if number[block] == -1 {
+                number[block] = Int32(representatives.count)
+                representatives.append(state)
+            }
+        }
+        visit(0)
+        visit(1)
+        visit(startState)
+        var next = 0
+        while next < representatives.count {
+            let state = Int(representatives[next])
+            for byteClass in 0..<classCount { visit(transitions[state * classCount + byteClass]) }
+            next += 1
+        }
+
+        var result = RegexDFA(
+            byteClasses: byteClasses, classCount: classCount, transitions: [], acceptsAtEnd: [],
+            startState: number[Int(blockOf[Int(startState)])])
+        result.transitions.reserveCapacity(representatives.count * classCount)
+        for state in representatives {
+            for byteClass in 0..<classCount {
+                let target = transitions[Int(state) * classCount + byteClass]
+                result.transitions.append(number[Int(blockOf[Int(target)])])
+            }
+            result.acceptsAtEnd.append(acceptsAtEnd[Int(state)])
+        }
+        return result
+    }
+
+    /// The same DFA with byte classes that lead every state to the same place merged into one, numbered in the order
+    /// of their first byte.
+    package func mergingByteClasses() -> RegexDFA {
+        var columnClass: [[Int32]: UInt8] = [:]
+        var newClassOfOld = [Int](repeating: -1, count: classCount)
+        var oldOfNew: [Int] = []
+        for byte in 0..<256 {
+            let old = Int(byteClasses[byte])
+            guard newClassOfOld[old] == -1 else { continue }
+            let column = (0..<stateCount).map { transitions[$0 * classCount + old] }
+            if let existing = columnClass[column] {
+                newClassOfOld[old] = Int(existing)
+            } else {
+                let id = UInt8(oldOfNew.count)
+                columnClass[column] = id
+                newClassOfOld[old] = Int(id)
+                oldOfNew.append(old)
+            }
+        }
+        let newCount = oldOfNew.count
+        var newTransitions: [Int32] = []
+        newTransitions.reserveCapacity(stateCount * newCount)
+        for state in 0..<stateCount {
+            for old in oldOfNew { newTransitions.append(transitions[state * classCount + old]) }
+        }
+        return RegexDFA(
+            byteClasses: byteClasses.map { UInt8(newClassOfOld[Int($0)]) },
+            classCount: newCount,
+            transitions: newTransitions,
+            acceptsAtEnd: acceptsAtEnd,
+            startState: startState)
+    }
+
+    /// Hopcroft's algorithm on a refinable partition: the block of every state in the coarsest partition that
+    /// separates accepting from non-accepting states and is stable under every byte class. O(k·n·log n).
+    static func refinedPartition(
+        transitions: [Int32],
+        stateCount: Int,
+        classCount: Int,
+        accepting: [Bool]
+    ) -> [Int32] {
+        // Predecessors per (class, target), as compressed rows.
+        var predecessorStart = [Int32](repeating: 0, count: classCount * stateCount + 1)
+        for state in 0..<stateCount {
+            for byteClass in 0..<classCount {
+                let target = Int(transitions[state * classCount + byteClass])
+                predecessorStart[byteClass * stateCount + target + 1] += 1
+            }
+        }
+        for index in 1..<predecessorStart.count { predecessorStart[index] += predecessorStart[index - 1] }
+        var fill = predecessorStart
+        var predecessors = [Int32](repeating: 0, count: stateCount * classCount)
+        for state in 0..<stateCount {
+            for byteClass in 0..<classCount {
+                let slot = byteClass * stateCount + Int(transitions[state * classCount + byteClass])
+                predecessors[Int(fill[slot])] = Int32(state)
+                fill[slot] += 1
+            }
+        }
+
+        // The partition: `elements` grouped by block, each block a slice [start, end) with its marked prefix.
+        var elements: [Int32] = []
+        elements.reserveCapacity(stateCount)
+        for state in 0..<stateCount where accepting[state] { elements.append(Int32(state)) }
+        let acceptingCount = elements.count
+        for state in 0..<stateCount where !accepting[state] { elements.append(Int32(state)) }
+        var location = [Int32](repeating: 0, count: stateCount)
+        for (index, state) in elements.enumerated() { location[Int(state)] = Int32(index) }
+        var blockOf = [Int32](repeating: 0, count: stateCount)
+        var blockStart: [Int32] = []
+        var blockEnd: [Int32] = []
+        if acceptingCount > 0 {
+            blockStart.append(0)
+            blockEnd.append(Int32(acceptingCount))
+        }
+        if acceptingCount < stateCount {
+            let block = Int32(blockStart.count)
+            for index in acceptingCount..<stateCount { blockOf[Int(elements[index])] = block }
+            blockStart.append(Int32(acceptingCount))
+            blockEnd.append(Int32(stateCount))
+        }
+        var marked = [Int32](repeating: 0, count: blockStart.count)
+        var pending = Array(0..<Int32(blockStart.count))
+        var isPending = [Bool](repeating: true, count: blockStart.count)
+        var touched: [Int32] = []
+
+        while let splitter = pending.popLast() {
+            isPending[Int(splitter)] = false
+            let members = Array(elements[Int(blockStart[Int(splitter)])..<Int(blockEnd[Int(splitter)])])
+            for byteClass in 0..<classCount {
+                for target in members {
+                    let slot = byteClass * stateCount + Int(target)
+                    for index in Int(predecessorStart[slot])..<Int(predecessorStart[slot + 1]) {
+                        let state = Int(predecessors[index])
+                        let block = Int(blockOf[state])
+                        let position = Int(location[state])
+                        let boundary = Int(blockStart[block] + marked[block])
+                        if position < boundary { continue }  // already marked
+                        let other = elements[boundary]
+                        elements[boundary] = Int32(state)
+                        elements[position] = other
+                        location[state] = Int32(boundary)
+                        location[Int(other)] = Int32(position)
+                        if marked[block] == 0 { touched.append(Int32(block)) }
+                        marked[block] += 1
+                    }
+                }
+                for block in touched {
+                    let block = Int(block)
+                    let count = marked[block]
+                    marked[block] = 0
+                    if count == blockEnd[block] - blockStart[block] { continue }
+                    // The marked prefix becomes a new block.
+                    let newBlock = Int32(blockStart.count)
+                    blockStart.append(blockStart[block])
+                    blockEnd.append(blockStart[block] + count)
+                    marked.append(0)
+                    blockStart[block] += count
+                    for index in Int(blockStart[Int(newBlock)])..<Int(blockEnd[Int(newBlock)]) {
+                        blockOf[Int(elements[index])] = newBlock
+                    }
+                    let newSize = count
+                    let oldSize = blockEnd[block] - blockStart[block]
+                    if isPending[block] || newSize <= oldSize {
+                        pending.append(newBlock)
+                        isPending.append(true)
+                    } else {
+                        isPending.append(false)
+                        pending.append(Int32(block))
+                        isPending[block] = true
+                    }
+                }
+                touched.removeAll(keepingCapacity: true)
+            }
+        }
+        return blockOf
+    }
+}
+
+/// The subset construction from a ``RegexNFA`` to a ``RegexDFA``.
+///
+/// A DFA state is the set of NFA states reached without reading (through splits only) — byte, assertion and match
+/// states — plus what the previous byte was, as far as that set's assertions care (start of text, `\n`, a word
+/// byte or other). On reading byte `b`, assertions are decided with that previous byte and `b` as the next one; if
+/// the match state is reached the transition goes to the match state, otherwise the byte states that accept `b`
+/// lead to the next set. At the end of the text the same is done with "end of text" as the next byte.
+package struct RegexDFABuilder {
+    /// What came before the current position, as assertions see it.
+    private enum Previous: UInt8, Hashable {
+        case textStart, newline, word, other
+    }
+
+    /// What comes after the current position, as assertions see it.
+    private enum Next {
+        case newline, word, other, textEnd
+    }
+
+    private struct StateKey: Hashable {
+        var leaves: [Int32]
+        var previous: Previous
+    }
+
+    /// The most node visits the construction may make before the pattern is refused as too complex.
+    package static let workLimit = 50_000_000
+
+    private let nodes: [RegexNFA.Node]
+    private let startNode: Int32
+    private let maximumStates: Int
+    private let byteClasses: [UInt8]
+    private let classCount: Int
+    /// Per class, how assertions see its bytes (classes never mix `\n`, word and other bytes when it matters).
+    private let classKinds: [Previous]
+    private let usesAssertions: Bool
+
+    private var keys: [StateKey] = []
+    private var stateOfKey: [StateKey: Int32] = [:]
+    private var transitions: [Int32] = []
+    private var acceptsAtEnd: [Bool] = []
+    private var visited: [UInt32]
+    private var stamp: UInt32 = 0
+    private var stack: [Int32] = []
+    private var work = 0
+
+    /// A builder for `nfa` that refuses to create more than `maximumStates` states (at most 65535).
+    package init(nfa: RegexNFA, maximumStates: Int) {
+        nodes = nfa.nodes
+        startNode = nfa.start
+        self.maximumStates = min(maximumStates, Int(UInt16.max))
+        usesAssertions = !nfa.assertions.isEmpty
+        visited = [UInt32](repeating: 0, count: nfa.nodes.count)
+
+        // Byte classes: cut at every byte range's edges, and at `\n` and word bytes when assertions look at them.
+        var cuts = [Bool](repeating: false, count: 257)
+        cuts[0] = true
+        for node in nfa.nodes {
+            if case .bytes(let low, let high, _) = node {
+                cuts[Int(low)] = true
+                cuts[Int(high) + 1] = true
+            }
+        }
+        if usesAssertions {
+            for cut in [0x0A, 0x0B, 0x30, 0x3A, 0x41, 0x5B, 0x5F, 0x60, 0x61, 0x7B] { cuts[cut] = true }
+        }
+        var classes = [UInt8](repeating: 0, count: 256)
+        var kinds: [Previous] = []
+        var current = -1
+        for byte in 0..<256 {
+            if cuts[byte] {
+                current += 1
+                kinds.append(Self.kind(of: UInt8(byte)))
+            }
+            classes[byte] = UInt8(current)
+        }
+        byteClasses = classes
+        classCount = current + 1
+        classKinds = usesAssertions ? kinds : [Previous](repeating: .other, count: current + 1)
+    }
+
+    private static func kind(of byte: UInt8) -> Previous {
+        switch byte {
+        case 0x0A: .newline
+        case 0x30...0x39, 0x41...0x5A, 0x5F, 0x61...0x7A: .word
+        default: .other
+        }
+    }
+
+    /// Runs the construction.
+    ///
+    /// - Throws: `pattern too complex` when it would need more than `maximumStates` states or too much work.
+    package mutating func build() throws(RegexCompileError) -> RegexDFA {
+        // State 0: dead. State 1: matched.
+        keys = [StateKey(leaves: [], previous: .other), StateKey(leaves: [-1], previous: .other)]
+        stateOfKey = [keys[0]: 0, keys[1]: 1]
+        guard maximumStates >= 3 else { throw .tooComplex(maximumStates: maximumStates) }
+        let startLeaves = try leaves(from: [startNode])
+        let start = try state(for: startLeaves, previous: .textStart)
+
+        var seeds = [[Int32]](repeating: [], count: classCount)
+        var matched = [Bool](repeating: false, count: classCount)
+        var next = 0
+        while next < keys.count {
+            defer { next += 1 }
+            if next == 0 || next == 1 {
+                transitions.append(contentsOf: repeatElement(Int32(next), count: classCount))
+                acceptsAtEnd.append(next == 1)
+                continue
+            }
+            let key = keys[next]
+            let hasAssertions = key.leaves.contains { if case .assertion = nodes[Int($0)] { true } else { false } }
+            for index in 0..<classCount { seeds[index].removeAll(keepingCapacity: true) }
+            let nextKinds: [Next] = hasAssertions ? [.newline, .word, .other] : [.other]
+            for nextKind in nextKinds {
+                let (byteNodes, didMatch) = try expand(key.leaves, previous: key.previous, next: nextKind)
+                func applies(_ byteClass: Int) -> Bool {
+                    guard hasAssertions else { return true }
+                    switch (classKinds[byteClass], nextKind) {
+                    case (.newline, .newline), (.word, .word), (.other, .other): return true
+                    default: return false
+                    }
+                }
+                for byteClass in 0..<classCount where applies(byteClass) { matched[byteClass] = didMatch }
+                if didMatch { continue }
+                for node in byteNodes {
+                    guard case .bytes(let low, let high, let target) = nodes[Int(node)] else { continue }
+                    for byteClass in Int(byteClasses[Int(low)])...Int(byteClasses[Int(high)])
+                    where applies(byteClass) {
+                        seeds[byteClass].append(target)
+                    }
+                }
+            }
+            acceptsAtEnd.append(try expand(key.leaves, previous: key.previous, next: .textEnd).matched)
+            for byteClass in 0..<classCount {
+                if matched[byteClass] {
+                    transitions.append(1)
+                } else {
+                    let targetLeaves = try leaves(from: seeds[byteClass])
+                    transitions.append(try state(for: targetLeaves, previous: classKinds[byteClass]))
+                }
+            }
+        }
+        return RegexDFA(
+            byteClasses: byteClasses, classCount: classCount, transitions: transitions, acceptsAtEnd: acceptsAtEnd,
+            startState: start)
+    }
+
+    /// The state for a set of leaves after a byte of kind `previous`, created if new.
+    private mutating func state(for leaves: [Int32], previous: Previous) throws(RegexCompileError) -> Int32 {
+        if leaves.isEmpty { return 0 }
+        let key = StateKey(leaves: leaves, previous: try canonical(previous, for: leaves))
+        if let existing = stateOfKey[key] { return existing }
+        guard keys.count < maximumStates else { throw .tooComplex(maximumStates: maximumStates) }
+        let id = Int32(keys.count)
+        keys.append(key)
+        stateOfKey[key] = id
+        return id
+    }
+
+    /// Forgets the parts of `previous` that no assertion reachable from `leaves` looks at, so that states differing
+    /// only in those are one state.
+    private mutating func canonical(_ previous: Previous, for leaves: [Int32]) throws(RegexCompileError) -> Previous {
+        if previous == .other { return .other }
+        var needsStart = false
+        var needsLine = false
+        var needsWord = false
+        beginVisit()
+        stack.append(contentsOf: leaves.filter { if case .assertion = nodes[Int($0)] { true } else { false } })
+        while let node = stack.popLast() {
+            guard try firstVisit(node) else { continue }
+            switch nodes[Int(node)] {
+            case .assertion(let assertion, let next):
+                switch assertion {
+                case .startOfText: needsStart = true
+                case .startOfLine: needsLine = true
+                case .wordBoundary, .notWordBoundary: needsWord = true
+                case .endOfText, .endOfLine: break
+                }
+                stack.append(next)
+            case .split(let targets):
+                stack.append(contentsOf: targets)
+            case .bytes, .match:
+                break
+            }
+        }
+        switch previous {
+        case .textStart: return needsStart || needsLine ? .textStart : .other
+        case .newline: return needsLine ? .newline : .other
+        case .word: return needsWord ? .word : .other
+        case .other: return .other
+        }
+    }
+
+    private mutating func beginVisit() {
+        stamp &+= 1
+        stack.removeAll(keepingCapacity: true)
+    }
+
+    private mutating func firstVisit(_ node: Int32) throws(RegexCompileError) -> Bool {
+        if visited[Int(node)] == stamp { return false }
+        visited[Int(node)] = stamp
+        work += 1
+        if work > Self.workLimit { throw .tooComplex(maximumStates: maximumStates) }
+        return true
+    }
+
+    /// The byte, assertion and match states reachable from `seeds` through splits, sorted.
+    private mutating func leaves(from seeds: [Int32]) throws(RegexCompileError) -> [Int32] {
+        beginVisit()
+        stack.append(contentsOf: seeds)
+        var result: [Int32] = []
+        while let node = stack.popLast() {
+            guard try firstVisit(node) else { continue }
+            if case .split(let targets) = nodes[Int(node)] {
+                stack.append(contentsOf: targets)
+            } else {
+                result.append(node)
+            }
+        }
+        result.sort()
+        return result
+    }
+
+    /// The byte states reachable from `leaves` through splits and the assertions that hold between `previous` and
+    /// `next`, and whether the match state is reachable.
+    private mutating func expand(
+        _ leaves: [Int32],
+        previous: Previous,
+        next: Next
+    ) throws(RegexCompileError) -> (byteNodes: [Int32], matched: Bool) {
+        beginVisit()
+        stack.append(contentsOf: leaves)
+        var byteNodes: [Int32] = []
+        while let node = stack.popLast() {
+            guard try firstVisit(node) else { continue }
+            switch nodes[Int(node)] {
+            case .bytes: byteNodes.append(node)
+            case .match: return ([], true)
+            case .split(let targets): stack.append(contentsOf: targets)
+            case .assertion(let assertion, let target):
+                if Self.holds(assertion, previous: previous, next: next) { stack.append(target) }
+            }
+        }
+        return (byteNodes, false)
+    }
+
+    private static func holds(_ assertion: RegexAssertion, previous: Previous, next: Next) -> Bool {
+        switch assertion {
+        case .startOfText: previous == .textStart
+        case .startOfLine: previous == .textStart || previous == .newline
+        case .endOfText: next == .textEnd
+        case .endOfLine: next == .textEnd || next == .newline
+        case .wordBoundary: (previous == .word) != (next == .word)
+        case .notWordBoundary: (previous == .word) == (next == .word)
+        }
+    }
+}

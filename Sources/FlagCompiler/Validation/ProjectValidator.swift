@@ -1,0 +1,217 @@
+import FlagRuntime
+
+/// Project-wide checks: unique names, every reference resolves, variants exist, weights add up,
+/// ramps are ordered, no cycles among segments or prerequisites.
+struct ProjectValidator {
+    let project: FlagProject
+    let diagnostics: DiagnosticCollector
+
+    func validate() {
+        let segments = uniqueSegments()
+        let flags = uniqueFlags()
+        for segment in project.segments {
+            if let condition = segment.condition { checkReferences(condition, segments: segments) }
+        }
+        for flag in project.flags {
+            checkVariants(flag)
+            checkSettings(flag.settings, of: flag, segments: segments, environment: nil)
+            for (name, override) in flag.environments.sorted(by: { $0.key < $1.key }) {
+                checkSettings(override.value, of: flag, segments: segments, environment: name)
+            }
+            for prerequisite in flag.prerequisites { checkPrerequisite(prerequisite, of: flag, flags: flags) }
+        }
+        checkSegmentCycles(segments)
+        checkPrerequisiteCycles(flags)
+        checkTargets()
+    }
+
+    private func uniqueSegments() -> [String: SegmentDefinition] {
+        var seen: [String: SegmentDefinition] = [:]
+        for segment in project.segments {
+            if let first = seen[segment.name.value] {
+                diagnostics.error(
+                    "duplicate segment '\(segment.name.value)' (first defined at \(first.name.location))",
+                    at: segment.name.location)
+            } else {
+                seen[segment.name.value] = segment
+            }
+        }
+        return seen
+    }
+
+    private func uniqueFlags() -> [String: FlagDefinition] {
+        var seen: [String: FlagDefinition] = [:]
+        for flag in project.flags {
+            if let first = seen[flag.key.value] {
+                diagnostics.error(
+                    "duplicate flag '\(flag.key.value)' (first defined at \(first.key.location))", at: flag.key.location)
+            } else {
+                seen[flag.key.value] = flag
+            }
+        }
+        return seen
+    }
+
+    private func checkVariants(_ flag: FlagDefinition) {
+        var names: Set<String> = []
+        for variant in flag.variants where !names.insert(variant.name.value).inserted {
+            diagnostics.error("duplicate variant '\(variant.name.value)'", at: variant.name.location)
+        }
+    }
+
+    private func checkVariant(_ name: Located<String>, of flag: FlagDefinition, role: String) {
+        guard flag.variantIndex(name.value) == nil, !flag.variants.isEmpty else { return }
+        let names = flag.variants.map(\.name.value)
+        let suggestion = Suggestion.closest(to: name.value, among: names)
+        diagnostics.error(
+            "unknown variant '\(name.value)' in \(role) of flag '\(flag.key.value)'"
+                + (suggestion.map { "; did you mean '\($0)'?" }
+                    ?? "; variants are " + names.map { "'\($0)'" }.joined(separator: ", ")),
+            at: name.location)
+    }
+
+    private func checkSettings(
+        _ settings: FlagSettings, of flag: FlagDefinition, segments: [String: SegmentDefinition], environment: String?
+    ) {
+        if let name = settings.defaultVariant { checkVariant(name, of: flag, role: "'default'") }
+        if let name = settings.offVariant { checkVariant(name, of: flag, role: "'offVariant'") }
+        for rule in settings.rules ?? [] {
+            if let condition = rule.condition { checkReferences(condition, segments: segments) }
+            switch rule.serve {
+            case .variant(let name): checkVariant(name, of: flag, role: "'serve'")
+            case .split(let weights, _):
+                var seen: Set<String> = []
+                for weight in weights {
+                    checkVariant(weight.variant, of: flag, role: "'split'")
+                    if !seen.insert(weight.variant.value).inserted {
+                        diagnostics.error("variant '\(weight.variant.value)' is listed twice in 'split'", at: weight.variant.location)
+                    }
+                }
+                let total = weights.reduce(0) { $0 + $1.hundredths }
+                if !weights.isEmpty && total != 10_000 {
+                    diagnostics.error(
+                        "split weights add up to \(Self.percentText(total))%, not 100%", at: weights[0].variant.location)
+                }
+            case .progressive(let variant, let others, let steps, _):
+                checkVariant(variant, of: flag, role: "'progressive.variant'")
+                checkVariant(others, of: flag, role: "'progressive.others'")
+                for (previous, step) in zip(steps, steps.dropFirst()) where step.startsAt <= previous.startsAt {
+                    diagnostics.error("ramp steps must be in time order, each 'at' after the previous", at: step.location)
+                }
+            }
+        }
+    }
+
+    static func percentText(_ hundredths: Int) -> String {
+        let fraction = hundredths % 100
+        return fraction == 0 ? "\(hundredths / 100)" : "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction)"
+    }
+
+    private func checkReferences(_ condition: ConditionNode, segments: [String: SegmentDefinition]) {
+        switch condition {
+        case .all(let items), .any(let items): items.forEach { checkReferences($0, segments: segments) }
+        case .not(let inner): checkReferences(inner, segments: segments)
+        case .segment(let name):
+            if segments[name.value] == nil {
+                let suggestion = Suggestion.closest(to: name.value, among: segments.keys.sorted())
+                diagnostics.error(
+                    "unknown segment '\(name.value)'" + (suggestion.map { "; did you mean '\($0)'?" } ?? ""),
+                    at: name.location)
+            }
+        case .predicate: break
+        }
+    }
+
+    private func checkPrerequisite(_ prerequisite: PrerequisiteDefinition, of flag: FlagDefinition, flags: [String: FlagDefinition]) {
+        guard let required = flags[prerequisite.flag.value] else {
+            let suggestion = Suggestion.closest(to: prerequisite.flag.value, among: flags.keys.sorted())
+            diagnostics.error(
+                "unknown prerequisite flag '\(prerequisite.flag.value)'"
+                    + (suggestion.map { "; did you mean '\($0)'?" } ?? ""), at: prerequisite.flag.location)
+            return
+        }
+        if required.variantIndex(prerequisite.variant.value) == nil {
+            checkVariant(prerequisite.variant, of: required, role: "'requires' of flag '\(flag.key.value)'")
+        }
+    }
+
+    // MARK: Cycles
+
+    private func checkSegmentCycles(_ segments: [String: SegmentDefinition]) {
+        let graph = segments.mapValues { segment in
+            segment.condition.map(ConditionNode.segmentReferences) ?? []
+        }
+        for cycle in CycleFinder.cycles(in: graph) {
+            guard let first = segments[cycle[0]] else { continue }
+            diagnostics.error(
+                "segments refer to each other in a cycle: " + (cycle + [cycle[0]]).joined(separator: " -> "),
+                at: first.name.location)
+        }
+    }
+
+    private func checkPrerequisiteCycles(_ flags: [String: FlagDefinition]) {
+        let graph = flags.mapValues { $0.prerequisites.map(\.flag.value) }
+        for cycle in CycleFinder.cycles(in: graph) {
+            guard let first = flags[cycle[0]] else { continue }
+            diagnostics.error(
+                "prerequisites form a cycle: " + (cycle + [cycle[0]]).joined(separator: " -> "), at: first.key.location)
+        }
+    }
+
+    // MARK: Targets
+
+    private func checkTargets() {
+        for target in project.targets {
+            let selection = TargetSelection(target: target, project: project)
+            if selection.flags.isEmpty {
+                diagnostics.warning("target '\(target.name)' selects no flags", at: target.location)
+            }
+            let kept = Set(selection.flags.map(\.key.value))
+            for flag in selection.flags {
+                for prerequisite in flag.prerequisites where !kept.contains(prerequisite.flag.value) {
+                    guard project.flag(prerequisite.flag.value) != nil else { continue }
+                    diagnostics.error(
+                        "flag '\(flag.key.value)' requires '\(prerequisite.flag.value)', which target '\(target.name)' leaves out",
+                        at: prerequisite.flag.location)
+                }
+            }
+        }
+    }
+}
+
+extension ConditionNode {
+    /// The segment names a condition refers to.
+    static func segmentReferences(_ condition: ConditionNode) -> [String] {
+        switch condition {
+        case .all(let items), .any(let items): items.flatMap(segmentReferences)
+        case .not(let inner): segmentReferences(inner)
+        case .segment(let name): [name.value]
+        case .predicate: []
+        }
+    }
+}
+
+/// Finds the cycles of a directed graph, each reported once, in a stable order.
+enum CycleFinder {
+    static func cycles(in graph: [String: [String]]) -> [[String]] {
+        var state: [String: Int] = [:]  // 1: on the stack, 2: done
+        var stack: [String] = []
+        var found: [[String]] = []
+        func visit(_ node: String) {
+            state[node] = 1
+            stack.append(node)
+            for next in graph[node] ?? [] where graph[next] != nil {
+                switch state[next] {
+                case 1:
+                    if let start = stack.firstIndex(of: next) { found.append(Array(stack[start...])) }
+                case nil: visit(next)
+                default: break
+                }
+            }
+            stack.removeLast()
+            state[node] = 2
+        }
+        for node in graph.keys.sorted() where state[node] == nil { visit(node) }
+        return found
+    }
+}

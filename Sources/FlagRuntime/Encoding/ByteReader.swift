@@ -1,0 +1,115 @@
+/// Why a byte sequence could not be decoded. Carries no input bytes, only what was expected.
+package struct DecodingError: Error, Equatable, Sendable, CustomStringConvertible {
+    package let reason: String
+    package init(_ reason: String) { self.reason = reason }
+    package var description: String { reason }
+
+    package static let truncated = DecodingError("truncated")
+}
+
+/// A bounded little-endian reader over a byte array.
+///
+/// Every read checks the remaining length before it loads, counts are capped before anything is
+/// allocated for them, and varints stop after ten bytes, so no input can make it read out of
+/// bounds, allocate more than the input's size, or loop.
+package struct ByteReader {
+    package let bytes: [UInt8]
+    package private(set) var offset: Int
+    package let end: Int
+
+    package init(_ bytes: [UInt8], from start: Int = 0, to end: Int? = nil) {
+        self.bytes = bytes
+        self.offset = start
+        self.end = Swift.min(end ?? bytes.count, bytes.count)
+    }
+
+    package var remaining: Int { end - offset }
+    package var isAtEnd: Bool { offset >= end }
+
+    package mutating func readUInt8() throws(DecodingError) -> UInt8 {
+        guard offset < end else { throw .truncated }
+        defer { offset += 1 }
+        return bytes[offset]
+    }
+
+    package mutating func readUInt16() throws(DecodingError) -> UInt16 {
+        UInt16(truncatingIfNeeded: try readLittleEndian(byteCount: 2))
+    }
+
+    package mutating func readUInt32() throws(DecodingError) -> UInt32 {
+        UInt32(truncatingIfNeeded: try readLittleEndian(byteCount: 4))
+    }
+
+    package mutating func readUInt64() throws(DecodingError) -> UInt64 {
+        try readLittleEndian(byteCount: 8)
+    }
+
+    package mutating func readInt64() throws(DecodingError) -> Int64 {
+        Int64(bitPattern: try readLittleEndian(byteCount: 8))
+    }
+
+    private mutating func readLittleEndian(byteCount: Int) throws(DecodingError) -> UInt64 {
+        guard remaining >= byteCount else { throw .truncated }
+        var value: UInt64 = 0
+        for index in 0..<byteCount {
+            value |= UInt64(bytes[offset + index]) << (8 * UInt64(index))
+        }
+        offset += byteCount
+        return value
+    }
+
+    /// An unsigned LEB128 varint of at most ten bytes.
+    package mutating func readVarUInt() throws(DecodingError) -> UInt64 {
+        var value: UInt64 = 0
+        var shift: UInt64 = 0
+        while true {
+            let byte = try readUInt8()
+            if shift == 63 && byte > 1 { throw DecodingError("varint overflows 64 bits") }
+            value |= UInt64(byte & 0x7F) << shift
+            if byte & 0x80 == 0 { return value }
+            shift += 7
+            if shift > 63 { throw DecodingError("varint longer than 10 bytes") }
+        }
+    }
+
+    /// A zig-zag encoded signed varint.
+    package mutating func readVarInt() throws(DecodingError) -> Int64 {
+        let raw = try readVarUInt()
+        return Int64(bitPattern: (raw >> 1) ^ (0 &- (raw & 1)))
+    }
+
+    /// A varint count, refused when above `maximum` or when even one byte per element would
+    /// not fit in what remains (so a hostile count never drives an allocation).
+    package mutating func readCount(maximum: Int, minimumElementSize: Int = 1) throws(DecodingError) -> Int {
+        let raw = try readVarUInt()
+        guard raw <= UInt64(maximum) else { throw DecodingError("count \(raw) above limit \(maximum)") }
+        let count = Int(raw)
+        guard count.multipliedReportingOverflow(by: minimumElementSize).partialValue <= remaining,
+            !count.multipliedReportingOverflow(by: minimumElementSize).overflow
+        else { throw .truncated }
+        return count
+    }
+
+    /// Exactly `count` bytes.
+    package mutating func readBytes(_ count: Int) throws(DecodingError) -> ArraySlice<UInt8> {
+        guard count >= 0, remaining >= count else { throw .truncated }
+        defer { offset += count }
+        return bytes[offset..<offset + count]
+    }
+
+    /// A varint length followed by that many bytes of valid UTF-8.
+    package mutating func readString(maximumLength: Int = 1 << 20) throws(DecodingError) -> String {
+        let length = try readCount(maximum: maximumLength)
+        let slice = try readBytes(length)
+        guard let string = String(validating: slice, as: UTF8.self) else {
+            throw DecodingError("invalid UTF-8 in string")
+        }
+        return string
+    }
+
+    /// Skips `count` bytes.
+    package mutating func skip(_ count: Int) throws(DecodingError) {
+        guard count >= 0, remaining >= count else { throw .truncated }
+        offset += count
+    }
+}

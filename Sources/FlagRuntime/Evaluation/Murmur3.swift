@@ -1,0 +1,226 @@
+/// MurmurHash3, x86 32-bit variant (Austin Appleby's `MurmurHash3_x86_32`), the hash that bucketing is defined on.
+///
+/// The output equals the reference implementation's for every input and seed, so other implementations of the
+/// bundle format can reproduce bucket assignments exactly.
+package enum Murmur3 {
+    /// The 32-bit hash of `bytes` with `seed`.
+    ///
+    /// Contiguous inputs (arrays, `String.UTF8View` of native strings, buffers) are hashed four bytes at a time
+    /// without copying; other sequences are fed byte by byte. Never allocates.
+    package static func hash32<S: Sequence<UInt8>>(_ bytes: S, seed: UInt32 = 0) -> UInt32 {
+        var hasher = Murmur3Hasher(seed: seed)
+        hasher.combine(contentsOf: bytes)
+        return hasher.finalize()
+    }
+}
+
+/// An incremental `MurmurHash3_x86_32`: feeding the input in any number of pieces gives the same hash as
+/// ``Murmur3/hash32(_:seed:)`` on their concatenation.
+///
+/// A value type of a few words: copying it forks the hash state, and nothing it does allocates.
+package struct Murmur3Hasher: Sendable {
+    private static let c1: UInt32 = 0xcc9e_2d51
+    private static let c2: UInt32 = 0x1b87_3593
+
+    private var state: UInt32
+    /// Up to three bytes not yet mixed, little-endian in the low bits.
+    private var tail: UInt32 = 0
+    private var tailCount: UInt32 = 0
+    /// The input length modulo 2³², as the reference folds it in.
+    private var length: UInt32 = 0
+
+    /// A hasher with nothing fed yet.
+    package init(seed: UInt32 = 0) {
+        state = seed
+    }
+
+    /// Feeds the UTF-8 bytes of `string`.
+    package mutating func combine(_ string: String) {
+        let done: Void? = string.utf8.withContiguousStorageIfAvailable { combine(buffer: $0) }
+        if done == nil {
+            var string = string
+            string.withUTF8 { combine(buffer: $0) }
+        }
+    }
+
+    /// Feeds the UTF-8 bytes of `string`.
+    package mutating func combine(_ string: Substring) {
+        let done: Void? = string.utf8.withContiguousStorageIfAvailable { combine(buffer: $0) }
+        if done == nil {
+            for byte in string.utf8 { combine(byte: byte) }
+        }
+    }
+
+    /// Feeds every byte of `bytes`, in order.
+    package mutating func combine<S: Sequence<UInt8>>(contentsOf bytes: S) {
+        let done: Void? = bytes.withContiguousStorageIfAvailable { combine(buffer: $0) }
+        if done == nil {
+            for byte in bytes { combine(byte: byte) }
+        }
+    }
+
+    /// Feeds one byte.
+    @inline(__always)
+    package mutating func combine(byte: UInt8) {
+        tail |= UInt32(byte) << (tailCount &* 8)
+        tailCount &+= 1
+        length &+= 1
+        if tailCount == 4 {
+            mix(block: tail)
+            tail = 0
+            tailCount = 0
+        }
+    }
+
+    /// Feeds the bytes of `buffer`, mixing whole four-byte blocks straight from memory.
+    ///
+    /// Bytes left over from earlier input (not yet a whole block) are carried in front of each four-byte load, so
+    /// input split at any point takes the fast path; the state lives in locals until the end.
+    package mutating func combine(buffer: UnsafeBufferPointer<UInt8>) {
+        guard let base = buffer.baseAddress else { return }
+        let count = buffer.count
+        let raw = UnsafeRawPointer(base)
+        var state = self.state
+        // The carried bytes occupy the low `carryBits` of `carry`; the count stays the same across whole loads.
+        var carry = UInt64(tail)
+        let carryBits = UInt64(tailCount &* 8)
+        var index = 0
+        while count &- index >= 4 {
+            let word = UInt64(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: index, as: UInt32.self)))
+            let combined = carry | word << carryBits
+            Self.mix(&state, block: UInt32(truncatingIfNeeded: combined))
+            carry = combined >> 32
+            index &+= 4
+        }
+        var pending = UInt32(truncatingIfNeeded: carry)
+        var pendingCount = tailCount
+        while index < count {
+            pending |= UInt32(base[index]) << (pendingCount &* 8)
+            pendingCount &+= 1
+            if pendingCount == 4 {
+                Self.mix(&state, block: pending)
+                pending = 0
+                pendingCount = 0
+            }
+            index &+= 1
+        }
+        self.state = state
+        tail = pending
+        tailCount = pendingCount
+        length &+= UInt32(truncatingIfNeeded: count)
+    }
+
+    /// The hash of everything fed so far. The hasher itself is unchanged and can go on being fed.
+    package func finalize() -> UInt32 {
+        var hash = state
+        if tailCount != 0 {
+            var k1 = tail &* Self.c1
+            k1 = (k1 << 15) | (k1 >> 17)
+            k1 = k1 &* Self.c2
+            hash ^= k1
+        }
+        hash ^= length
+        hash ^= hash >> 16
+        hash = hash &* 0x85eb_ca6b
+        hash ^= hash >> 13
+        hash = hash &* 0xc2b2_ae35
+        hash ^= hash >> 16
+        return hash
+    }
+
+    @inline(__always)
+    private mutating func mix(block: UInt32) {
+        Self.mix(&state, block: block)
+    }
+
+    @inline(__always)
+    private static func mix(_ state: inout UInt32, block: UInt32) {
+        var k1 = block &* c1
+        k1 = (k1 << 15) | (k1 >> 17)
+        k1 = k1 &* c2
+        state ^= k1
+        state = (state << 13) | (state >> 19)
+        state = state &* 5 &+ 0xe654_6b64
+    }
+}
+
+/// Bucket assignment, a part of the bundle contract that every implementation must reproduce:
+/// `bucket = murmur3_x86_32(UTF-8 of SALT + "." + VALUE, seed 0) mod 10000`.
+///
+/// SALT is the flag's salt (its key by default) and VALUE the bucketing attribute as text; numbers are first turned
+/// into text by ``canonicalNumberText(_:)``. A split or ramp then compares the bucket with cumulative weights × 100,
+/// in integer arithmetic.
+package enum Bucketing {
+    /// The number of buckets: buckets are `0..<bucketCount`, one per 0.01 %.
+    package static let bucketCount = 10_000
+
+    /// The bucket, in `0..<10000`, of `value` under `salt`.
+    ///
+    /// Hashes the salt, a `.` and the value as one stream, so the concatenation is never built; no allocation.
+    package static func bucket(salt: String, value: String) -> Int {
+        Int(hash(salt: salt, value: value) % UInt32(bucketCount))
+    }
+
+    /// The full 32-bit murmur3 hash behind ``bucket(salt:value:)``.
+    package static func hash(salt: String, value: String) -> UInt32 {
+        var hasher = Murmur3Hasher(seed: 0)
+        hasher.combine(salt)
+        hasher.combine(byte: UInt8(ascii: "."))
+        hasher.combine(value)
+        return hasher.finalize()
+    }
+
+    /// The bucket, in `0..<10000`, of a numeric bucketing attribute: the bucket of its
+    /// ``canonicalNumberText(_:)`` under `salt`.
+    ///
+    /// Integral values below 2⁵³ are hashed digit by digit without building text; no allocation for them.
+    package static func bucket(salt: String, number: Double) -> Int {
+        var hasher = Murmur3Hasher(seed: 0)
+        hasher.combine(salt)
+        hasher.combine(byte: UInt8(ascii: "."))
+        if let integer = exactInteger(number) {
+            combineDecimal(integer, into: &hasher)
+        } else {
+            hasher.combine(number.description)
+        }
+        return Int(hasher.finalize() % UInt32(bucketCount))
+    }
+
+    /// A number in its shortest decimal form, the text that numeric bucketing attributes are hashed as.
+    ///
+    /// - Integral values with magnitude below 2⁵³ are written as integers, without a fraction or exponent:
+    ///   `42`, `-7`, `0` (negative zero is `0`).
+    /// - Every other value is Swift's `Double.description`, the shortest text that reads back as the same value:
+    ///   `1.5`, `0.1`, `0.0001`; from 2⁵³ on and below 10⁻⁴ in magnitude it switches to exponent form, written as
+    ///   the shortest significand, `e`, an explicit sign and at least two exponent digits: `1e+16`,
+    ///   `9.007199254740994e+15`, `1e-05`, `1.5e-07`, `5e-324`. 2⁵³ itself is `9007199254740992.0`, and the
+    ///   non-finite values are `inf`, `-inf` and `nan`.
+    ///
+    /// Other implementations must produce the same text to bucket numbers the same way; note that this exponent form
+    /// differs from JavaScript's (`1e+16` and `1e-7` there), so numeric bucketing attributes outside the integer range
+    /// are best avoided.
+    package static func canonicalNumberText(_ value: Double) -> String {
+        if let integer = exactInteger(value) { return String(integer) }
+        return value.description
+    }
+
+    /// `value` as an integer when it is integral with magnitude below 2⁵³, else `nil`.
+    private static func exactInteger(_ value: Double) -> Int64? {
+        // Compare through a truncating conversion rather than `rounded()`, which would pull in libm.
+        guard value.magnitude < 9_007_199_254_740_992 else { return nil }  // also refuses NaN
+        let integer = Int64(value)  // -0.0 becomes 0
+        return Double(integer) == value ? integer : nil
+    }
+
+    /// Feeds the decimal digits of `value` (with a leading `-` when negative), most significant first.
+    private static func combineDecimal(_ value: Int64, into hasher: inout Murmur3Hasher) {
+        if value < 0 { hasher.combine(byte: UInt8(ascii: "-")) }
+        let magnitude = value.magnitude
+        var divisor: UInt64 = 1
+        while magnitude / divisor >= 10 { divisor &*= 10 }
+        while divisor > 0 {
+            hasher.combine(byte: UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: (magnitude / divisor) % 10))
+            divisor /= 10
+        }
+    }
+}

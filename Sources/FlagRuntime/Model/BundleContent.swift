@@ -1,0 +1,193 @@
+/// The decrypted content of a bundle: everything evaluation needs, with every name already resolved
+/// to an index by the compiler. Flags are ordered so that a flag's prerequisites come before it, and
+/// segments so that a segment's referenced segments come before it; the decoder checks both, so
+/// evaluation can never recurse without end.
+package struct BundleContent: Sendable, Hashable {
+    /// Attribute names that conditions and bucketing refer to, by index.
+    package var attributes: [String]
+    package var segments: [CompiledSegment]
+    package var flags: [CompiledFlag]
+
+    package init(attributes: [String], segments: [CompiledSegment], flags: [CompiledFlag]) {
+        self.attributes = attributes
+        self.segments = segments
+        self.flags = flags
+    }
+}
+
+/// A segment: who is always in, who is never in, and a condition for everyone else.
+package struct CompiledSegment: Sendable, Hashable {
+    package var name: String
+    package var included: Set<String>
+    package var excluded: Set<String>
+    /// nil: only `included` keys are members.
+    package var condition: Condition?
+
+    package init(name: String, included: Set<String>, excluded: Set<String>, condition: Condition?) {
+        self.name = name
+        self.included = included
+        self.excluded = excluded
+        self.condition = condition
+    }
+}
+
+/// One variant: its name and value.
+package struct Variant: Sendable, Hashable {
+    package var name: String
+    package var value: FlagValue
+
+    package init(name: String, value: FlagValue) {
+        self.name = name
+        self.value = value
+    }
+}
+
+/// A flag as the evaluator sees it, after the target's environment overrides were applied.
+package struct CompiledFlag: Sendable, Hashable {
+    package var key: String
+    package var type: FlagType
+    package var variants: [Variant]
+    package var defaultVariant: Int
+    package var offVariant: Int
+    package var isEnabled: Bool
+    package var salt: String
+    package var prerequisites: [Prerequisite]
+    package var rules: [Rule]
+
+    package init(
+        key: String, type: FlagType, variants: [Variant], defaultVariant: Int, offVariant: Int,
+        isEnabled: Bool, salt: String, prerequisites: [Prerequisite], rules: [Rule]
+    ) {
+        self.key = key
+        self.type = type
+        self.variants = variants
+        self.defaultVariant = defaultVariant
+        self.offVariant = offVariant
+        self.isEnabled = isEnabled
+        self.salt = salt
+        self.prerequisites = prerequisites
+        self.rules = rules
+    }
+}
+
+/// `requires: {flag, variant}`, resolved to indices.
+package struct Prerequisite: Sendable, Hashable {
+    package var flag: Int
+    package var variant: Int
+
+    package init(flag: Int, variant: Int) {
+        self.flag = flag
+        self.variant = variant
+    }
+}
+
+/// One targeting rule.
+package struct Rule: Sendable, Hashable {
+    package var name: String?
+    /// nil: the rule always matches.
+    package var condition: Condition?
+    package var serve: Serve
+
+    package init(name: String?, condition: Condition?, serve: Serve) {
+        self.name = name
+        self.condition = condition
+        self.serve = serve
+    }
+}
+
+/// What a matching rule serves.
+package enum Serve: Sendable, Hashable {
+    /// A fixed variant.
+    case variant(Int)
+    /// Buckets below `thresholds[i]` (cumulative, in 0...10000) get `variants[i]`.
+    case split(bucketBy: Int, variants: [Int], thresholds: [Int])
+    /// From each step's time on, buckets below its threshold get `variant`, the rest `others`.
+    case progressive(bucketBy: Int, variant: Int, others: Int, steps: [RampStep])
+}
+
+/// One step of a progressive ramp.
+package struct RampStep: Sendable, Hashable {
+    /// Unix seconds.
+    package var startsAt: Int64
+    /// Buckets below this value (0...10000) get the ramped variant.
+    package var threshold: Int
+
+    package init(startsAt: Int64, threshold: Int) {
+        self.startsAt = startsAt
+        self.threshold = threshold
+    }
+}
+
+/// A condition tree. Attribute operands are indices into `BundleContent.attributes`.
+package indirect enum Condition: Sendable, Hashable {
+    case all([Condition])
+    case any([Condition])
+    case not(Condition)
+    case segment(Int)
+    case predicate(attribute: Int, Predicate)
+}
+
+/// A scalar a condition compares with.
+package enum Literal: Sendable, Hashable {
+    case string(String)
+    case number(Double)
+    case bool(Bool)
+}
+
+/// One operator applied to one attribute.
+package enum Predicate: Sendable, Hashable {
+    case equals(Literal, ignoreCase: Bool)
+    case notEquals(Literal, ignoreCase: Bool)
+    case isIn(LiteralSet, ignoreCase: Bool)
+    case notIn(LiteralSet, ignoreCase: Bool)
+    case contains(String, ignoreCase: Bool)
+    case notContains(String, ignoreCase: Bool)
+    case startsWith(String, ignoreCase: Bool)
+    case endsWith(String, ignoreCase: Bool)
+    case matches(RegexAutomaton)
+    case greaterThan(Double)
+    case greaterThanOrEqual(Double)
+    case lessThan(Double)
+    case lessThanOrEqual(Double)
+    case semver(SemverComparison, SemanticVersion)
+    case before(Double)
+    case after(Double)
+    case inCIDR([CIDRRange])
+    case exists(Bool)
+}
+
+/// Which semantic-version comparison a predicate makes.
+package enum SemverComparison: UInt8, Sendable, Hashable {
+    case equal = 0
+    case greaterThan = 1
+    case greaterThanOrEqual = 2
+    case lessThan = 3
+    case lessThanOrEqual = 4
+}
+
+/// The operand of `in`/`notIn`: strings in a hash set (lower-cased when the predicate ignores
+/// case), numbers and booleans in small arrays.
+package struct LiteralSet: Sendable, Hashable {
+    package var strings: Set<String>
+    package var numbers: [Double]
+    package var bools: [Bool]
+    /// The literals in their written order, for encoding.
+    package var literals: [Literal]
+
+    package init(_ literals: [Literal], ignoreCase: Bool) {
+        self.literals = literals
+        var strings = Set<String>()
+        var numbers: [Double] = []
+        var bools: [Bool] = []
+        for literal in literals {
+            switch literal {
+            case .string(let value): strings.insert(ignoreCase ? value.lowercased() : value)
+            case .number(let value): numbers.append(value)
+            case .bool(let value): bools.append(value)
+            }
+        }
+        self.strings = strings
+        self.numbers = numbers
+        self.bools = bools
+    }
+}
