@@ -32,6 +32,9 @@ public final class FlagBundle: Sendable {
         let contentKey = try BundleLoader.unwrapContentKey(layout.header, recipient: options.recipientKey)
         let plaintext = try BundleLoader.decrypt(layout, bytes: bytes, contentKey: contentKey)
         let content = try BundleLoader.decodePayload(plaintext)
+        guard content.flags.count == layout.header.flagCount else {
+            throw .malformedPayload("holds \(content.flags.count) flags, the header says \(layout.header.flagCount)")
+        }
         if content.flags.count != Set(content.flags.map(\.key)).count {
             throw .malformedPayload("duplicate flag key")
         }

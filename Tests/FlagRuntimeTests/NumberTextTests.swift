@@ -40,6 +40,35 @@ struct NumberTextTests {
         #expect(viaBytes == testCase.value)
     }
 
+    @Test("conversion is bit-exact with the standard library on random significands and exponents", arguments: 0..<8)
+    func conversionMatchesStandardLibrary(round: Int) {
+        var generator = SeededValueGenerator(seed: 700 + UInt64(round))
+        var mismatches: [String] = []
+        for _ in 0..<5_000 {
+            // Lengths and exponents around the fast path's limits: 15–20 digits, 2^53, 10^±22.
+            var digits = String(Int.random(in: 1...9, using: &generator))
+            for _ in 1..<Int.random(in: 1...24, using: &generator) {
+                digits += String(Int.random(in: 0...9, using: &generator))
+            }
+            if Int.random(in: 0..<4, using: &generator) == 0 { digits = "9007199254740" + digits.prefix(3) }
+            let digitCount = digits.count
+            let point = Int.random(in: 0...digitCount, using: &generator)
+            var text = Bool.random(using: &generator) ? "-" : ""
+            if point == 0 || point == digitCount {
+                text += digits
+            } else {
+                text += digits.prefix(point) + "." + digits.dropFirst(point)
+            }
+            if Bool.random(using: &generator) {
+                text += "e\(Int.random(in: -30...30, using: &generator))"
+            }
+            if Int.random(in: 0..<8, using: &generator) == 0 { text = "0.000" + text.filter { $0 != "-" && $0 != "." } }
+            let expected = Double(text).flatMap { $0.isFinite ? $0 : nil }
+            if NumberText.parse(text)?.bitPattern != expected?.bitPattern { mismatches.append(text) }
+        }
+        #expect(mismatches.isEmpty)
+    }
+
     @Test("negative zero keeps its sign")
     func negativeZeroKeepsSign() {
         #expect(NumberText.parse("-0")?.sign == .minus)

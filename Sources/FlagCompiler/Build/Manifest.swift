@@ -43,3 +43,163 @@ enum Manifest {
         return JSONText.pretty(manifest) + "\n"
     }
 }
+
+/// Reading bundles for `flagc inspect` and `flagc eval`.
+public enum BundleInspection {
+    /// The recipient ids listed in a bundle's header, before any verification: only to choose which
+    /// local recipient key to try. Nothing else may be taken from an unverified header.
+    public static func unverifiedRecipientIDs(_ bytes: [UInt8]) throws(BundleLoadError) -> [KeyID] {
+        try BundleHeader.parseLayout(bytes).header.recipientIDs
+    }
+
+    /// The verified header (and, when decrypted, the content) as `flagc inspect --json` prints it.
+    public static func json(_ header: BundleHeader, bundleBytes: Int, content: FlagBundle?) -> String {
+        guard case .object(var members) = headerJSON(header, bundleBytes: bundleBytes) else { return "" }
+        if let content { members.append(JSONMember("content", contentJSON(content))) }
+        return JSONText.pretty(.object(members))
+    }
+
+    static func headerJSON(_ header: BundleHeader, bundleBytes: Int) -> JSONValue {
+        JSONValue.members([
+            ("target", .string(header.target)),
+            ("environment", .string(header.environment)),
+            ("formatVersion", .number(Double(header.formatVersion))),
+            ("bundleVersion", .number(Double(header.bundleVersion))),
+            ("issuedAt", .string(Timestamp.formatRFC3339(header.issuedAt))),
+            ("expiresAt", .string(Timestamp.formatRFC3339(header.expiresAt))),
+            ("keyringVersion", .number(Double(header.keyring.version))),
+            ("keyringExpiresAt", .string(Timestamp.formatRFC3339(header.keyring.expiresAt))),
+            ("signingKeyId", .string(header.signingKeyID.description)),
+            ("recipients", .strings(header.recipientIDs.map(\.description))),
+            ("flagCount", .number(Double(header.flagCount))),
+            ("bundleBytes", .number(Double(bundleBytes))),
+        ])
+    }
+
+    /// The decrypted flags as JSON text.
+    public static func contentText(_ bundle: FlagBundle) -> String { JSONText.pretty(contentJSON(bundle)) }
+
+    /// The decrypted flags: key, type, enabled, variants, default, off variant, rules.
+    static func contentJSON(_ bundle: FlagBundle) -> JSONValue {
+        let flags = bundle.content.flags.map { flag -> JSONValue in
+            .members([
+                ("key", .string(flag.key)),
+                ("type", .string(flag.type.description)),
+                ("enabled", .bool(flag.isEnabled)),
+                ("variants", .object(flag.variants.map { JSONMember($0.name, jsonValue($0.value)) })),
+                ("default", .string(flag.variants[flag.defaultVariant].name)),
+                ("offVariant", .string(flag.variants[flag.offVariant].name)),
+                ("salt", .string(flag.salt)),
+                ("prerequisites", .array(flag.prerequisites.map { prerequisite in
+                    let required = bundle.content.flags[prerequisite.flag]
+                    return .members([
+                        ("flag", .string(required.key)),
+                        ("variant", .string(required.variants[prerequisite.variant].name)),
+                    ])
+                })),
+                ("rules", .array(flag.rules.map { rule in
+                    .members([
+                        ("name", rule.name.map(JSONValue.string)),
+                        ("conditional", .bool(rule.condition != nil)),
+                        ("serve", .string(serveSummary(rule.serve, flag))),
+                    ])
+                })),
+            ])
+        }
+        return .members([
+            ("attributes", .strings(bundle.content.attributes)),
+            ("segments", .array(bundle.content.segments.map { segment in
+                .members([
+                    ("name", .string(segment.name)),
+                    ("included", .number(Double(segment.included.count))),
+                    ("excluded", .number(Double(segment.excluded.count))),
+                ])
+            })),
+            ("flags", .array(flags)),
+        ])
+    }
+
+    static func jsonValue(_ value: FlagValue) -> JSONValue {
+        switch value {
+        case .bool(let bool): .bool(bool)
+        case .string(let string): .string(string)
+        case .integer(let integer): .number(Double(integer))
+        case .number(let number): .number(number)
+        case .object(let object): object
+        }
+    }
+
+    static func serveSummary(_ serve: Serve, _ flag: CompiledFlag) -> String {
+        switch serve {
+        case .variant(let index): return flag.variants[index].name
+        case .split(_, let variants, let thresholds):
+            var previous = 0
+            return "split " + zip(variants, thresholds).map { variant, threshold in
+                defer { previous = threshold }
+                return "\(flag.variants[variant].name) \(ProjectValidator.percentText(threshold - previous))%"
+            }.joined(separator: ", ")
+        case .progressive(_, let variant, let others, let steps):
+            return "ramp \(flag.variants[variant].name) over \(flag.variants[others].name): "
+                + steps.map { "\(ProjectValidator.percentText($0.threshold))% from \(Timestamp.formatRFC3339($0.startsAt))" }
+                .joined(separator: ", ")
+        }
+    }
+}
+
+/// The JSON lines `flagc eval` prints.
+public enum EvaluationOutput {
+    /// `{"flag":K,"value":V,"variant":N,"reason":R}` plus `rule` and `errorCode` when present,
+    /// for every flag (sorted by key) or one.
+    public static func lines(_ bundle: FlagBundle, _ context: EvaluationContext, flag: String?) -> [String] {
+        let keys = flag.map { [$0] } ?? bundle.flagKeys.sorted()
+        return keys.map { key in
+            let detail = bundle.evaluate(key, context: context)
+            return JSONValue.members([
+                ("flag", .string(key)),
+                ("value", detail.value.map(BundleInspection.jsonValue) ?? .null),
+                ("variant", detail.variant.map(JSONValue.string)),
+                ("reason", .string(detail.reason.rawValue)),
+                ("rule", detail.ruleName.map(JSONValue.string)),
+                ("errorCode", detail.errorCode.map { .string($0.rawValue) }),
+            ]).jsonText
+        }
+    }
+}
+
+/// `flagc keys list`.
+public enum KeyringReport {
+    public static func json(_ keyring: Keyring, roots: [RootPublicKey]) -> String {
+        JSONText.pretty(.members([
+            ("version", .number(Double(keyring.version))),
+            ("issuedAt", .string(Timestamp.formatRFC3339(keyring.issuedAt))),
+            ("expiresAt", .string(Timestamp.formatRFC3339(keyring.expiresAt))),
+            ("signedBy", .strings(keyring.signatures.map(\.rootID.description))),
+            ("roots", .strings(roots.map(\.id.description))),
+            ("signingKeys", .array(keyring.signingKeys.map { key in
+                .members([
+                    ("id", .string(key.id.description)),
+                    ("role", .string("signing")),
+                    ("notBefore", .string(Timestamp.formatRFC3339(key.notBefore))),
+                    ("notAfter", .string(Timestamp.formatRFC3339(key.notAfter))),
+                    ("revoked", .bool(keyring.isRevoked(key.id))),
+                ])
+            })),
+            ("revoked", .strings(keyring.revokedKeyIDs.map(\.description))),
+        ]))
+    }
+
+    public static func text(_ keyring: Keyring, roots: [RootPublicKey]) -> String {
+        var lines = [
+            "keyring version \(keyring.version), issued \(Timestamp.formatRFC3339(keyring.issuedAt)), expires \(Timestamp.formatRFC3339(keyring.expiresAt))",
+            "signed by root \(keyring.signatures.map(\.rootID.description).joined(separator: ", "))",
+        ]
+        for root in roots { lines.append("root      \(root.id)  (pinned in keys/)") }
+        for key in keyring.signingKeys {
+            lines.append(
+                "signing   \(key.id)  \(Timestamp.formatRFC3339(key.notBefore)) .. \(Timestamp.formatRFC3339(key.notAfter))"
+                    + (keyring.isRevoked(key.id) ? "  REVOKED" : ""))
+        }
+        for id in keyring.revokedKeyIDs where keyring.signingKey(id) == nil { lines.append("revoked   \(id)") }
+        return lines.joined(separator: "\n")
+    }
+}

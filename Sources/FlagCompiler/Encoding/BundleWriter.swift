@@ -40,7 +40,8 @@ package struct BundleWriter {
         }
         let header = BundleHeader(
             bundleVersion: input.bundleVersion, issuedAt: input.issuedAt, expiresAt: input.expiresAt,
-            target: input.target, environment: input.environment, signingKeyID: input.signingKey.id,
+            target: input.target, environment: input.environment,
+            flagCount: input.content.flags.count, signingKeyID: input.signingKey.id,
             keyring: input.keyring, sealedKeys: sealedKeys, nonce: nonce)
         var bytes = header.encodedPrefix(ciphertextCount: payload.count + Sodium.tagBytes)
         bytes += try Sodium.encrypt(payload, additionalData: bytes, nonce: nonce, key: contentKey)

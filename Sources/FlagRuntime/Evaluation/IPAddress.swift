@@ -12,9 +12,9 @@ package struct IPAddress: Sendable, Hashable, CustomStringConvertible {
     }
 
     package let family: Family
-    /// The high 64 bits of the 128-bit (IPv4: IPv4-mapped) address, network byte order as a big-endian number.
+    /// The first eight bytes of the 128-bit address (for IPv4, of its IPv4-mapped form), as a big-endian integer.
     package let high: UInt64
-    /// The low 64 bits of the 128-bit (IPv4: IPv4-mapped) address.
+    /// The last eight bytes of the 128-bit address, as a big-endian integer; an IPv4 address is its low 32 bits.
     package let low: UInt64
 
     /// The upper 96 bits shared by all IPv4-mapped addresses: `::ffff:0:0/96`.

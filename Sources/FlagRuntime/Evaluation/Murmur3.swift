@@ -6,7 +6,7 @@ package enum Murmur3 {
     /// The 32-bit hash of `bytes` with `seed`.
     ///
     /// Contiguous inputs (arrays, `String.UTF8View` of native strings, buffers) are hashed four bytes at a time
-    /// without copying; other sequences are fed byte by byte. Never allocates.
+    /// without copying; other sequences are fed byte by byte. Allocates nothing itself.
     package static func hash32<S: Sequence<UInt8>>(_ bytes: S, seed: UInt32 = 0) -> UInt32 {
         var hasher = Murmur3Hasher(seed: seed)
         hasher.combine(contentsOf: bytes)
@@ -191,14 +191,14 @@ package enum Bucketing {
     /// - Integral values with magnitude below 2⁵³ are written as integers, without a fraction or exponent:
     ///   `42`, `-7`, `0` (negative zero is `0`).
     /// - Every other value is Swift's `Double.description`, the shortest text that reads back as the same value:
-    ///   `1.5`, `0.1`, `0.0001`; from 2⁵³ on and below 10⁻⁴ in magnitude it switches to exponent form, written as
+    ///   `1.5`, `0.1`, `0.0001`; above 2⁵³ and below 10⁻⁴ in magnitude it switches to exponent form, written as
     ///   the shortest significand, `e`, an explicit sign and at least two exponent digits: `1e+16`,
     ///   `9.007199254740994e+15`, `1e-05`, `1.5e-07`, `5e-324`. 2⁵³ itself is `9007199254740992.0`, and the
     ///   non-finite values are `inf`, `-inf` and `nan`.
     ///
-    /// Other implementations must produce the same text to bucket numbers the same way; note that this exponent form
-    /// differs from JavaScript's (`1e+16` and `1e-7` there), so numeric bucketing attributes outside the integer range
-    /// are best avoided.
+    /// Other implementations must produce the same text to bucket numbers the same way. Beyond the integers this
+    /// differs from JavaScript's `String(number)` (`10000000000000000` for 1e16, `1e-7` for 1e-7), so numeric
+    /// bucketing attributes outside the integer range are best avoided.
     package static func canonicalNumberText(_ value: Double) -> String {
         if let integer = exactInteger(value) { return String(integer) }
         return value.description
@@ -214,13 +214,20 @@ package enum Bucketing {
 
     /// Feeds the decimal digits of `value` (with a leading `-` when negative), most significant first.
     private static func combineDecimal(_ value: Int64, into hasher: inout Murmur3Hasher) {
-        if value < 0 { hasher.combine(byte: UInt8(ascii: "-")) }
-        let magnitude = value.magnitude
-        var divisor: UInt64 = 1
-        while magnitude / divisor >= 10 { divisor &*= 10 }
-        while divisor > 0 {
-            hasher.combine(byte: UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: (magnitude / divisor) % 10))
-            divisor /= 10
+        // At most 16 digits and a sign below 2⁵³; written backwards into a stack buffer.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { buffer in
+            var magnitude = value.magnitude
+            var start = buffer.count
+            repeat {
+                start -= 1
+                buffer[start] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: magnitude % 10)
+                magnitude /= 10
+            } while magnitude != 0
+            if value < 0 {
+                start -= 1
+                buffer[start] = UInt8(ascii: "-")
+            }
+            hasher.combine(buffer: UnsafeBufferPointer(rebasing: buffer[start...]))
         }
     }
 }

@@ -28,6 +28,8 @@ public struct BundleHeader: Sendable, Hashable {
     public let expiresAt: Int64
     public let target: String
     public let environment: String
+    /// How many flags the encrypted payload holds (checked against it after decryption).
+    public let flagCount: Int
     public let signingKeyID: KeyID
     public let keyring: Keyring
     package let sealedKeys: [SealedKey]
@@ -38,7 +40,7 @@ public struct BundleHeader: Sendable, Hashable {
 
     package init(
         formatVersion: UInt16 = BundleHeader.currentFormatVersion, bundleVersion: UInt64, issuedAt: Int64,
-        expiresAt: Int64, target: String, environment: String, signingKeyID: KeyID, keyring: Keyring,
+        expiresAt: Int64, target: String, environment: String, flagCount: Int, signingKeyID: KeyID, keyring: Keyring,
         sealedKeys: [SealedKey], nonce: [UInt8]
     ) {
         self.formatVersion = formatVersion
@@ -47,6 +49,7 @@ public struct BundleHeader: Sendable, Hashable {
         self.expiresAt = expiresAt
         self.target = target
         self.environment = environment
+        self.flagCount = flagCount
         self.signingKeyID = signingKeyID
         self.keyring = keyring
         self.sealedKeys = sealedKeys
@@ -84,6 +87,7 @@ extension BundleHeader {
         writer.write(bytes: target.utf8)
         writer.write(UInt8(environment.utf8.count))
         writer.write(bytes: environment.utf8)
+        writer.write(UInt32(flagCount))
         writer.write(bytes: signingKeyID.bytes)
         writer.write(UInt8(sealedKeys.count))
         for sealed in sealedKeys {
@@ -132,6 +136,7 @@ extension BundleHeader {
         let expiresAt = try reader.readInt64()
         let target = try readShortString(&reader)
         let environment = try readShortString(&reader)
+        let flagCount = Int(try reader.readUInt32())
         let signingKeyID = KeyID(bytes: Array(try reader.readBytes(Sodium.keyIDBytes)))
         let recipientCount = Int(try reader.readUInt8())
         guard recipientCount >= 1, recipientCount <= maximumRecipients else {
@@ -156,7 +161,7 @@ extension BundleHeader {
         let signature = ciphertext.upperBound..<bytes.count
         let header = BundleHeader(
             formatVersion: formatVersion, bundleVersion: bundleVersion, issuedAt: issuedAt, expiresAt: expiresAt,
-            target: target, environment: environment, signingKeyID: signingKeyID, keyring: keyring,
+            target: target, environment: environment, flagCount: flagCount, signingKeyID: signingKeyID, keyring: keyring,
             sealedKeys: sealedKeys, nonce: nonce)
         return BundleLayout(
             header: header, keyringBody: keyringBody, associatedData: associatedData, ciphertext: ciphertext,

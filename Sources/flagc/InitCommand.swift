@@ -1,0 +1,80 @@
+import ArgumentParser
+import FlagCompiler
+import FlagRuntime
+import Foundation
+
+struct InitCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "init",
+        abstract: "Scaffold flags/, targets/ and keys/ with an example flag, a 'dev' target and development keys.")
+
+    @OptionGroup var keys: KeyOptions
+
+    func run() throws {
+        let fileManager = FileManager.default
+        for (path, text) in [("flags/example.yaml", Self.exampleFlags), ("targets/dev.yaml", Self.devTarget)] {
+            if fileManager.fileExists(atPath: path) {
+                Output.note("kept existing \(path)")
+                continue
+            }
+            try fileManager.createDirectory(
+                atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            do {
+                try SecureFile.writeAtomically(Array(text.utf8), to: path)
+            } catch {
+                throw Output.fail(error.description, status: ExitStatus.invalidInput)
+            }
+            Output.note("created \(path)")
+        }
+        let manager = KeyManager(store: keys.store)
+        if !fileManager.fileExists(atPath: keys.store.keyringPath) {
+            try runKeyOperation { () throws(KeyStore.Failure) in
+                let id = try manager.initialize()
+                Output.note("created \(keys.keysDirectory)/root.key, root.pub, keyring v1 and signing key \(id)")
+            }
+        }
+        if !fileManager.fileExists(atPath: keys.store.recipientPublicPath("dev")) {
+            try runKeyOperation { () throws(KeyStore.Failure) in
+                try manager.addRecipient("dev")
+                Output.note("created \(keys.keysDirectory)/dev.recipient.pub and dev.recipient.key")
+            }
+        }
+        let ignore = ".gitignore"
+        let existing = (try? String(contentsOfFile: ignore, encoding: .utf8)) ?? ""
+        if !existing.contains("*.key") {
+            try? SecureFile.writeAtomically(Array((existing + "\n# flagc secret keys and build output\n*.key\nout/\n").utf8), to: ignore)
+            Output.note("added *.key and out/ to .gitignore")
+        }
+        Output.note("next: flagc check && flagc build && flagc eval out/dev/flags.bundle --context '{\"targetingKey\":\"user-1\"}'")
+    }
+
+    static let exampleFlags = """
+        # Feature flags: see the flag language in flagc's README.
+        segments:
+          staff:
+            description: Employees
+            when: { email: { endsWith: "@example.com" } }
+
+        flags:
+          new-checkout-flow:
+            description: Redesigned checkout
+            owner: team-payments
+            default: off
+            rules:
+              - name: staff first
+                when: { segment: staff }
+                serve: on
+              - name: canary
+                serve: { split: { on: 5, off: 95 } }
+
+        """
+
+    static let devTarget = """
+        environment: development
+        flags: ["*"]
+        recipients: [keys/dev.recipient.pub]
+        expiresAfter: 30d
+        codegen: { swift: { typeName: Flags, accessLevel: public } }
+
+        """
+}

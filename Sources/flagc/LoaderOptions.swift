@@ -1,0 +1,80 @@
+import ArgumentParser
+import FlagCompiler
+import FlagRuntime
+import Foundation
+
+/// Every loader option, so operators check a bundle exactly as a function would.
+struct LoaderOptions: ParsableArguments {
+    @Option(name: .customLong("root-key"), help: "A pinned root public key (text or file); repeat for several.")
+    var rootKeys: [String] = []
+
+    @Option(name: .customLong("key"), help: "The recipient secret key (file or text); default: FLAGC_RECIPIENT_KEY or keys/*.recipient.key.")
+    var recipientKey: String?
+
+    @Option(help: "Refuse a bundle built for another target.")
+    var target: String?
+
+    @Option(help: "Refuse a bundle built for another environment.")
+    var environment: String?
+
+    @Option(name: .customLong("min-bundle-version"), help: "Refuse older bundles (default: FLAGC_MIN_BUNDLE_VERSION).")
+    var minimumBundleVersion: UInt64?
+
+    @Option(name: .customLong("min-keyring-version"), help: "Refuse older keyrings (default: FLAGC_MIN_KEYRING_VERSION).")
+    var minimumKeyringVersion: UInt32?
+
+    @Option(help: "The clock, RFC 3339 (verification and evaluation).")
+    var now: String?
+
+    @Option(help: "Tolerated clock skew, e.g. 5m.")
+    var leeway = "5m"
+
+    @OptionGroup var keys: KeyOptions
+
+    /// The evaluation clock as Unix seconds, when `--now` is given.
+    func clock() throws -> Double? {
+        guard let now else { return nil }
+        guard let time = Timestamp.parseRFC3339(now) else {
+            throw ValidationError("--now must be an RFC 3339 time like 2026-12-01T09:00:00Z")
+        }
+        return time
+    }
+
+    func loadOptions(recipientIDs: [KeyID]) throws -> LoadOptions {
+        let store = keys.store
+        let environmentValues = ProcessInfo.processInfo.environment
+        guard let leewaySeconds = Timestamp.parseDuration(leeway) else {
+            throw ValidationError("--leeway must be a duration like 5m or 30s")
+        }
+        do {
+            var options = LoadOptions(trustedRoots: try store.trustedRoots(overrides: rootKeys))
+            options.recipientKey = try store.recipientKey(override: recipientKey, recipientIDs: recipientIDs)
+            options.expectedTarget = target
+            options.expectedEnvironment = environment
+            options.leeway = leewaySeconds
+            if let floor = minimumBundleVersion ?? environmentValues["FLAGC_MIN_BUNDLE_VERSION"].flatMap(UInt64.init) {
+                options.minimumBundleVersion = floor
+            }
+            if let floor = minimumKeyringVersion ?? environmentValues["FLAGC_MIN_KEYRING_VERSION"].flatMap(UInt32.init) {
+                options.minimumKeyringVersion = floor
+            }
+            if let time = try clock() {
+                options.now = Int64(time.rounded(.down))
+                options.evaluationClock = { time }
+            }
+            return options
+        } catch let failure as KeyStore.Failure {
+            throw Output.fail(failure.description, status: ExitStatus.invalidInput)
+        }
+    }
+
+    /// Reads the bundle and the recipient ids in its (not yet verified) header, to pick a key.
+    func readBundle(_ path: String) throws -> ([UInt8], [KeyID]) {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw Output.fail("cannot read \(path)", status: ExitStatus.invalidInput)
+        }
+        let bytes = [UInt8](data)
+        let ids = (try? BundleInspection.unverifiedRecipientIDs(bytes)) ?? []
+        return (bytes, ids)
+    }
+}
