@@ -40,17 +40,22 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(
-            name: "FlagRuntimeTests",
-            dependencies: ["FlagRuntime"]
-        ),
-        .testTarget(
-            name: "FlagCompilerTests",
+        // Fixtures shared by the test targets: in-memory keys, projects and bundles. Not a product.
+        .target(
+            name: "FlagTestSupport",
             dependencies: ["FlagCompiler", "FlagRuntime"]
         ),
         .testTarget(
+            name: "FlagRuntimeTests",
+            dependencies: ["FlagRuntime", "FlagTestSupport"]
+        ),
+        .testTarget(
+            name: "FlagCompilerTests",
+            dependencies: ["FlagCompiler", "FlagRuntime", "FlagTestSupport"]
+        ),
+        .testTarget(
             name: "EndToEndTests",
-            dependencies: ["flagc", "FlagCompiler", "FlagRuntime"]
+            dependencies: ["flagc", "FlagCompiler", "FlagRuntime", "FlagTestSupport"]
         ),
     ]
 )

@@ -75,8 +75,7 @@ public enum Builder {
         var pending: [(path: String, bytes: [UInt8])] = []
         var outputs: [TargetOutput] = []
         for target in targets {
-            var lowering = TargetLowering(project: project, target: target)
-            let content = lowering.lower()
+            let content = content(of: project, target: target)
             var recipients: [[UInt8]] = []
             for recipient in target.recipients {
                 let path = resolve(recipient.value, root: options.root)
@@ -140,5 +139,13 @@ public enum Builder {
 
     static func resolve(_ path: String, root: String) -> String {
         path.hasPrefix("/") || root == "." ? path : (root as NSString).appendingPathComponent(path)
+    }
+}
+
+extension Builder {
+    /// The bundle content of `target`: selection, environment overrides, resolution to indices.
+    package static func content(of project: FlagProject, target: TargetDefinition) -> BundleContent {
+        var lowering = TargetLowering(project: project, target: target)
+        return lowering.lower()
     }
 }

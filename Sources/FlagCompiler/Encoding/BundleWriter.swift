@@ -16,6 +16,23 @@ package struct BundleWriter {
         package var signingKey: Keyring.SigningKey
         package var signingSeed: SecureBytes
         package var recipients: [[UInt8]]
+
+        package init(
+            content: BundleContent, target: String, environment: String, bundleVersion: UInt64, issuedAt: Int64,
+            expiresAt: Int64, keyring: Keyring, signingKey: Keyring.SigningKey, signingSeed: SecureBytes,
+            recipients: [[UInt8]]
+        ) {
+            self.content = content
+            self.target = target
+            self.environment = environment
+            self.bundleVersion = bundleVersion
+            self.issuedAt = issuedAt
+            self.expiresAt = expiresAt
+            self.keyring = keyring
+            self.signingKey = signingKey
+            self.signingSeed = signingSeed
+            self.recipients = recipients
+        }
     }
 
     package static func write(_ input: Input) throws(Sodium.Failure) -> [UInt8] {

@@ -16,14 +16,26 @@ public struct FlagProject: Sendable {
     /// Reads `flags/` and `targets/` under `root` (file paths in diagnostics are relative to it)
     /// and runs every project-wide check. Problems go to `diagnostics`.
     public static func load(root: String, diagnostics: DiagnosticCollector) -> FlagProject {
+        load(
+            root: root, flagFiles: readYAMLFiles(root: root, folder: "flags", diagnostics: diagnostics),
+            targetFiles: readYAMLFiles(root: root, folder: "targets", diagnostics: diagnostics),
+            diagnostics: diagnostics)
+    }
+
+    /// Reads and checks definitions given as (path, bytes) pairs: what `load(root:diagnostics:)`
+    /// does after reading the folders, and what tests use with files that never touch the disk.
+    public static func load(
+        root: String = ".", flagFiles: [(String, [UInt8])], targetFiles: [(String, [UInt8])],
+        diagnostics: DiagnosticCollector
+    ) -> FlagProject {
         var project = FlagProject(root: root, files: [], targets: [], sources: [:])
         let reader = DefinitionReader(diagnostics: diagnostics)
-        for (path, bytes) in readYAMLFiles(root: root, folder: "flags", diagnostics: diagnostics) {
+        for (path, bytes) in flagFiles {
             project.sources[path] = String(decoding: bytes, as: UTF8.self)
             guard let node = parseYAML(bytes, path: path, diagnostics: diagnostics) else { continue }
             project.files.append(reader.readFlagFile(node, path: path))
         }
-        for (path, bytes) in readYAMLFiles(root: root, folder: "targets", diagnostics: diagnostics) {
+        for (path, bytes) in targetFiles {
             project.sources[path] = String(decoding: bytes, as: UTF8.self)
             let name = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
             let node = parseYAML(bytes, path: path, diagnostics: diagnostics)

@@ -117,6 +117,37 @@ package struct RegexNFA: Sendable {
         return id
     }
 
+    /// Compiles byte-range sequences that agree on their first `depth` ranges as a trie: one state per distinct
+    /// range at `depth`, so a large class such as `\pL` fans out over a few dozen lead bytes instead of hundreds of
+    /// sequences. The sequences of a set never partly overlap at a position where they share a prefix (the ranges
+    /// there are equal or disjoint), so the trie stays deterministic on its first byte; common suffixes are shared
+    /// through `byteNode`.
+    private mutating func compileTrie(
+        _ sequences: ArraySlice<[ClosedRange<UInt8>]>,
+        depth: Int,
+        next: Int32
+    ) throws(RegexCompileError) -> Int32 {
+        var order: [ClosedRange<UInt8>] = []
+        var groups: [ClosedRange<UInt8>: [[ClosedRange<UInt8>]]] = [:]
+        for sequence in sequences {
+            let range = sequence[depth]
+            if groups[range] == nil { order.append(range) }
+            groups[range, default: []].append(sequence)
+        }
+        var heads: [Int32] = []
+        for range in order {
+            let group = groups[range]!
+            let ending = group.filter { $0.count == depth + 1 }
+            let continuing = group.filter { $0.count > depth + 1 }
+            if !ending.isEmpty { heads.append(try byteNode(range, next: next)) }
+            if !continuing.isEmpty {
+                let rest = try compileTrie(continuing[...], depth: depth + 1, next: next)
+                heads.append(try byteNode(range, next: rest))
+            }
+        }
+        return heads.count == 1 ? heads[0] : try add(.split(heads))
+    }
+
     /// Compiles `node` so that it continues with `next`; returns its entry state.
     private mutating func compile(_ node: RegexNode, next: Int32) throws(RegexCompileError) -> Int32 {
         switch node {
@@ -130,13 +161,7 @@ package struct RegexNFA: Sendable {
                 sequences = UTF8Ranges.sequences(of: set)
                 self.sequences[set] = sequences
             }
-            var heads: [Int32] = []
-            for sequence in sequences {
-                var current = next
-                for range in sequence.reversed() { current = try byteNode(range, next: current) }
-                heads.append(current)
-            }
-            return heads.count == 1 ? heads[0] : try add(.split(heads))
+            return try compileTrie(sequences[...], depth: 0, next: next)
         case .assertion(let assertion):
             assertions.insert(assertion)
             return try add(.assertion(assertion, next: next))

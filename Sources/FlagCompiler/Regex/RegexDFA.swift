@@ -218,7 +218,7 @@ package struct RegexDFABuilder {
     /// The most node visits the construction may make before the pattern is refused as too complex.
     package static let workLimit = 50_000_000
 
-    private let nodes: [RegexNFA.Node]
+    private let nfa: FlatNFA
     private let startNode: Int32
     private let maximumStates: Int
     private let byteClasses: [UInt8]
@@ -238,7 +238,7 @@ package struct RegexDFABuilder {
 
     /// A builder for `nfa` that refuses to create more than `maximumStates` states (at most 65535).
     package init(nfa: RegexNFA, maximumStates: Int) {
-        nodes = nfa.nodes
+        self.nfa = FlatNFA(nfa)
         startNode = nfa.start
         self.maximumStates = min(maximumStates, Int(UInt16.max))
         usesAssertions = !nfa.assertions.isEmpty
@@ -301,7 +301,7 @@ package struct RegexDFABuilder {
                 continue
             }
             let key = keys[next]
-            let hasAssertions = key.leaves.contains { if case .assertion = nodes[Int($0)] { true } else { false } }
+            let hasAssertions = key.leaves.contains { nfa.kinds[Int($0)] == .assertion }
             for index in 0..<classCount { seeds[index].removeAll(keepingCapacity: true) }
             let nextKinds: [Next] = hasAssertions ? [.newline, .word, .other] : [.other]
             for nextKind in nextKinds {
@@ -316,8 +316,9 @@ package struct RegexDFABuilder {
                 for byteClass in 0..<classCount where applies(byteClass) { matched[byteClass] = didMatch }
                 if didMatch { continue }
                 for node in byteNodes {
-                    guard case .bytes(let low, let high, let target) = nodes[Int(node)] else { continue }
-                    for byteClass in Int(byteClasses[Int(low)])...Int(byteClasses[Int(high)])
+                    let node = Int(node)
+                    let target = nfa.nexts[node]
+                    for byteClass in Int(byteClasses[Int(nfa.lows[node])])...Int(byteClasses[Int(nfa.highs[node])])
                     where applies(byteClass) {
                         seeds[byteClass].append(target)
                     }
@@ -358,20 +359,21 @@ package struct RegexDFABuilder {
         var needsLine = false
         var needsWord = false
         beginVisit()
-        stack.append(contentsOf: leaves.filter { if case .assertion = nodes[Int($0)] { true } else { false } })
+        for leaf in leaves where nfa.kinds[Int(leaf)] == .assertion { stack.append(leaf) }
         while let node = stack.popLast() {
             guard try firstVisit(node) else { continue }
-            switch nodes[Int(node)] {
-            case .assertion(let assertion, let next):
-                switch assertion {
+            let index = Int(node)
+            switch nfa.kinds[index] {
+            case .assertion:
+                switch nfa.assertions[index] {
                 case .startOfText: needsStart = true
                 case .startOfLine: needsLine = true
                 case .wordBoundary, .notWordBoundary: needsWord = true
                 case .endOfText, .endOfLine: break
                 }
-                stack.append(next)
-            case .split(let targets):
-                stack.append(contentsOf: targets)
+                stack.append(nfa.nexts[index])
+            case .split:
+                nfa.appendSplitTargets(of: index, to: &stack)
             case .bytes, .match:
                 break
             }
@@ -404,8 +406,8 @@ package struct RegexDFABuilder {
         var result: [Int32] = []
         while let node = stack.popLast() {
             guard try firstVisit(node) else { continue }
-            if case .split(let targets) = nodes[Int(node)] {
-                stack.append(contentsOf: targets)
+            if nfa.kinds[Int(node)] == .split {
+                nfa.appendSplitTargets(of: Int(node), to: &stack)
             } else {
                 result.append(node)
             }
@@ -426,12 +428,13 @@ package struct RegexDFABuilder {
         var byteNodes: [Int32] = []
         while let node = stack.popLast() {
             guard try firstVisit(node) else { continue }
-            switch nodes[Int(node)] {
+            let index = Int(node)
+            switch nfa.kinds[index] {
             case .bytes: byteNodes.append(node)
             case .match: return ([], true)
-            case .split(let targets): stack.append(contentsOf: targets)
-            case .assertion(let assertion, let target):
-                if Self.holds(assertion, previous: previous, next: next) { stack.append(target) }
+            case .split: nfa.appendSplitTargets(of: index, to: &stack)
+            case .assertion:
+                if Self.holds(nfa.assertions[index], previous: previous, next: next) { stack.append(nfa.nexts[index]) }
             }
         }
         return (byteNodes, false)
@@ -446,5 +449,54 @@ package struct RegexDFABuilder {
         case .wordBoundary: (previous == .word) != (next == .word)
         case .notWordBoundary: (previous == .word) == (next == .word)
         }
+    }
+}
+
+/// The NFA as flat arrays of trivial values, so the construction's inner loops copy no reference-counted payloads.
+private struct FlatNFA {
+    enum Kind: UInt8 {
+        case bytes, split, assertion, match
+    }
+
+    var kinds: [Kind] = []
+    var lows: [UInt8] = []
+    var highs: [UInt8] = []
+    /// The next state of byte and assertion states.
+    var nexts: [Int32] = []
+    /// The assertion of assertion states (`.startOfText` elsewhere, unused).
+    var assertions: [RegexAssertion] = []
+    /// Split state `i` goes to `splitTargets[splitStarts[i]..<splitStarts[i + 1]]`.
+    var splitStarts: [Int32] = [0]
+    var splitTargets: [Int32] = []
+
+    init(_ nfa: RegexNFA) {
+        for node in nfa.nodes {
+            var kind = Kind.match
+            var low: UInt8 = 0
+            var high: UInt8 = 0
+            var next: Int32 = 0
+            var assertion = RegexAssertion.startOfText
+            switch node {
+            case .bytes(let nodeLow, let nodeHigh, let nodeNext):
+                (kind, low, high, next) = (.bytes, nodeLow, nodeHigh, nodeNext)
+            case .split(let targets):
+                kind = .split
+                splitTargets.append(contentsOf: targets)
+            case .assertion(let nodeAssertion, let nodeNext):
+                (kind, assertion, next) = (.assertion, nodeAssertion, nodeNext)
+            case .match:
+                break
+            }
+            kinds.append(kind)
+            lows.append(low)
+            highs.append(high)
+            nexts.append(next)
+            assertions.append(assertion)
+            splitStarts.append(Int32(splitTargets.count))
+        }
+    }
+
+    func appendSplitTargets(of node: Int, to stack: inout [Int32]) {
+        stack.append(contentsOf: splitTargets[Int(splitStarts[node])..<Int(splitStarts[node + 1])])
     }
 }
