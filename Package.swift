@@ -53,6 +53,11 @@ let package = Package(
             name: "FlagCompilerTests",
             dependencies: ["FlagCompiler", "FlagRuntime", "FlagTestSupport"]
         ),
+        // Compiles the checked-in generated code of the example's `dev` target against the runtime.
+        .testTarget(
+            name: "GeneratedCodeTests",
+            dependencies: ["FlagCompiler", "FlagRuntime", "FlagTestSupport"]
+        ),
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["flagc", "FlagCompiler", "FlagRuntime", "FlagTestSupport"]

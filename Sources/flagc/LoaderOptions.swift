@@ -52,11 +52,10 @@ struct LoaderOptions: ParsableArguments {
             options.expectedTarget = target
             options.expectedEnvironment = environment
             options.leeway = leewaySeconds
-            if let floor = minimumBundleVersion ?? environmentValues["FLAGC_MIN_BUNDLE_VERSION"].flatMap(UInt64.init) {
-                options.minimumBundleVersion = floor
-            }
-            if let floor = minimumKeyringVersion ?? environmentValues["FLAGC_MIN_KEYRING_VERSION"].flatMap(UInt32.init) {
-                options.minimumKeyringVersion = floor
+            options.minimumBundleVersion = try minimumBundleVersion ?? Self.floor("FLAGC_MIN_BUNDLE_VERSION", environmentValues) ?? 0
+            options.minimumKeyringVersion = try minimumKeyringVersion ?? Self.floor("FLAGC_MIN_KEYRING_VERSION", environmentValues) ?? 0
+            guard !options.trustedRoots.isEmpty else {
+                throw Output.fail("no trusted root key: pass --root-key, set FLAGC_ROOT_PUBLIC_KEY or add keys/root.pub", status: ExitStatus.invalidInput)
             }
             if let time = try clock() {
                 options.now = Int64(time.rounded(.down))
@@ -66,6 +65,15 @@ struct LoaderOptions: ParsableArguments {
         } catch let failure as KeyStore.Failure {
             throw Output.fail(failure.description, status: ExitStatus.invalidInput)
         }
+    }
+
+    /// A floor from the environment; a malformed value is an error, never silently no floor.
+    static func floor<Value: FixedWidthInteger>(_ name: String, _ environment: [String: String]) throws -> Value? {
+        guard let text = environment[name] else { return nil }
+        guard let value = Value(text) else {
+            throw Output.fail("\(name) must be a whole number", status: ExitStatus.invalidInput)
+        }
+        return value
     }
 
     /// Reads the bundle and the recipient ids in its (not yet verified) header, to pick a key.

@@ -365,7 +365,7 @@ struct RegexDifferentialTests {
 @Suite("Regex automaton encoding")
 struct RegexEncodingTests {
     static let patterns = [
-        "", "abc", "^[a-z0-9._%+-]+@example\\.com$", "(?i)\\bstaff\\b", "(?m)^beta-\\d+$", "^.$", "\\pL",
+        "", "abc", "^[a-z0-9._%+-]+@example\\.com$", "(?i)\\bstaff\\b", "(?m)^beta-\\d+$", "^.$",
         "[^\\x00-\\x{10FFFF}]", "^(?:[0-9a-f]{2}:){5}[0-9a-f]{2}$", "(a|b)*a(a|b){7}",
     ]
 
@@ -389,6 +389,19 @@ struct RegexEncodingTests {
     func everyTruncationIsRefused(pattern: String) throws {
         let bytes = encoded(try RegexCompiler.compile(pattern))
         for length in 0..<bytes.count {
+            var reader = ByteReader(Array(bytes[..<length]))
+            #expect(throws: DecodingError.self) { try RegexAutomaton(decoding: &reader) }
+        }
+    }
+
+    /// More than 256 states: transitions are stored in two bytes each.
+    @Test func largeAutomataRoundTripAndRefuseTruncation() throws {
+        let automaton = try RegexCompiler.compile("\\pL")
+        #expect(automaton.stateCount > 256)
+        let bytes = encoded(automaton)
+        var reader = ByteReader(bytes)
+        #expect(try RegexAutomaton(decoding: &reader) == automaton)
+        for length in Array(stride(from: 0, to: bytes.count, by: 97)) + Array(bytes.count - 40..<bytes.count) {
             var reader = ByteReader(Array(bytes[..<length]))
             #expect(throws: DecodingError.self) { try RegexAutomaton(decoding: &reader) }
         }

@@ -65,9 +65,9 @@ public enum Builder {
         let (seed, signingKey) = try options.keyStore.signingKey(in: keyring, at: options.issuedAt)
         let roots = try options.keyStore.trustedRoots()
         guard keyring.isSigned(byAnyOf: roots) else {
-            throw KeyStore.Failure("the keyring is not signed by the root key in \(options.keyStore.rootPublicPath)")
+            throw KeyStore.Failure("the keyring is not signed by any trusted root (\(roots.map(\.id.description).joined(separator: ", ")))")
         }
-        if keyring.expiresAt < options.issuedAt {
+        if keyring.expiresAt < max(options.issuedAt, Int64(Date().timeIntervalSince1970)) {
             throw KeyStore.Failure(
                 "the keyring expired at \(Timestamp.formatRFC3339(keyring.expiresAt)); run 'flagc keys renew'")
         }
@@ -87,6 +87,12 @@ public enum Builder {
                 }
             }
             guard !recipients.isEmpty else { continue }
+            guard recipients.count <= BundleHeader.maximumRecipients else {
+                diagnostics.error(
+                    "target '\(target.name)' has \(recipients.count) recipients; a bundle holds at most \(BundleHeader.maximumRecipients)",
+                    at: target.location)
+                continue
+            }
             let expiresAt = options.issuedAt + target.expiresAfter
             if keyring.expiresAt < expiresAt {
                 diagnostics.warning(
@@ -148,4 +154,19 @@ extension Builder {
         var lowering = TargetLowering(project: project, target: target)
         return lowering.lower()
     }
+}
+
+extension Builder {
+    /// The generated Swift code of `target`, as `flagc build` writes it; needs no keys.
+    /// `issuedAt` decides which flags are past their `expires` date (and so deprecated).
+    /// nil when the project has no target of that name.
+    public static func swiftSource(of project: FlagProject, target name: String, issuedAt: Int64) -> String? {
+        guard let target = project.target(name) else { return nil }
+        return SwiftGenerator(
+            project: project, target: target, content: content(of: project, target: target), issuedAt: issuedAt
+        ).source()
+    }
+
+    /// The names of the project's targets.
+    public static func targetNames(of project: FlagProject) -> [String] { project.targets.map(\.name) }
 }

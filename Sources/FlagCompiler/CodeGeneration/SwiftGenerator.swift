@@ -22,7 +22,7 @@ struct SwiftGenerator {
         let access = target.swiftAccessLevel
         let typeName = target.swiftTypeName
         let flags = content.flags.sorted { $0.key < $1.key }
-        var usedNames: Set<String> = ["bundle", "handles", "schema", "init", "load"]
+        var usedNames: Set<String> = ["bundle", "handles", "schema", "init", "load", "prepare"]
         var usedTypes: Set<String> = [typeName]
         let accessors = flags.map { flag -> Accessor in
             let name = Self.unique(Self.lowerCamel(flag.key), in: &usedNames)
@@ -63,6 +63,17 @@ struct SwiftGenerator {
                 \(access) init(bundle: FlagRuntime.FlagBundle) throws(FlagRuntime.SchemaMismatch) {
                     self.bundle = bundle
                     self.handles = try bundle.handles(for: Self.schema)
+                }
+
+                /// Loads, verifies and decrypts the bundle at `path`, then checks it against `schema`.
+                /// - Throws: `FlagRuntime.BundleLoadError` or `FlagRuntime.SchemaMismatch`.
+                \(access) static func load(path: Swift.String, options: FlagRuntime.LoadOptions) throws -> Self {
+                    try Self(bundle: FlagRuntime.FlagBundle.load(path: path, options: options))
+                }
+
+                /// Resolves `context` once, for evaluating many flags without lookups by name.
+                \(access) func prepare(_ context: FlagRuntime.EvaluationContext) -> FlagRuntime.PreparedContext {
+                    bundle.prepare(context)
                 }
 
             """

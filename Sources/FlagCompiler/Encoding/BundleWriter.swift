@@ -37,29 +37,39 @@ package struct BundleWriter {
 
     package static func write(_ input: Input) throws(Sodium.Failure) -> [UInt8] {
         let payload = PayloadCodec.encode(input.content)
+        let recipients = input.recipients.sorted { KeyID(of: $0) < KeyID(of: $1) }
         // A key only for derivations, so the signing seed itself never keys anything but Ed25519.
         let derivationKey = SecureBytes(copying: Sodium.hash(
             Array("flagc/v1/derive".utf8), outputCount: 32, key: input.signingSeed))
-        let context = Array("flagc/v1".utf8) + [0] + Array(input.target.utf8) + [0]
-            + withUnsafeBytes(of: input.bundleVersion.littleEndian, Array.init)
-        let payloadDigest = Sodium.hash(payload, outputCount: 32)
+        // Everything the header binds (target, environment, versions, times, keyring, recipients)
+        // and the payload: any change to any of them gives another content key and nonce.
+        func header(nonce: [UInt8], sealedKeys: [BundleHeader.SealedKey]) -> BundleHeader {
+            BundleHeader(
+                bundleVersion: input.bundleVersion, issuedAt: input.issuedAt, expiresAt: input.expiresAt,
+                target: input.target, environment: input.environment, flagCount: input.content.flags.count,
+                signingKeyID: input.signingKey.id, keyring: input.keyring, sealedKeys: sealedKeys, nonce: nonce)
+        }
+        let placeholders = recipients.map {
+            BundleHeader.SealedKey(recipientID: KeyID(of: $0), sealedKey: $0 + [UInt8](repeating: 0, count: 48))
+        }
+        let context = Sodium.hash(
+            header(nonce: [UInt8](repeating: 0, count: Sodium.nonceBytes), sealedKeys: placeholders)
+                .encodedPrefix(ciphertextCount: payload.count + Sodium.tagBytes)
+                + Sodium.hash(payload, outputCount: 32),
+            outputCount: 32)
         let contentKey = SecureBytes(copying: Sodium.hash(
-            Array("content-key".utf8) + context + payloadDigest, outputCount: 32, key: derivationKey))
-        let nonce = Sodium.hash(Array("nonce".utf8) + context + payloadDigest, outputCount: 24, key: derivationKey)
+            Array("content-key".utf8) + context, outputCount: 32, key: derivationKey))
+        let nonce = Sodium.hash(Array("nonce".utf8) + context, outputCount: Sodium.nonceBytes, key: derivationKey)
 
         var sealedKeys: [BundleHeader.SealedKey] = []
-        for recipient in input.recipients.sorted(by: { KeyID(of: $0) < KeyID(of: $1) }) {
+        for recipient in recipients {
             let seed = SecureBytes(copying: contentKey.withUnsafeBytes { key in
                 Sodium.hash(Array("seal".utf8) + Array(key) + recipient, outputCount: 32, key: derivationKey)
             })
             let sealed = try Sodium.sealDeterministically(contentKey, to: recipient, seed: seed)
             sealedKeys.append(BundleHeader.SealedKey(recipientID: KeyID(of: recipient), sealedKey: sealed))
         }
-        let header = BundleHeader(
-            bundleVersion: input.bundleVersion, issuedAt: input.issuedAt, expiresAt: input.expiresAt,
-            target: input.target, environment: input.environment,
-            flagCount: input.content.flags.count, signingKeyID: input.signingKey.id,
-            keyring: input.keyring, sealedKeys: sealedKeys, nonce: nonce)
+        let header = header(nonce: nonce, sealedKeys: sealedKeys)
         var bytes = header.encodedPrefix(ciphertextCount: payload.count + Sodium.tagBytes)
         bytes += try Sodium.encrypt(payload, additionalData: bytes, nonce: nonce, key: contentKey)
         bytes += try Sodium.sign(bytes, seed: input.signingSeed)

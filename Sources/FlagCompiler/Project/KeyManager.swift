@@ -57,8 +57,14 @@ public struct KeyManager {
             keyring.signingKeys[index].notAfter = max(keyring.signingKeys[index].notBefore, now + grace)
         }
         keyring.signingKeys.append(entry)
-        // Keys long past their window add nothing but size.
+        // Keys long past their window add nothing but size; a key no longer listed cannot sign at
+        // all, so its revocation entry goes too.
         keyring.signingKeys.removeAll { $0.notAfter < now - policy.keyringLifetime }
+        keyring.revokedKeyIDs.removeAll { id in !keyring.signingKeys.contains { $0.id == id } }
+        guard keyring.signingKeys.count <= Keyring.maximumSigningKeys else {
+            throw KeyStore.Failure(
+                "the keyring would list more than \(Keyring.maximumSigningKeys) signing keys; rotate less often or shorten --grace")
+        }
         try writeSecret(.signingSecret, signing.seed, to: store.signingSecretPath(entry.id))
         try resign(keyring)
         return entry.id
@@ -84,6 +90,10 @@ public struct KeyManager {
     /// `root-previous.*` and co-signs until `retirePreviousRoot()`.
     @discardableResult
     public func rotateRoot() throws(KeyStore.Failure) -> KeyID {
+        guard !fileManager.fileExists(atPath: store.previousRootSecretPath) else {
+            throw KeyStore.Failure(
+                "a root rotation is already under way: run 'flagc keys retire-root' once every function pins the new root")
+        }
         let keyring = try store.loadKeyring()
         let oldRoot = try store.secret(.rootSecret, file: store.rootSecretPath, variable: nil)
         let newRoot = try generate { () throws(Sodium.Failure) in try Sodium.makeSigningKeyPair() }
@@ -101,9 +111,15 @@ public struct KeyManager {
         guard fileManager.fileExists(atPath: store.previousRootSecretPath) else {
             throw KeyStore.Failure("there is no previous root to retire")
         }
-        try? fileManager.removeItem(atPath: store.previousRootSecretPath)
-        try? fileManager.removeItem(atPath: store.previousRootPublicPath)
-        try resign(try store.loadKeyring())
+        let keyring = try store.loadKeyring()
+        for path in [store.previousRootSecretPath, store.previousRootPublicPath] {
+            do {
+                try fileManager.removeItem(atPath: path)
+            } catch {
+                throw KeyStore.Failure("cannot delete \(path): \(error.localizedDescription)")
+            }
+        }
+        try resign(keyring)
     }
 
     /// Creates an X25519 recipient key pair `NAME.recipient.pub` / `NAME.recipient.key`.
@@ -128,8 +144,14 @@ public struct KeyManager {
         guard fileManager.fileExists(atPath: store.recipientPublicPath(name)) else {
             throw KeyStore.Failure("no recipient '\(name)'")
         }
-        try? fileManager.removeItem(atPath: store.recipientPublicPath(name))
-        try? fileManager.removeItem(atPath: store.recipientSecretPath(name))
+        for path in [store.recipientPublicPath(name), store.recipientSecretPath(name)]
+        where fileManager.fileExists(atPath: path) {
+            do {
+                try fileManager.removeItem(atPath: path)
+            } catch {
+                throw KeyStore.Failure("cannot delete \(path): \(error.localizedDescription)")
+            }
+        }
     }
 
     // MARK: Helpers

@@ -270,18 +270,18 @@ private struct GeneralCategoryTable: Sendable {
             }
         }
         var ranges: [String: [ClosedRange<UInt32>]] = [:]
-        var currentName: String?
+        var current: Unicode.GeneralCategory?
         var currentStart: UInt32 = 0
         func close(at end: UInt32) {
-            if let currentName, end >= currentStart {
-                ranges[currentName, default: []].append(currentStart...end)
+            if let current, let name = name(of: current), end >= currentStart {
+                ranges[name, default: []].append(currentStart...end)
             }
         }
         for value in UInt32(0)...CodePointSet.maximum {
-            let categoryName = Unicode.Scalar(value).flatMap { name(of: $0.properties.generalCategory) }
-            if categoryName != currentName {
+            let category = Unicode.Scalar(value)?.properties.generalCategory
+            if category != current {
                 close(at: value &- 1)
-                currentName = categoryName
+                current = category
                 currentStart = value
             }
         }

@@ -412,8 +412,33 @@ package struct RegexDFABuilder {
                 result.append(node)
             }
         }
-        result.sort()
+        Self.sort(&result)
         return result
+    }
+
+    /// Heapsort on plain integers: the standard library's generic `sort()` is unspecialized (and allocates) in
+    /// debug builds of this module, which made large classes slow to compile there.
+    private static func sort(_ values: inout [Int32]) {
+        let count = values.count
+        guard count > 1 else { return }
+        values.withUnsafeMutableBufferPointer { buffer in
+            func siftDown(_ start: Int, _ end: Int) {
+                var root = start
+                while true {
+                    var child = 2 * root + 1
+                    if child >= end { return }
+                    if child + 1 < end && buffer[child] < buffer[child + 1] { child += 1 }
+                    if buffer[root] >= buffer[child] { return }
+                    buffer.swapAt(root, child)
+                    root = child
+                }
+            }
+            for start in stride(from: count / 2 - 1, through: 0, by: -1) { siftDown(start, count) }
+            for end in stride(from: count - 1, to: 0, by: -1) {
+                buffer.swapAt(0, end)
+                siftDown(0, end)
+            }
+        }
     }
 
     /// The byte states reachable from `leaves` through splits and the assertions that hold between `previous` and

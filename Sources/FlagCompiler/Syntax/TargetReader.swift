@@ -39,6 +39,11 @@ extension DefinitionReader {
                     diagnostics.error("'expiresAfter' must be a duration like 30d, 12h or 90m", at: entry.value.location)
                     continue
                 }
+                guard seconds <= LoadOptions.defaultMaximumBundleLifetime else {
+                    diagnostics.error(
+                        "'expiresAfter' is at most 90d: functions refuse bundles valid for longer", at: entry.value.location)
+                    continue
+                }
                 target.expiresAfter = seconds
             case "codegen": readCodegen(entry.value, into: &target)
             default: break

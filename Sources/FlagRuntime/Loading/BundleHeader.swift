@@ -117,9 +117,8 @@ extension BundleHeader {
             throw BundleLoadError.malformedHeader(bytes.isEmpty ? "empty input" : "not a flagc bundle (bad magic)")
         }
         let formatVersion = try reader.readUInt16()
-        guard formatVersion <= currentFormatVersion, formatVersion >= 1 else {
-            throw BundleLoadError.unsupportedFormatVersion(formatVersion)
-        }
+        guard formatVersion >= 1 else { throw DecodingError("format version 0 does not exist") }
+        guard formatVersion <= currentFormatVersion else { throw BundleLoadError.unsupportedFormatVersion(formatVersion) }
         guard try reader.readUInt16() == 0 else { throw DecodingError("reserved field is not zero") }
         let keyringLength = Int(try reader.readUInt32())
         guard keyringLength <= Keyring.maximumBytes, keyringLength <= reader.remaining else {

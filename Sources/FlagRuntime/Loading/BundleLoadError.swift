@@ -27,6 +27,8 @@ public enum BundleLoadError: Error, Sendable, Hashable, CustomStringConvertible 
     case bundleExpired(expiresAt: Int64)
     /// The bundle claims an issue time in the future (beyond the leeway).
     case bundleNotYetValid(issuedAt: Int64)
+    /// The bundle is valid for longer than `LoadOptions.maximumBundleLifetime`.
+    case bundleLifetimeTooLong(issuedAt: Int64, expiresAt: Int64)
     /// The bundle was built for another target.
     case targetMismatch(expected: String, found: String)
     /// The bundle was built for another environment.
@@ -51,7 +53,7 @@ public enum BundleLoadError: Error, Sendable, Hashable, CustomStringConvertible 
         case .keyringVersionTooOld: "keyring-version"
         case .signingKeyUnknown, .signingKeyRevoked, .signingKeyNotValidAtIssueTime: "signing-key"
         case .bundleSignatureInvalid: "bundle-signature"
-        case .bundleExpired, .bundleNotYetValid: "bundle-expiry"
+        case .bundleExpired, .bundleNotYetValid, .bundleLifetimeTooLong: "bundle-expiry"
         case .targetMismatch, .environmentMismatch: "target"
         case .bundleVersionTooOld: "bundle-version"
         case .notARecipient, .decryptionFailed: "decryption"
@@ -65,7 +67,7 @@ public enum BundleLoadError: Error, Sendable, Hashable, CustomStringConvertible 
         case .tooLarge(let count, let limit): "bundle is \(count) bytes, above the limit of \(limit)"
         case .malformedHeader(let detail): "malformed bundle header: \(detail)"
         case .unsupportedFormatVersion(let version):
-            "bundle format version \(version) is newer than this runtime supports (\(BundleHeader.currentFormatVersion))"
+            "bundle format version \(version) is not supported by this runtime (it reads 1...\(BundleHeader.currentFormatVersion))"
         case .keyringSignatureInvalid: "keyring is not signed by a trusted root key"
         case .keyringExpired(let at): "keyring expired at \(at) (Unix seconds)"
         case .keyringVersionTooOld(let version, let minimum):
@@ -77,6 +79,8 @@ public enum BundleLoadError: Error, Sendable, Hashable, CustomStringConvertible 
         case .bundleSignatureInvalid: "bundle signature is invalid"
         case .bundleExpired(let at): "bundle expired at \(at) (Unix seconds)"
         case .bundleNotYetValid(let at): "bundle is issued in the future (\(at), Unix seconds)"
+        case .bundleLifetimeTooLong(let issued, let expires):
+            "bundle is valid from \(issued) to \(expires) (Unix seconds), longer than the allowed lifetime"
         case .targetMismatch(let expected, let found): "bundle is for target '\(found)', expected '\(expected)'"
         case .environmentMismatch(let expected, let found):
             "bundle is for environment '\(found)', expected '\(expected)'"

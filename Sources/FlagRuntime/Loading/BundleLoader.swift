@@ -62,6 +62,11 @@ package enum BundleLoader {
         guard header.issuedAt <= now.addingClamped(options.leeway) else {
             throw .bundleNotYetValid(issuedAt: header.issuedAt)
         }
+        guard header.expiresAt.subtractingReportingOverflow(header.issuedAt).partialValue <= options.maximumBundleLifetime,
+            header.expiresAt >= header.issuedAt
+        else {
+            throw .bundleLifetimeTooLong(issuedAt: header.issuedAt, expiresAt: header.expiresAt)
+        }
         if let expected = options.expectedTarget, expected != header.target {
             throw .targetMismatch(expected: expected, found: header.target)
         }

@@ -19,6 +19,12 @@ public struct LoadOptions: Sendable {
     public var leeway: Int64
     /// Inputs larger than this are refused before they are parsed.
     public var maximumBundleBytes: Int
+    /// Bundles valid for longer than this (from issue to expiry) are refused, so even a leaked
+    /// signing key cannot mint bundles that outlive its validity window by more than this.
+    public var maximumBundleLifetime: Int64 = LoadOptions.defaultMaximumBundleLifetime
+
+    /// 90 days.
+    public static let defaultMaximumBundleLifetime: Int64 = 90 * 86_400
     /// The clock evaluation uses when a context has no `now`; nil means the system clock.
     public var evaluationClock: (@Sendable () -> Double)? = nil
 
