@@ -7,6 +7,7 @@ let package = Package(
         .executable(name: "flagc", targets: ["flagc"]),
         .library(name: "FlagRuntime", targets: ["FlagRuntime"]),
         .library(name: "FlagCompiler", targets: ["FlagCompiler"]),
+        .plugin(name: "FlagcPlugin", targets: ["FlagcPlugin"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
@@ -39,6 +40,20 @@ let package = Package(
                 "FlagCompiler",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
+        ),
+        // Runs `flagc generate` at build time for packages that use FlagRuntime.
+        .plugin(
+            name: "FlagcPlugin",
+            capability: .buildTool(),
+            dependencies: ["flagc"],
+            path: "Sources/FlagcPlugin"
+        ),
+        // Counts heap allocations (interposes malloc) for the benchmark and allocation tests only.
+        .target(name: "CAllocationCounter"),
+        // `swift run -c release flagc-bench --json [--quick]`: the figures of docs/performance.md.
+        .executableTarget(
+            name: "flagc-bench",
+            dependencies: ["FlagCompiler", "FlagRuntime", "FlagTestSupport", "CAllocationCounter"]
         ),
         // Fixtures shared by the test targets: in-memory keys, projects and bundles. Not a product.
         .target(

@@ -31,7 +31,7 @@ struct InspectCommand: ParsableCommand {
             do {
                 decoded = try FlagBundle.load(bytes: bytes, options: options)
             } catch {
-                throw Output.fail("\(bundle): \(error.check) failed: \(error)", status: ExitStatus.verificationFailure)
+                throw Output.fail("\(bundle): verification failed (\(error.check)): \(error)", status: ExitStatus.verificationFailure)
             }
         }
         if json {
@@ -93,7 +93,7 @@ struct EvalCommand: ParsableCommand {
         do {
             loaded = try FlagBundle.load(bytes: bytes, options: options)
         } catch {
-            throw Output.fail("\(bundle): \(error.check) failed: \(error)", status: ExitStatus.verificationFailure)
+            throw Output.fail("\(bundle): verification failed (\(error.check)): \(error)", status: ExitStatus.verificationFailure)
         }
         let clock = try loader.clock()
         if let flag, loaded.handle(for: flag) == nil {
@@ -123,8 +123,12 @@ struct EvalCommand: ParsableCommand {
         } else {
             throw Output.fail("cannot read \(contexts ?? "")", status: ExitStatus.invalidInput)
         }
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        let count = lines.last == "" ? lines.count - 1 : lines.count
+        // Lines end with LF or CRLF (split on bytes: Swift treats CRLF as one Character).
+        var lines = text.utf8.split(separator: 0x0A, omittingEmptySubsequences: false).map { line in
+            String(decoding: line.last == 0x0D ? line.dropLast() : line, as: UTF8.self)
+        }
+        if lines.last == "" { lines.removeLast() }
+        let count = lines.count
         let results = UnsafeMutableBufferPointer<String>.allocate(capacity: max(count, 1))
         results.initialize(repeating: "")
         defer { results.deallocate() }

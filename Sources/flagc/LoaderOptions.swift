@@ -82,7 +82,10 @@ struct LoaderOptions: ParsableArguments {
             throw Output.fail("cannot read \(path)", status: ExitStatus.invalidInput)
         }
         let bytes = [UInt8](data)
-        let ids = (try? BundleInspection.unverifiedRecipientIDs(bytes)) ?? []
-        return (bytes, ids)
+        do {
+            return (bytes, try BundleInspection.unverifiedRecipientIDs(bytes))
+        } catch {
+            throw Output.fail("\(path): verification failed (\(error.check)): \(error)", status: ExitStatus.verificationFailure)
+        }
     }
 }

@@ -4,9 +4,7 @@ import Foundation
 import Testing
 
 /// Compiles `pattern` and searches `text`.
-private func search(_ pattern: String, _ text: String, caseInsensitive: Bool = false) throws(RegexCompileError)
-    -> Bool
-{
+private func search(_ pattern: String, _ text: String, caseInsensitive: Bool = false) throws -> Bool {
     try RegexCompiler.compile(pattern, caseInsensitive: caseInsensitive).matches(text)
 }
 
@@ -77,7 +75,8 @@ struct RegexMatchingTests {
 
     @Test(arguments: [
         ("(abc)", "abc", true), ("(?:abc)+", "abcabc", true), ("(?P<year>\\d{4})-(?P<month>\\d\\d)", "2024-05", true),
-        ("(?<word>\\w+)", "hi", true), ("a|b", "b", true), ("a|b", "c", false), ("cat|dog", "hotdog", true),
+        ("(?<word>\\w+)", "hi", true), ("(?P<名前>x)", "x", true), ("(?P<a_1>x)", "x", true), ("a|b", "b", true),
+        ("a|b", "c", false), ("cat|dog", "hotdog", true),
         ("^(cat|dog)$", "catdog", false), ("a|", "zzz", true), ("|a", "zzz", true), ("^(|a)$", "", true),
         ("^(|a)$", "a", true), ("^(a||b)$", "", true), ("^(a||b)$", "ab", false), ("()", "", true),
         ("^(?:a|b)*$", "abba", true), ("^(?:a|b)*$", "abca", false), ("^((a)|(b))+$", "abab", true),
@@ -128,7 +127,8 @@ struct RegexMatchingTests {
         ("^[\u{E9}]$", "\u{E9}", true), ("^[\u{E0}-\u{FF}]+$", "\u{E9}\u{E8}\u{EA}", true),
         ("^[\\x{80}-\\x{10FFFF}]+$", "\u{E9}用😀", true), ("^[\\x{80}-\\x{10FFFF}]+$", "\u{E9}a", false),
         ("用户", "新用户-7", true), ("^用户$", "用", false), ("^[用户]+$", "户用", true), ("^.{3}$", "a用😀", true),
-        ("^[^\u{E9}]$", "\u{C9}", true), ("^[\\x{7FF}\\x{800}\\x{FFFF}\\x{10000}]+$", "\u{7FF}\u{800}\u{FFFF}\u{10000}", true),
+        ("^[^\u{E9}]$", "\u{C9}", true),
+        ("^[\\x{7FF}\\x{800}\\x{FFFF}\\x{10000}]+$", "\u{7FF}\u{800}\u{FFFF}\u{10000}", true),
         ("^[\\x{D7FF}-\\x{E000}]$", "\u{D7FF}", true), ("^[\\x{D7FF}-\\x{E000}]$", "\u{E000}", true),
     ])
     func utf8WholeCharacters(pattern: String, text: String, expected: Bool) throws {
@@ -153,12 +153,48 @@ struct RegexMatchingTests {
     @Test(arguments: [
         ("^\\pL+$", "h\u{E9}llo用", true), ("^\\p{L}+$", "abc1", false), ("\\p{Lu}", "abc", false),
         ("\\p{Lu}", "abC", true), ("\\p{Nd}", "\u{663}", true), ("\\PL", "abc", false), ("\\P{L}", "ab1", true),
-        ("\\p{^L}", "ab1", true), ("\\P{^L}", "1a", true), ("^\\p{Any}$", "😀", true), ("^[\\p{L}\\p{N}]+$", "a1用", true),
+        ("\\p{^L}", "ab1", true), ("\\P{^L}", "1a", true), ("^\\p{Any}$", "😀", true),
+        ("^[\\p{L}\\p{N}]+$", "a1用", true),
         ("^[^\\p{L}]+$", "1 2", true), ("\\p{Sc}", "5\u{20AC}", true), ("\\p{Zs}", "a\u{A0}b", true),
         ("\\p{P}", "hi!", true), ("\\p{Cc}", "\u{7}", true), ("\\p{So}", "😀", true), ("^\\p{M}$", "\u{301}", true),
     ])
     func unicodeGeneralCategories(pattern: String, text: String, expected: Bool) throws {
         #expect(try search(pattern, text) == expected)
+    }
+
+    @Test func utf8SequencesOfAllCodePointsAreRE2s() {
+        let expected: [[ClosedRange<UInt8>]] = [
+            [0x00...0x7F], [0xC2...0xDF, 0x80...0xBF], [0xE0...0xE0, 0xA0...0xBF, 0x80...0xBF],
+            [0xE1...0xEC, 0x80...0xBF, 0x80...0xBF], [0xED...0xED, 0x80...0x9F, 0x80...0xBF],
+            [0xEE...0xEF, 0x80...0xBF, 0x80...0xBF], [0xF0...0xF0, 0x90...0xBF, 0x80...0xBF, 0x80...0xBF],
+            [0xF1...0xF3, 0x80...0xBF, 0x80...0xBF, 0x80...0xBF], [0xF4...0xF4, 0x80...0x8F, 0x80...0xBF, 0x80...0xBF],
+        ]
+        let sequences = UTF8Ranges.sequences(of: .all)
+        #expect(sequences.sorted { $0.lexicographicallyPrecedes($1) { $0.lowerBound < $1.lowerBound } } == expected)
+    }
+
+    /// Every scalar of a set is matched by exactly one of its byte sequences, and no other scalar by any.
+    @Test(
+        arguments: [
+            [0x80...0x7FF], [0x7F...0x800], [0xD700...0xE100], [0xFFFF...0x1_0000], [0x10_FFF0...0x10_FFFF],
+            [0x41...0x5A, 0x3B1...0x3C9], [0x100...0x1_2345], [0...0x10_FFFF],
+        ] as [[ClosedRange<UInt32>]]
+    )
+    func utf8SequencesCoverEachScalarOnce(ranges: [ClosedRange<UInt32>]) {
+        let set = CodePointSet(ranges)
+        let sequences = UTF8Ranges.sequences(of: set)
+        var samples = Array(stride(from: UInt32(0), through: 0x10_FFFF, by: 61))
+        for range in ranges {
+            samples += [range.lowerBound, range.upperBound, range.lowerBound &- 1, range.upperBound + 1]
+        }
+        for codePoint in samples {
+            guard let scalar = Unicode.Scalar(codePoint) else { continue }
+            let bytes = Array(String(Character(scalar)).utf8)
+            let hits = sequences.filter { sequence in
+                sequence.count == bytes.count && zip(sequence, bytes).allSatisfy { $0.contains($1) }
+            }
+            #expect(hits.count == (set.contains(codePoint) ? 1 : 0), "U+\(String(codePoint, radix: 16))")
+        }
     }
 
     @Test func rawUTF8BuffersMatchLikeStrings() throws {
@@ -171,6 +207,10 @@ struct RegexMatchingTests {
 }
 
 // MARK: - Errors
+
+private let groupSyntaxHint = "; RE2 knows (?:…), (?P<name>…), (?<name>…) and the flags imsU"
+private let unicodeClassHint =
+    "is not supported: only \\p{Any} and general categories such as \\p{L}, \\p{Lu} or \\p{Nd} are (no scripts)"
 
 @Suite("Regex build errors")
 struct RegexErrorTests {
@@ -247,18 +287,18 @@ struct RegexErrorTests {
     }
 
     @Test(arguments: [
-        ("(?x)a", "invalid or unsupported group syntax '(?x'; RE2 knows (?:…), (?P<name>…), (?<name>…) and the flags imsU", 0),
-        ("a(?#note)", "invalid or unsupported group syntax '(?#'; RE2 knows (?:…), (?P<name>…), (?<name>…) and the flags imsU", 1),
-        ("(?i-)a", "invalid or unsupported group syntax '(?i-)'; RE2 knows (?:…), (?P<name>…), (?<name>…) and the flags imsU", 0),
-        ("(?--i)a", "invalid or unsupported group syntax '(?--'; RE2 knows (?:…), (?P<name>…), (?<name>…) and the flags imsU", 0),
-        ("(?>a)", "invalid or unsupported group syntax '(?>'; RE2 knows (?:…), (?P<name>…), (?<name>…) and the flags imsU", 0),
+        ("(?x)a", "invalid or unsupported group syntax '(?x'" + groupSyntaxHint, 0),
+        ("a(?#note)", "invalid or unsupported group syntax '(?#'" + groupSyntaxHint, 1),
+        ("(?i-)a", "invalid or unsupported group syntax '(?i-)'" + groupSyntaxHint, 0),
+        ("(?--i)a", "invalid or unsupported group syntax '(?--'" + groupSyntaxHint, 0),
+        ("(?>a)", "invalid or unsupported group syntax '(?>'" + groupSyntaxHint, 0),
         ("(?P<a-b>x)", "invalid capture group name in '(?P<a-b>': use letters, digits and '_'", 0),
         ("(?<>x)", "invalid capture group name in '(?<>': use letters, digits and '_'", 0),
         ("(?P<name", "invalid capture group name in '(?P<name': use letters, digits and '_'", 0),
         ("(?P<n>a)(?<n>b)", "duplicate capture group name 'n'", 8),
         ("[[:foo:]]", "invalid POSIX character class '[:foo:]'", 1),
-        ("\\p{Greek}", "unicode class '\\p{Greek}' is not supported: only \\p{Any} and general categories such as \\p{L}, \\p{Lu} or \\p{Nd} are (no scripts)", 0),
-        ("x\\pX", "unicode class '\\pX' is not supported: only \\p{Any} and general categories such as \\p{L}, \\p{Lu} or \\p{Nd} are (no scripts)", 1),
+        ("\\p{Greek}", "unicode class '\\p{Greek}' " + unicodeClassHint, 0),
+        ("x\\pX", "unicode class '\\pX' " + unicodeClassHint, 1),
         ("\\p{L", "invalid unicode class '\\p{L': missing '}'", 0),
     ])
     func badGroupsAndClassNames(pattern: String, message: String, offset: Int) {
@@ -293,14 +333,17 @@ struct RegexErrorTests {
     }
 
     @Test func stateLimitIsConfigurable() throws {
-        #expect(throws: RegexCompileError("pattern too complex: its automaton would need more than 4 states", offset: 0)) {
+        #expect(
+            throws: RegexCompileError("pattern too complex: its automaton would need more than 4 states", offset: 0)
+        ) {
             try RegexCompiler.compile("abcdef", maximumStates: 4)
         }
         #expect(try RegexCompiler.compile("abcdef", maximumStates: 100).matches("xabcdefx"))
     }
 
     @Test func hugeNFAsAreTooComplex() {
-        #expect(throws: RegexCompileError("pattern too complex: it compiles to more than 100000 NFA states", offset: 0)) {
+        #expect(throws: RegexCompileError("pattern too complex: it compiles to more than 100000 NFA states", offset: 0))
+        {
             try RegexCompiler.compile("^\\pL{1000}$")
         }
     }

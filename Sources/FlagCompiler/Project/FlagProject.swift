@@ -46,14 +46,13 @@ public struct FlagProject: Sendable {
         return project
     }
 
-    /// nil (outer) on a YAML error; .some(nil) for an empty document.
+    /// nil (outer) when reading stopped early; .some(nil) for an empty document. After local YAML
+    /// problems (a duplicate key, say) the rest of the tree is still checked.
     private static func parseYAML(_ bytes: [UInt8], path: String, diagnostics: DiagnosticCollector) -> YAMLNode?? {
-        do {
-            return .some(try YAMLReader.read(bytes, file: path))
-        } catch {
-            diagnostics.append(contentsOf: error)
-            return nil
-        }
+        let (root, problems) = YAMLReader.readRecovering(bytes, file: path)
+        problems.forEach(diagnostics.append)
+        if root == nil && !problems.isEmpty { return nil }
+        return .some(root)
     }
 
     private static func readYAMLFiles(

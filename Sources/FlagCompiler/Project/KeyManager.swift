@@ -50,6 +50,7 @@ public struct KeyManager {
     @discardableResult
     public func rotate(grace: Int64 = 7 * 86_400) throws(KeyStore.Failure) -> KeyID {
         var keyring = try store.loadKeyring()
+        let roots = try rootSeeds()  // before writing anything, so a refused root leaves keys/ as it was
         let signing = try generate { () throws(Sodium.Failure) in try Sodium.makeSigningKeyPair() }
         let entry = Keyring.SigningKey(
             publicKey: signing.publicKey, notBefore: now, notAfter: now + policy.signingKeyLifetime)
@@ -66,7 +67,7 @@ public struct KeyManager {
                 "the keyring would list more than \(Keyring.maximumSigningKeys) signing keys; rotate less often or shorten --grace")
         }
         try writeSecret(.signingSecret, signing.seed, to: store.signingSecretPath(entry.id))
-        try resign(keyring)
+        try resign(keyring, roots: roots)
         return entry.id
     }
 
@@ -156,16 +157,23 @@ public struct KeyManager {
 
     // MARK: Helpers
 
-    private func resign(_ keyring: Keyring) throws(KeyStore.Failure) {
-        var next = keyring
-        next.version = keyring.version &+ 1
-        next.issuedAt = now
-        next.expiresAt = now + policy.keyringLifetime
+    /// The root secrets that sign keyrings: the root, and the previous root during a root rotation.
+    private func rootSeeds() throws(KeyStore.Failure) -> [SecureBytes] {
         var roots = [try store.secret(.rootSecret, file: store.rootSecretPath, variable: nil)]
         if fileManager.fileExists(atPath: store.previousRootSecretPath) {
             roots.append(try store.secret(.rootSecret, file: store.previousRootSecretPath, variable: nil))
         }
-        try sign(next, roots: roots)
+        return roots
+    }
+
+    private func resign(_ keyring: Keyring, roots: [SecureBytes]? = nil) throws(KeyStore.Failure) {
+        var next = keyring
+        next.version = keyring.version &+ 1
+        next.issuedAt = now
+        next.expiresAt = now + policy.keyringLifetime
+        let signers: [SecureBytes]
+        if let roots { signers = roots } else { signers = try rootSeeds() }
+        try sign(next, roots: signers)
     }
 
     private func sign(_ keyring: Keyring, roots: [SecureBytes]) throws(KeyStore.Failure) {

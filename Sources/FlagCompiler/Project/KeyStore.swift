@@ -37,8 +37,11 @@ public struct KeyStore: Sendable {
             for value in overrides {
                 if value.hasPrefix(KeyKind.rootPublic.rawValue + ":") {
                     texts.append(value)
-                } else {
+                } else if FileManager.default.fileExists(atPath: value) {
                     texts.append(try readText(value))
+                } else {
+                    // The value may be a secret passed by mistake: never repeat it.
+                    throw Failure("--root-key: not a root public key text (flagc-root-public:…) nor an existing file")
                 }
             }
         } else if let value = environment["FLAGC_ROOT_PUBLIC_KEY"] {
@@ -107,8 +110,11 @@ public struct KeyStore: Sendable {
         guard !available.isEmpty else {
             throw Failure("no signing key: none of the keyring's keys has a secret file in \(directory)/ and FLAGC_SIGNING_KEY is not set")
         }
-        let usable = available.filter { !keyring.isRevoked($0.id) && $0.isValid(at: time) }
-        guard let entry = usable.max(by: { ($0.notBefore, $0.id) < ($1.notBefore, $1.id) }) else {
+        // The newest usable key: latest `notBefore`, and among equals the later one in the keyring
+        // (keys are appended as they are made).
+        let usable = available.enumerated().filter { !keyring.isRevoked($0.element.id) && $0.element.isValid(at: time) }
+        guard let entry = usable.max(by: { ($0.element.notBefore, $0.offset) < ($1.element.notBefore, $1.offset) })?.element
+        else {
             try checkUsable(available.max(by: { $0.notBefore < $1.notBefore })!, keyring: keyring, at: time)
             throw Failure("no usable signing key")
         }
@@ -148,15 +154,19 @@ public struct KeyStore: Sendable {
             if override.hasPrefix(KeyKind.recipientSecret.rawValue + ":") {
                 do { return try RecipientKey(text: override) } catch { throw Failure("--key: \(error)") }
             }
+            guard FileManager.default.fileExists(atPath: override) else {
+                // The value may be a secret in the wrong form: never repeat it.
+                throw Failure("--key: not a recipient secret key text (flagc-recipient-secret:…) nor an existing file")
+            }
             secret = try self.secret(.recipientSecret, file: override, variable: nil)
         } else if environment["FLAGC_RECIPIENT_KEY"] != nil {
             secret = try self.secret(.recipientSecret, file: "", variable: "FLAGC_RECIPIENT_KEY")
         } else {
             let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
             for name in names.sorted() where name.hasSuffix(".recipient.key") {
-                guard let candidate = try? self.secret(.recipientSecret, file: path(name), variable: nil),
-                    let key = try? RecipientKey(secret: candidate), recipientIDs.contains(key.id)
-                else { continue }
+                // A key file with unsafe permissions is an error, not a file to skip silently.
+                let candidate = try self.secret(.recipientSecret, file: path(name), variable: nil)
+                guard let key = try? RecipientKey(secret: candidate), recipientIDs.contains(key.id) else { continue }
                 return key
             }
             return nil

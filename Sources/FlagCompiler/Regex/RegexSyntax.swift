@@ -63,8 +63,11 @@ extension RegexCompileError {
         Self("bad repetition operator '\(text)': nested repeat counts multiply to more than 1000", offset: offset)
     }
     static func invalidGroupSyntax(_ text: String, at offset: Int) -> Self {
-        Self("invalid or unsupported group syntax '\(text)'; RE2 knows (?:…), (?P<name>…), (?<name>…) and the flags imsU",
-            offset: offset)
+        Self(
+            "invalid or unsupported group syntax '\(text)'; RE2 knows (?:…), (?P<name>…), (?<name>…) and the "
+                + "flags imsU",
+            offset: offset
+        )
     }
     static func invalidCaptureName(_ text: String, at offset: Int) -> Self {
         Self("invalid capture group name in '\(text)': use letters, digits and '_'", offset: offset)
@@ -79,7 +82,8 @@ extension RegexCompileError {
         Self(
             "unicode class '\(text)' is not supported: only \\p{Any} and general categories such as \\p{L}, \\p{Lu} "
                 + "or \\p{Nd} are (no scripts)",
-            offset: offset)
+            offset: offset
+        )
     }
     static func unterminatedUnicodeClass(_ text: String, at offset: Int) -> Self {
         Self("invalid unicode class '\(text)': missing '}'", offset: offset)
@@ -158,7 +162,9 @@ package enum RegexSyntax {
             return try parser.parsePattern()
         } catch {
             throw RegexCompileError(
-                error.message, offset: characterOffset(ofScalarOffset: error.offset, in: pattern))
+                error.message,
+                offset: characterOffset(ofScalarOffset: error.offset, in: pattern)
+            )
         }
     }
 
@@ -247,14 +253,24 @@ private struct Parser {
                 position += 1
                 let (minimum, maximum): (Int, Int?) = scalar == "*" ? (0, nil) : scalar == "+" ? (1, nil) : (0, 1)
                 try applyRepetition(
-                    to: &items, minimum: minimum, maximum: maximum, start: start, previous: previousRepetition,
-                    checkCounts: false)
+                    to: &items,
+                    minimum: minimum,
+                    maximum: maximum,
+                    start: start,
+                    previous: previousRepetition,
+                    checkCounts: false
+                )
                 repetition = start
             case "{":
                 if let (minimum, maximum) = parseRepeatCounts() {
                     try applyRepetition(
-                        to: &items, minimum: minimum, maximum: maximum, start: start, previous: previousRepetition,
-                        checkCounts: true)
+                        to: &items,
+                        minimum: minimum,
+                        maximum: maximum,
+                        start: start,
+                        previous: previousRepetition,
+                        checkCounts: true
+                    )
                     repetition = start
                 } else {
                     position += 1
@@ -411,12 +427,24 @@ private struct Parser {
             throw .invalidCaptureName(text(from: open, to: scalars.count), at: open)
         }
         let name = text(from: nameStart, to: end)
-        let isValid = !name.isEmpty
-            && name.unicodeScalars.allSatisfy { $0.isASCII && ($0 == "_" || $0.properties.isAlphabetic || asciiDigit($0) != nil) }
-        guard isValid else { throw .invalidCaptureName(text(from: open, to: end + 1), at: open) }
+        guard !name.isEmpty, name.unicodeScalars.allSatisfy(Self.isCaptureNameScalar) else {
+            throw .invalidCaptureName(text(from: open, to: end + 1), at: open)
+        }
         guard captureNames.insert(name).inserted else { throw .duplicateCaptureName(name, at: open) }
         position = end + 1
         return try parseGroupBody(open: open, flags: flags)
+    }
+
+    /// RE2's capture name characters: letters, letter numbers, non-enclosing marks, decimal digits and connector
+    /// punctuation such as `_`.
+    static func isCaptureNameScalar(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.properties.generalCategory {
+        case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter, .letterNumber,
+            .nonspacingMark, .spacingMark, .decimalNumber, .connectorPunctuation:
+            true
+        default:
+            false
+        }
     }
 
     /// `(?` consumed; reads flags up to `)` (a flag setting: returns `nil`) or `:` (a group with those flags).

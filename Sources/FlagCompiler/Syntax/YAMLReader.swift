@@ -65,6 +65,24 @@ public enum YAMLReader {
         var reader = TreeReader(text: text, file: file, limits: limits)
         return try reader.read()
     }
+
+    /// Like `read`, but keeps the tree when every problem found was local (a duplicate key, an
+    /// anchor, an alias, a tag: the offending value is dropped and reading went on to the end), so
+    /// that a checker can go on to report the rest of the file's problems too. `root` is nil when
+    /// reading stopped early (a syntax error, a limit) or the file is empty.
+    public static func readRecovering(
+        _ bytes: [UInt8], file: String, limits: Limits = .init()
+    ) -> (root: YAMLNode?, diagnostics: [Diagnostic]) {
+        do {
+            return (try read(bytes, file: file, limits: limits), [])
+        } catch {
+            guard bytes.count <= limits.maximumInputBytes else { return (nil, error.diagnostics) }
+            let text = bytes[(bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0)...]
+            var reader = TreeReader(text: text, file: file, limits: limits)
+            let root = reader.readToEnd()
+            return (root, error.diagnostics)
+        }
+    }
 }
 
 // MARK: - Messages
@@ -315,16 +333,29 @@ private struct TreeReader {
     }
 
     mutating func read() throws(DiagnosticList) -> YAMLNode? {
+        readEventsCollecting()
+        if !diagnostics.isEmpty { throw DiagnosticList(diagnostics) }
+        return root
+    }
+
+    /// The tree when reading reached the end of the input (only local problems, if any), else nil.
+    mutating func readToEnd() -> YAMLNode? {
+        readEventsCollecting() ? root : nil
+    }
+
+    /// Reads every event; false when reading stopped early.
+    @discardableResult
+    private mutating func readEventsCollecting() -> Bool {
         do {
             let handle = try YAMLParserHandle(copying: text)
             try readEvents(from: handle)
+            return true
         } catch let failure as YAMLParserHandle.Failure {
             report(failure)
         } catch {
             // Stop: the reason is already among the diagnostics.
         }
-        if !diagnostics.isEmpty { throw DiagnosticList(diagnostics) }
-        return root
+        return false
     }
 
     private mutating func readEvents(from handle: YAMLParserHandle) throws {

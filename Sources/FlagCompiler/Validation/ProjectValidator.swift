@@ -163,7 +163,7 @@ struct ProjectValidator {
     private func checkTargets() {
         for target in project.targets {
             let selection = TargetSelection(target: target, project: project)
-            if selection.flags.isEmpty {
+            if selection.flags.isEmpty && !diagnostics.hasErrors {
                 diagnostics.warning("target '\(target.name)' selects no flags", at: target.location)
             }
             let kept = Set(selection.flags.map(\.key.value))

@@ -34,10 +34,14 @@ package struct RegexAutomaton: Sendable, Hashable {
     package let startState: UInt16
     /// The class of each byte value; 256 entries, each below ``classCount``.
     package let byteClasses: [UInt8]
-    /// The next state for each state and class, row by row: `stateCount * classCount` entries.
-    package let transitions: [UInt16]
+    /// The next state for each state and class, row by row: `stateCount * classCount` entries (computed from the
+    /// stored row offsets; for encoding and inspection, not for matching).
+    package var transitions: [UInt16] { rowOffsets.map { UInt16($0 / UInt32(classCount)) } }
     /// Whether the text matches when it ends in each state; `stateCount` entries.
     package let acceptsAtEnd: [Bool]
+    /// The transition table as stored: every target state pre-multiplied by `classCount` (the offset of its row),
+    /// so the matcher's per-byte dependency chain is one add and one load.
+    private let rowOffsets: [UInt32]
 
     /// An automaton from its tables, checked the same way as ``init(decoding:)``.
     ///
@@ -80,8 +84,8 @@ package struct RegexAutomaton: Sendable, Hashable {
         self.classCount = classCount
         self.startState = startState
         self.byteClasses = byteClasses
-        self.transitions = transitions
         self.acceptsAtEnd = acceptsAtEnd
+        self.rowOffsets = transitions.map { UInt32($0) &* UInt32(classCount) }
     }
 
     /// Whether the pattern matches anywhere in `text` (RE2 search semantics: `^` and `\A` anchor to the start of
@@ -90,50 +94,45 @@ package struct RegexAutomaton: Sendable, Hashable {
     /// Runs in time linear in `text.utf8.count` — one table lookup per byte, stopping early once the answer is
     /// known — and never allocates.
     package func matches(_ text: String) -> Bool {
-        let result = text.utf8.withContiguousStorageIfAvailable { bytes in
-            byteClasses.withUnsafeBufferPointer { classes in
-                transitions.withUnsafeBufferPointer { table in
-                    run(bytes, classes: classes, table: table)
-                }
-            }
-        }
+        let result = text.utf8.withContiguousStorageIfAvailable { bytes in matches(utf8: bytes) }
         if let result { return result }
         // Strings without contiguous UTF-8 storage (bridged ones); not expected on Linux.
-        var state = startState
-        if state <= Self.matchState { return state == Self.matchState }
+        let matchRow = UInt32(classCount)
+        var row = UInt32(startState) &* matchRow
+        if row <= matchRow { return row == matchRow }
         for byte in text.utf8 {
-            state = transitions[Int(state) &* classCount &+ Int(byteClasses[Int(byte)])]
-            if state <= Self.matchState { return state == Self.matchState }
+            row = rowOffsets[Int(row &+ UInt32(byteClasses[Int(byte)]))]
+            if row <= matchRow { return row == matchRow }
         }
-        return acceptsAtEnd[Int(state)]
+        return acceptsAtEnd[Int(row / matchRow)]
     }
 
     /// Whether the pattern matches anywhere in `bytes`, which must be valid UTF-8 for the result to follow the
     /// pattern's meaning (any bytes are safe to run). Linear time, no allocation.
     package func matches(utf8 bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         byteClasses.withUnsafeBufferPointer { classes in
-            transitions.withUnsafeBufferPointer { table in
+            rowOffsets.withUnsafeBufferPointer { table in
                 run(bytes, classes: classes, table: table)
             }
         }
     }
 
-    /// The inner loop. The invariants checked at construction (every class below `classCount`, every target
-    /// below `stateCount`) keep every index in bounds.
+    /// The inner loop, over row offsets (state × classCount). The invariants checked at construction (every class
+    /// below `classCount`, every target below `stateCount`, 256 class entries) keep every index in bounds.
     @inline(__always)
     private func run(
         _ bytes: UnsafeBufferPointer<UInt8>,
         classes: UnsafeBufferPointer<UInt8>,
-        table: UnsafeBufferPointer<UInt16>
+        table: UnsafeBufferPointer<UInt32>
     ) -> Bool {
-        let classCount = self.classCount
-        var state = startState
-        if state <= Self.matchState { return state == Self.matchState }
+        let matchRow = UInt32(classCount)  // the row of state 1; the dead state's row is 0
+        var row = UInt32(startState) &* matchRow
+        if row <= matchRow { return row == matchRow }
         for byte in bytes {
-            state = table[Int(state) &* classCount &+ Int(classes[Int(byte)])]
-            if state <= Self.matchState { return state == Self.matchState }
+            row = table[Int(row &+ UInt32(classes[Int(byte)]))]
+            if row <= matchRow { return row == matchRow }
         }
-        return acceptsAtEnd[Int(state)]
+        return acceptsAtEnd[Int(row / matchRow)]
     }
 }
 
@@ -173,10 +172,11 @@ extension RegexAutomaton {
             writer.write(UInt8(run.length - 1))
         }
 
+        let rowLength = UInt32(classCount)
         if stateCount <= 256 {
-            for target in transitions { writer.write(UInt8(target)) }
+            for offset in rowOffsets { writer.write(UInt8(offset / rowLength)) }
         } else {
-            for target in transitions { writer.write(target) }
+            for offset in rowOffsets { writer.write(UInt16(offset / rowLength)) }
         }
 
         var bits: UInt8 = 0
@@ -225,7 +225,9 @@ extension RegexAutomaton {
         transitions.reserveCapacity(entryCount)
         for _ in 0..<entryCount {
             let target = entryWidth == 1 ? UInt16(try reader.readUInt8()) : try reader.readUInt16()
-            guard Int(target) < stateCount else { throw DecodingError("regex transition to state \(target) out of range") }
+            guard Int(target) < stateCount else {
+                throw DecodingError("regex transition to state \(target) out of range")
+            }
             transitions.append(target)
         }
 

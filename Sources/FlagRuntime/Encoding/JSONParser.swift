@@ -1,6 +1,5 @@
-import FlagRuntime
-
-/// A strict RFC 8259 JSON parser for evaluation contexts (`flagc eval`), bounded in depth.
+/// A strict RFC 8259 JSON parser, bounded in depth, for evaluation contexts arriving as JSON
+/// (function events, `flagc eval`). Standard library only.
 public enum JSONParser {
     public struct Failure: Error, Sendable, CustomStringConvertible {
         public let message: String

@@ -1,0 +1,65 @@
+// A Lambda-style handler: at cold start it loads and verifies the bundle named by FLAGC_BUNDLE
+// (root public key in FLAGC_ROOT_PUBLIC_KEY, recipient key in FLAGC_RECIPIENT_KEY), then answers
+// one JSON event per stdin line with one JSON response per stdout line. It decides with the typed
+// accessors the flagc build plugin generated (`Flags`), so a flag removed from flags/ is a compile
+// error here. No Foundation: the runtime and this file use the standard library only.
+import FlagRuntime
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Monotonic milliseconds, for the cold-start figure.
+func milliseconds() -> Double {
+    var time = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &time)
+    return Double(time.tv_sec) * 1_000 + Double(time.tv_nsec) / 1_000_000
+}
+
+func log(_ message: String) {
+    let text = "checkout-function: \(message)\n"
+    _ = text.utf8CString.withUnsafeBufferPointer { write(2, $0.baseAddress, $0.count - 1) }
+}
+
+let started = milliseconds()
+
+/// The flags, or nil when no bundle could be loaded: then every answer uses the defaults
+/// ("load or serve defaults"), and the reason is logged once.
+let flags: Flags? = {
+    guard let path = getenv("FLAGC_BUNDLE").map({ String(cString: $0) }) else {
+        log("FLAGC_BUNDLE is not set; serving defaults")
+        return nil
+    }
+    do {
+        return try Flags.load(path: path, options: LoadOptions.fromEnvironment())
+    } catch {
+        log("cannot load \(path): \(error); serving defaults")
+        return nil
+    }
+}()
+log("cold start: bundle ready in \(((milliseconds() - started) * 1_000).rounded() / 1_000) ms")
+
+/// One response: which checkout and which button colour this user sees, and the page size.
+func respond(to line: String) -> String {
+    let context: EvaluationContext
+    do {
+        context = try JSONParser.context(line)
+    } catch {
+        return #"{"error":"invalid event: \#(error.message)"}"#
+    }
+    let newCheckout = flags?.newCheckoutFlow(context) ?? false
+    let color = flags?.checkoutButtonColor(context) ?? .control
+    let pageSize = flags?.searchResultsPerPage(context) ?? 25
+    var response = "{"
+    response += #""user":\#(JSONValue.string(context.targetingKey ?? "").jsonText)"#
+    response += #","checkout":"\#(newCheckout ? "new" : "classic")""#
+    response += #","buttonColor":\#(JSONValue.string(color.value).jsonText)"#
+    response += #","buttonVariant":"\#(color.rawValue)""#
+    response += #","resultsPerPage":\#(pageSize)"#
+    return response + "}"
+}
+
+while let line = readLine() {
+    if line.isEmpty { continue }
+    print(respond(to: line))
+}

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# End-to-end test of the function example: builds and runs it from the repository, feeds it the
+# sample events and checks the answers that do not depend on the ramp's clock. Exits non-zero on
+# the first wrong answer.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+output=$(bash "$here/run-example.sh" 2>/tmp/checkout-function.stderr)
+echo "$output"
+fail() { echo "function example: FAILED: $*" >&2; exit 1; }
+expect() { grep -qF -- "$1" <<<"$output" || fail "expected a response containing $1"; }
+[ "$(wc -l <<<"$output")" -eq 7 ] || fail "expected 7 responses, one per event"
+expect '{"user":"user-1","checkout":"new"'                 # staff segment: include list
+expect '"user":"user-7","checkout":'                        # beta tester: larger pages
+grep -F '"user":"user-7"' <<<"$output" | grep -qF '"resultsPerPage":50' || fail "user-7 should get 50 results"
+grep -F '"user":"user-8"' <<<"$output" | grep -qF '"resultsPerPage":10' || fail "user-8 (old iOS app) should get 10 results"
+expect '{"error":"invalid event'                           # a malformed event gets an error answer
+grep -q "cold start: bundle ready in" /tmp/checkout-function.stderr || fail "no cold-start figure on stderr"
+grep -q "serving defaults" /tmp/checkout-function.stderr && fail "the bundle did not load"
+echo "function example: 1 passed, 0 failed"

@@ -1,0 +1,356 @@
+// flagc-bench: the one-line way to reproduce docs/performance.md.
+//
+//     swift run -c release flagc-bench --json [--quick]
+//
+// Prints one JSON object of medians (and each figure's spread, as the machine's noise).
+// Workloads are generated (FlagTestSupport.Workload): 100, 1,000 and 10,000 flags of a realistic
+// mix and up to 100,000 distinct contexts.
+import CAllocationCounter
+import Dispatch
+import FlagCompiler
+import FlagRuntime
+import FlagTestSupport
+import Foundation
+
+/// Keeps results alive so the optimizer cannot drop the measured work.
+nonisolated(unsafe) var sink = 0
+
+func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
+
+struct Sample {
+    var values: [Double]
+    var median: Double {
+        let sorted = values.sorted()
+        return sorted.isEmpty ? .nan : sorted[sorted.count / 2]
+    }
+    /// Median absolute deviation relative to the median: the noise of this figure.
+    var spread: Double {
+        let middle = median
+        let deviations = values.map { abs($0 - middle) }.sorted()
+        return deviations.isEmpty || middle == 0 ? 0 : deviations[deviations.count / 2] / middle
+    }
+}
+
+enum GeneratedCodeProject {
+    static func load(root: String) throws -> FlagProject {
+        let diagnostics = DiagnosticCollector()
+        let project = FlagProject.load(root: root, diagnostics: diagnostics)
+        if diagnostics.hasErrors { throw DiagnosticList(diagnostics.sorted) }
+        return project
+    }
+}
+
+@main
+enum FlagcBench {
+    static func main() throws {
+        let arguments = CommandLine.arguments.dropFirst()
+        let quick = arguments.contains("--quick")
+        let asJSON = arguments.contains("--json")
+        if arguments.contains("--help") || arguments.contains("-h") {
+            print("usage: flagc-bench [--json] [--quick]")
+            return
+        }
+
+        // MARK: Measuring
+
+        /// `rounds` timings of `body`, each in nanoseconds per call of `batch` calls.
+        func measure(rounds: Int, batch: Int = 1, _ body: () -> Void) -> Sample {
+            body()  // warm up
+            var values: [Double] = []
+            for _ in 0..<rounds {
+                let start = now()
+                for _ in 0..<batch { body() }
+                values.append(Double(now() - start) / Double(batch))
+            }
+            return Sample(values: values)
+        }
+
+        var figures: [(String, Any)] = []
+        var noise: [(String, Double)] = []
+        func record(_ name: String, _ value: Any, spread: Double? = nil) {
+            figures.append((name, value))
+            if let spread { noise.append((name, spread)) }
+            if !asJSON { print(name.padding(toLength: 34, withPad: " ", startingAt: 0), value) }
+        }
+
+        func rounded(_ value: Double, _ places: Int = 2) -> Double {
+            let scale = pow(10, Double(places))
+            return (value * scale).rounded() / scale
+        }
+
+        // MARK: Workloads
+
+        let keys = TestKeys()
+        let temporary = FileManager.default.temporaryDirectory.appendingPathComponent("flagc-bench-\(getpid())")
+        try FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: temporary) }
+
+        func project(_ yaml: String) -> FlagProject {
+            let diagnostics = DiagnosticCollector()
+            let project = FlagProject.load(
+                flagFiles: [("flags/bench.yaml", Array(yaml.utf8))],
+                targetFiles: [("targets/bench.yaml", Array("recipients: [keys/bench.recipient.pub]\n".utf8))],
+                diagnostics: diagnostics)
+            if diagnostics.hasErrors {
+                FileHandle.standardError.write(Data(DiagnosticList(diagnostics.sorted).description.utf8))
+                exit(1)
+            }
+            return project
+        }
+
+        /// Check + build of one target, in memory: YAML → validated project → content → sealed bundle.
+        func compile(_ yaml: String) -> [UInt8] {
+            let project = project(yaml)
+            let content = Builder.content(of: project, target: project.targets[0])
+            return keys.bundle(content, target: "bench")
+        }
+
+        let yaml100 = Workload.yaml(flagCount: 100)
+        let yaml1000 = Workload.yaml(flagCount: 1_000)
+        let yaml10000 = Workload.yaml(flagCount: 10_000)
+
+        let compile10000 = measure(rounds: quick ? 1 : 3) { sink &+= compile(yaml10000).count }
+        record("compile_s_10000", rounded(compile10000.median / 1e9, 3), spread: compile10000.spread)
+
+        var bundles: [Int: [UInt8]] = [:]
+        var paths: [Int: String] = [:]
+        for (count, yaml) in [(100, yaml100), (1_000, yaml1000), (10_000, yaml10000)] {
+            bundles[count] = compile(yaml)
+            let path = temporary.appendingPathComponent("bundle-\(count)").path
+            FileManager.default.createFile(atPath: path, contents: Data(bundles[count]!))
+            paths[count] = path
+        }
+        record("bundle_bytes_100", bundles[100]!.count)
+        record("bundle_bytes_1000", bundles[1_000]!.count)
+        record("bundle_bytes_10000", bundles[10_000]!.count)
+
+        /// The gzip -9 size of the same definitions as minified JSON (the YAML tree, converted as is).
+        func gzipJSONBytes(_ yaml: String) throws -> Int {
+            func json(_ node: YAMLNode) -> JSONValue {
+                switch node.kind {
+                case .mapping(let entries): .object(entries.map { JSONMember($0.key, json($0.value)) })
+                case .sequence(let items): .array(items.map(json))
+                case .scalar(let scalar):
+                    switch scalar.value {
+                    case .null: .null
+                    case .bool(let value): .bool(value)
+                    case .integer(let value): .number(Double(value))
+                    case .float(let value): .number(value)
+                    case .string(let value): .string(value)
+                    }
+                }
+            }
+            guard let node = try YAMLReader.read(Array(yaml.utf8), file: "bench.yaml") else { return 0 }
+            let input = temporary.appendingPathComponent("definitions.json")
+            try Data(json(node).jsonText.utf8).write(to: input)
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["gzip", "-9", "-c", input.path]
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            try process.run()
+            let data = pipe.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return data.count
+        }
+        record("gzip_json_bytes_1000", try gzipJSONBytes(yaml1000))
+
+        // MARK: Load
+
+        let options = keys.options(now: 1_796_220_000)
+        for count in [1_000, 10_000] {
+            let sample = measure(rounds: quick ? 20 : (count == 1_000 ? 200 : 40)) {
+                sink &+= (try! FlagBundle.load(path: paths[count]!, options: options)).flagKeys.count
+            }
+            record("load_us_\(count)", rounded(sample.median / 1e3, 1), spread: sample.spread)
+        }
+
+        /// The load of a 1,000-flag bundle split into its stages.
+        func loadStages() -> [String: Double] {
+            let path = paths[1_000]!
+            let bytes = try! FileReader.read(path: path, limit: options.maximumBundleBytes)
+            let layout = try! BundleHeader.parseLayout(bytes)
+            let signingKey = try! BundleLoader.checkKeyring(layout, bytes: bytes, options: options, now: options.now!)
+            let contentKey = try! BundleLoader.unwrapContentKey(layout.header, recipient: options.recipientKey)
+            let plaintext = try! BundleLoader.decrypt(layout, bytes: bytes, contentKey: contentKey)
+            let rounds = quick ? 20 : 200
+            let stages: [(String, () -> Void)] = [
+                ("read", { sink &+= (try! FileReader.read(path: path, limit: options.maximumBundleBytes)).count }),
+                (
+                    "keyring",
+                    {
+                        let layout = try! BundleHeader.parseLayout(bytes)
+                        sink &+= (try! BundleLoader.checkKeyring(layout, bytes: bytes, options: options, now: options.now!))
+                            .publicKey.count
+                    }
+                ),
+                ("signature", { try! BundleLoader.checkSignature(layout, bytes: bytes, signingKey: signingKey) }),
+                ("unwrap", { sink &+= (try! BundleLoader.unwrapContentKey(layout.header, recipient: options.recipientKey)).count }),
+                ("decrypt", { sink &+= (try! BundleLoader.decrypt(layout, bytes: bytes, contentKey: contentKey)).count }),
+                (
+                    "index",
+                    {
+                        let content = try! BundleLoader.decodePayload(plaintext)
+                        sink &+= FlagBundle(header: layout.header, content: content).flagKeys.count
+                    }
+                ),
+            ]
+            var result: [String: Double] = [:]
+            for (name, body) in stages { result[name] = rounded(measure(rounds: rounds, body).median / 1e3, 1) }
+            return result
+        }
+        record("load_stages_us_1000", loadStages())
+
+        // MARK: Evaluation
+
+        let bundle = try FlagBundle.load(path: paths[1_000]!, options: options)
+        let rulesKey = Workload.flagKey(1)  // three conditions and a split
+        let staticKey = Workload.flagKey(7)  // no rules
+        let rulesHandle = bundle.handle(for: rulesKey)!
+        let staticHandle = bundle.handle(for: staticKey)!
+        let matching = EvaluationContext(
+            targetingKey: "user-42",
+            attributes: ["country": "FR", "appVersion": "2.5.0", "age": 30, "plan": "pro", "seats": 10,
+                         "email": "u42@mail.test"],
+            now: 1_796_220_000)
+        precondition(bundle.detail(rulesKey, default: false, context: matching).reason == .split, "benchmark flag must split")
+        let prepared = bundle.prepare(matching)
+        let evaluations = quick ? 20_000 : 200_000
+        let rounds = quick ? 5 : 15
+
+        let byKey = measure(rounds: rounds, batch: evaluations) {
+            sink &+= bundle.bool(rulesKey, default: false, context: matching) ? 1 : 0
+        }
+        record("eval_ns_key_rules", rounded(byKey.median), spread: byKey.spread)
+        let byHandle = measure(rounds: rounds, batch: evaluations) {
+            sink &+= bundle.bool(rulesHandle, default: false, context: matching) ? 1 : 0
+        }
+        record("eval_ns_accessor_rules", rounded(byHandle.median), spread: byHandle.spread)
+        let byPrepared = measure(rounds: rounds, batch: evaluations) {
+            sink &+= bundle.bool(rulesHandle, default: false, context: prepared) ? 1 : 0
+        }
+        record("eval_ns_accessor_rules_prepared", rounded(byPrepared.median), spread: byPrepared.spread)
+        let staticSample = measure(rounds: rounds, batch: evaluations) {
+            sink &+= bundle.bool(staticHandle, default: false, context: matching) ? 1 : 0
+        }
+        record("eval_ns_accessor_static", rounded(staticSample.median), spread: staticSample.spread)
+
+        /// Heap allocations per evaluation, the worst over every non-object flag of the bundle.
+        func allocationsPerEvaluation() -> Double {
+            var worst = 0.0
+            let contexts = Workload.contexts(50)
+            for key in bundle.flagKeys {
+                guard let handle = bundle.handle(for: key) else { continue }
+                let before = flagc_allocation_count()
+                for context in contexts {
+                    switch handle.type {
+                    case .boolean: sink &+= bundle.bool(handle, default: false, context: context) ? 1 : 0
+                    case .string: sink &+= bundle.string(handle, default: "", context: context).utf8.count
+                    case .integer: sink &+= bundle.int(handle, default: 0, context: context)
+                    case .number: sink &+= Int(bundle.double(handle, default: 0, context: context))
+                    case .object: continue
+                    }
+                }
+                worst = max(worst, Double(flagc_allocation_count() - before) / Double(contexts.count))
+            }
+            return worst
+        }
+        record("allocs_per_eval", allocationsPerEvaluation())
+
+        // MARK: Batch
+
+        let contextCount = quick ? 10_000 : 100_000
+        let batchContexts = Workload.contexts(contextCount).map(bundle.prepare)
+        let handles = bundle.flagKeys.compactMap(bundle.handle(for:))
+
+        /// Flag evaluations per second over every (context, flag) pair, on `threads` threads.
+        func batchThroughput(threads: Int) -> Double {
+            let chunk = (batchContexts.count + threads - 1) / threads
+            let start = now()
+            DispatchQueue.concurrentPerform(iterations: threads) { thread in
+                var local = 0
+                for context in batchContexts[min(thread * chunk, batchContexts.count)..<min((thread + 1) * chunk, batchContexts.count)] {
+                    for handle in handles {
+                        local &+= bundle.variantIndex(handle, context: context) ?? 0
+                    }
+                }
+                if local == -1 { print(local) }
+            }
+            let seconds = Double(now() - start) / 1e9
+            return Double(batchContexts.count * handles.count) / seconds
+        }
+        let batch1 = Sample(values: (0..<(quick ? 1 : 3)).map { _ in batchThroughput(threads: 1) })
+        record("batch_evals_per_s_1t", Int(batch1.median), spread: batch1.spread)
+        let batch2 = Sample(values: (0..<(quick ? 1 : 3)).map { _ in batchThroughput(threads: 2) })
+        record("batch_evals_per_s_2t", Int(batch2.median), spread: batch2.spread)
+
+        // MARK: Cold start
+
+        /// Exec to first answer of the function example (built with Examples/function/run-example.sh),
+        /// or nil when it is not built.
+        func coldStart() throws -> Sample? {
+            let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                .deletingLastPathComponent()
+            let executable = root.appendingPathComponent("Examples/function/.build/release/CheckoutFunction")
+            guard FileManager.default.isExecutableFile(atPath: executable.path) else { return nil }
+            let functionKeys = TestKeys()
+            let project = try GeneratedCodeProject.load(root: root.path)
+            let content = Builder.content(of: project, target: project.target("dev")!)
+            let path = temporary.appendingPathComponent("function.bundle").path
+            FileManager.default.createFile(
+                atPath: path, contents: Data(functionKeys.bundle(content, target: "dev", issuedAt: Int64(Date().timeIntervalSince1970))))
+            var environment = ProcessInfo.processInfo.environment
+            environment["FLAGC_BUNDLE"] = path
+            environment["FLAGC_ROOT_PUBLIC_KEY"] = functionKeys.root.text
+            environment["FLAGC_RECIPIENT_KEY"] = functionKeys.recipientSecret.withUnsafeBytes {
+                KeyText.encode(.recipientSecret, $0)
+            }
+            var values: [Double] = []
+            for _ in 0..<(quick ? 5 : 30) {
+                let process = Process()
+                process.executableURL = executable
+                process.environment = environment
+                let input = Pipe()
+                let output = Pipe()
+                process.standardInput = input
+                process.standardOutput = output
+                process.standardError = FileHandle.nullDevice
+                let start = now()
+                try process.run()
+                input.fileHandleForWriting.write(Data(#"{"targetingKey":"user-1"}"#.utf8 + [0x0A]))
+                _ = output.fileHandleForReading.availableData  // the first answer
+                values.append(Double(now() - start) / 1e6)
+                try input.fileHandleForWriting.close()
+                process.waitUntilExit()
+            }
+            return Sample(values: values)
+        }
+        if let sample = try coldStart() {
+            record("cold_start_ms", rounded(sample.median, 2), spread: sample.spread)
+        } else {
+            record("cold_start_ms", "not measured: build Examples/function first (Examples/function/run-example.sh)")
+        }
+
+        // MARK: Report
+
+        func jsonText(_ value: Any) -> String {
+            switch value {
+            case let number as Int: return String(number)
+            case let number as Double: return number.isFinite ? String(number) : "null"
+            case let text as String: return JSONValue.string(text).jsonText
+            case let object as [String: Double]:
+                return "{" + object.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\(jsonText($0.value))" }.joined(separator: ",") + "}"
+            default: return "null"
+            }
+        }
+
+        if asJSON {
+            var members = figures.map { "\"\($0.0)\":\(jsonText($0.1))" }
+            members.append("\"noise\":{" + noise.map { "\"\($0.0)\":\(rounded($0.1, 3))" }.joined(separator: ",") + "}")
+            members.append("\"quick\":\(quick)")
+            members.append("\"cores\":\(ProcessInfo.processInfo.activeProcessorCount)")
+            print("{" + members.joined(separator: ",") + "}")
+        }
+        if sink == 42 { print("") }
+    }
+}
