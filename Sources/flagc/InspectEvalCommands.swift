@@ -124,10 +124,11 @@ struct EvalCommand: ParsableCommand {
             throw Output.fail("cannot read \(contexts ?? "")", status: ExitStatus.invalidInput)
         }
         // Lines end with LF or CRLF (split on bytes: Swift treats CRLF as one Character).
-        var lines = text.utf8.split(separator: 0x0A, omittingEmptySubsequences: false).map { line in
+        var split = text.utf8.split(separator: 0x0A, omittingEmptySubsequences: false).map { line in
             String(decoding: line.last == 0x0D ? line.dropLast() : line, as: UTF8.self)
         }
-        if lines.last == "" { lines.removeLast() }
+        if split.last == "" { split.removeLast() }
+        let lines = split
         let count = lines.count
         let results = UnsafeMutableBufferPointer<String>.allocate(capacity: max(count, 1))
         results.initialize(repeating: "")
