@@ -692,10 +692,10 @@ struct ExitCodeTests {
         try stranger.succeed("keys", "init")
         let version = try project.workspace.inspect("out/dev/flags.bundle")["bundleVersion"] as? Int ?? 0
         let refusals: [([String], String)] = [
-            (["--root-key", stranger.path("keys/root.pub")], "keyring-signature failed"),
+            (["--root-key", stranger.path("keys/root.pub")], "verification failed (keyring-signature)"),
             (["--target", "other"], "bundle is for target 'dev', expected 'other'"),
             (["--environment", "production"], "bundle is for environment 'development', expected 'production'"),
-            (["--min-bundle-version", String(version + 1)], "bundle-version failed"),
+            (["--min-bundle-version", String(version + 1)], "verification failed (bundle-version)"),
         ]
 
         for (options, message) in refusals {

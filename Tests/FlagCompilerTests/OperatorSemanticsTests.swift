@@ -255,20 +255,18 @@ struct OperatorSemanticsTests {
         NormalizationRow(row: Row("{ a: { matches: \u{E9} } }", ["a": "e\u{301}cole"], false), isKnownIssue: false),
         NormalizationRow(row: Row("{ a: { contains: e } }", ["a": "cafe\u{301}"], true), isKnownIssue: false),
         NormalizationRow(row: Row("{ a: { endsWith: e } }", ["a": "cafe\u{301}"], false), isKnownIssue: false),
-        // eq, in, startsWith and endsWith use Swift's String comparison (canonical equivalence, whole characters),
-        // so they disagree with contains: a value can start with a text it does not contain.
-        NormalizationRow(row: Row("{ a: \u{E9}cole }", ["a": "e\u{301}cole"], false), isKnownIssue: true),
-        NormalizationRow(row: Row("{ a: [\u{E9}cole] }", ["a": "e\u{301}cole"], false), isKnownIssue: true),
-        NormalizationRow(row: Row("{ a: { startsWith: \u{E9} } }", ["a": "e\u{301}cole"], false), isKnownIssue: true),
-        NormalizationRow(row: Row("{ a: { endsWith: \u{E9} } }", ["a": "cafe\u{301}"], false), isKnownIssue: true),
-        NormalizationRow(row: Row("{ a: { startsWith: e } }", ["a": "e\u{301}cole"], true), isKnownIssue: true),
+        // Every string operator compares code points, so none treats canonically equivalent text as equal.
+        NormalizationRow(row: Row("{ a: \u{E9}cole }", ["a": "e\u{301}cole"], false), isKnownIssue: false),
+        NormalizationRow(row: Row("{ a: [\u{E9}cole] }", ["a": "e\u{301}cole"], false), isKnownIssue: false),
+        NormalizationRow(row: Row("{ a: { startsWith: \u{E9} } }", ["a": "e\u{301}cole"], false), isKnownIssue: false),
+        NormalizationRow(row: Row("{ a: { endsWith: \u{E9} } }", ["a": "cafe\u{301}"], false), isKnownIssue: false),
+        NormalizationRow(row: Row("{ a: { startsWith: e } }", ["a": "e\u{301}cole"], true), isKnownIssue: false),
     ]
 
     /// PRODUCT.md calls contains, startsWith and endsWith all "substrings", so a value that starts or ends with a
     /// text contains it, and one that equals a text contains it too. Comparing by Unicode code points, as other
     /// implementations of a language-neutral spec (Go, Java, JavaScript SDKs) do, keeps all string operators
-    /// consistent. Known issue: `eq`/`in`/`startsWith`/`endsWith` compare with Swift's canonical equivalence and
-    /// grapheme clusters, `contains`/`matches` by UTF-8 bytes.
+    /// consistent.
     @Test("string operators agree on text that is only canonically equivalent", arguments: normalizationRows)
     func unicodeNormalization(row: NormalizationRow) throws {
         if row.isKnownIssue {

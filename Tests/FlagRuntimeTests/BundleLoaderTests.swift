@@ -990,7 +990,7 @@ struct BundleLoaderTests {
                 == .providerNotReady)
     }
 
-    // MARK: Known issues
+    // MARK: Regressions
 
     /// Set by the loader's thread when it returns, and by the helper when it had to open the FIFO's
     /// writing end to let the loader go on.
@@ -1035,11 +1035,8 @@ struct BundleLoaderTests {
         probe.finish()
         helperExited.wait()
         #expect(client.loadError?.check == "read")
-        withKnownIssue(
-            "FileReader.read opens with O_RDONLY and checks S_IFREG only after open(2), which blocks on a FIFO"
-        ) {
-            #expect(!probe.hadToUnblock, "the loader waited in open(2) for a writer")
-        }
+        // Regression: FileReader.read used to open(2) without O_NONBLOCK and wait for a writer.
+        #expect(!probe.hadToUnblock, "the loader waited in open(2) for a writer")
     }
 
     @Test("a lifetime wider than Int64 is refused, not wrapped around")
@@ -1051,13 +1048,8 @@ struct BundleLoaderTests {
         let keyring = keys.keyring(notBefore: .min, notAfter: .max)
         let bytes = keys.bundle(
             LoaderFixture.content, bundleVersion: 1, issuedAt: .min, expiresAt: .max, keyring: keyring)
-        withKnownIssue(
-            "BundleLoader.checkValidity uses subtractingReportingOverflow(...).partialValue without the overflow flag"
-        ) {
-            #expect(
-                LoaderFixture.loadError(bytes, keys.options())
-                    == .bundleLifetimeTooLong(issuedAt: .min, expiresAt: .max))
-        }
+        let error = LoaderFixture.loadError(bytes, keys.options())
+        #expect(error == .bundleLifetimeTooLong(issuedAt: .min, expiresAt: .max))
     }
 }
 
@@ -1110,13 +1102,12 @@ struct LoadOptionsEnvironmentTests {
     }
 
     @Test("root keys separated by CRLF line breaks are read")
-    func parsesCRLFRootList() {
+    func parsesCRLFRootList() throws {
         let roots = [TestKeys().root, TestKeys().root]
         let text = roots.map(\.text).joined(separator: "\r\n")
-        withKnownIssue("\"\\r\\n\" is one Character in Swift, so splitting on \"\\n\" never splits a CRLF list") {
-            let options = try Self.options(["FLAGC_ROOT_PUBLIC_KEY": text])
-            #expect(options.trustedRoots == roots)
-        }
+        // Regression: "\r\n" is one Character in Swift, so splitting on == "\n" never split a CRLF list.
+        let options = try Self.options(["FLAGC_ROOT_PUBLIC_KEY": text])
+        #expect(options.trustedRoots == roots)
     }
 
     @Test("every variable is read into its option, and the options load a bundle")

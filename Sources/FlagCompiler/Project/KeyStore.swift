@@ -45,7 +45,7 @@ public struct KeyStore: Sendable {
                 }
             }
         } else if let value = environment["FLAGC_ROOT_PUBLIC_KEY"] {
-            texts = value.split(whereSeparator: { $0 == "," || $0 == "\n" }).map(String.init)
+            texts = value.split(whereSeparator: { $0 == "," || $0.isNewline }).map(String.init)
         } else {
             texts.append(try readText(rootPublicPath))
             if FileManager.default.fileExists(atPath: previousRootPublicPath) {

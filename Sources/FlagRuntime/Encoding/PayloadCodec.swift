@@ -43,9 +43,9 @@ package enum PayloadCodec {
             strings.append(string)
         }
 
-        mutating func writeStrings(_ set: Set<String>) {
+        mutating func writeStrings(_ set: StringSet) {
             body.writeVarUInt(set.count)
-            for string in set.sorted() { writeString(string) }
+            for string in set.sorted { writeString(string) }
         }
 
         mutating func writeSegment(_ segment: CompiledSegment) {
@@ -308,11 +308,12 @@ package enum PayloadCodec {
             Double(bitPattern: try reader.readUInt64())
         }
 
-        mutating func readStringSet() throws(DecodingError) -> Set<String> {
+        mutating func readStringSet() throws(DecodingError) -> [String] {
             let count = try reader.readCount(maximum: 1 << 24)
-            var set = Set<String>(minimumCapacity: count)
-            for _ in 0..<count { set.insert(try readString()) }
-            return set
+            var strings: [String] = []
+            strings.reserveCapacity(count)
+            for _ in 0..<count { strings.append(try readString()) }
+            return strings
         }
 
         mutating func readSegment(referableSegments: Int) throws(DecodingError) -> CompiledSegment {

@@ -214,9 +214,11 @@ package struct Evaluator<Source: AttributeSource> {
     private static func equals(_ value: AttributeValue, _ literal: Literal, ignoreCase: Bool) -> Bool {
         switch (value, literal) {
         case (.string(let string), .string(let expected)):
-            return ignoreCase ? TextMatching.equalsIgnoringCase(string, lowercased: expected) : string == expected
+            return ignoreCase
+                ? TextMatching.equalsIgnoringCase(string, lowercased: expected) : TextMatching.equals(string, expected)
         case (.number(let number), .number(let expected)): return number == expected
         case (.string(let string), .number(let expected)): return NumberText.parse(string) == expected
+        case (.number(let number), .string(let expected)): return NumberText.parse(expected) == number
         case (.bool(let bool), .bool(let expected)): return bool == expected
         default: return false
         }
@@ -240,7 +242,7 @@ package struct Evaluator<Source: AttributeSource> {
         case .string(let string): return TextMatching.contains(string, text, ignoreCase: ignoreCase)
         case .list(let items):
             for case .string(let item) in items
-            where ignoreCase ? TextMatching.equalsIgnoringCase(item, lowercased: text) : item == text {
+            where ignoreCase ? TextMatching.equalsIgnoringCase(item, lowercased: text) : TextMatching.equals(item, text) {
                 return true
             }
             return false
@@ -257,11 +259,11 @@ package struct Evaluator<Source: AttributeSource> {
         }
     }
 
-    /// Unix seconds from a number, or from an RFC 3339 string.
+    /// Unix seconds from a number, an RFC 3339 string, or a numeric string.
     private static func time(_ value: AttributeValue) -> Double? {
         switch value {
         case .number(let number): number
-        case .string(let string): Timestamp.parseRFC3339(string)
+        case .string(let string): Timestamp.parseRFC3339(string) ?? NumberText.parse(string)
         default: nil
         }
     }

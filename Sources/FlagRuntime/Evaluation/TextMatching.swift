@@ -1,7 +1,15 @@
-/// String comparisons for conditions. Case-insensitive forms take the operand already lower-cased
-/// by the compiler; for ASCII input they fold bytes in place (no allocation), otherwise they fall
-/// back to `lowercased()`.
+/// String comparisons for conditions, all by code points (UTF-8 bytes), never by Swift's canonical
+/// equivalence, so that every implementation of the flag language agrees: "é" (U+00E9) and "e" +
+/// U+0301 are different strings. Case-insensitive forms take the operand already lower-cased by the
+/// compiler; for ASCII input they fold bytes in place (no allocation), otherwise they compare
+/// `lowercased()` (Unicode default lower-casing, not full case folding).
 package enum TextMatching {
+    /// Byte equality.
+    @inline(__always)
+    package static func equals(_ lhs: String, _ rhs: String) -> Bool {
+        lhs.utf8.count == rhs.utf8.count && lhs.utf8.elementsEqual(rhs.utf8)
+    }
+
     @inline(__always)
     private static func lower(_ byte: UInt8) -> UInt8 {
         byte &- 0x41 < 26 ? byte | 0x20 : byte
@@ -17,25 +25,19 @@ package enum TextMatching {
             guard string.utf8.count == expected.utf8.count else { return false }
             return string.utf8.elementsEqual(expected.utf8) { lower($0) == $1 }
         }
-        return string.lowercased() == expected
+        return equals(string.lowercased(), expected)
     }
 
     package static func hasPrefix(_ string: String, _ prefix: String, ignoreCase: Bool) -> Bool {
-        guard ignoreCase else { return string.hasPrefix(prefix) }
-        if isASCII(string) {
-            guard string.utf8.count >= prefix.utf8.count else { return false }
-            return string.utf8.prefix(prefix.utf8.count).elementsEqual(prefix.utf8) { lower($0) == $1 }
-        }
-        return string.lowercased().hasPrefix(prefix)
+        if ignoreCase && !isASCII(string) { return hasPrefix(string.lowercased(), prefix, ignoreCase: false) }
+        guard string.utf8.count >= prefix.utf8.count else { return false }
+        return string.utf8.prefix(prefix.utf8.count).elementsEqual(prefix.utf8) { (ignoreCase ? lower($0) : $0) == $1 }
     }
 
     package static func hasSuffix(_ string: String, _ suffix: String, ignoreCase: Bool) -> Bool {
-        guard ignoreCase else { return string.hasSuffix(suffix) }
-        if isASCII(string) {
-            guard string.utf8.count >= suffix.utf8.count else { return false }
-            return string.utf8.suffix(suffix.utf8.count).elementsEqual(suffix.utf8) { lower($0) == $1 }
-        }
-        return string.lowercased().hasSuffix(suffix)
+        if ignoreCase && !isASCII(string) { return hasSuffix(string.lowercased(), suffix, ignoreCase: false) }
+        guard string.utf8.count >= suffix.utf8.count else { return false }
+        return string.utf8.suffix(suffix.utf8.count).elementsEqual(suffix.utf8) { (ignoreCase ? lower($0) : $0) == $1 }
     }
 
     /// Byte-wise substring search over UTF-8 (a valid UTF-8 needle can only match at character

@@ -69,7 +69,7 @@ public enum BundleLoadError: Error, Sendable, Hashable, CustomStringConvertible 
         case .unsupportedFormatVersion(let version):
             "bundle format version \(version) is not supported by this runtime (it reads 1...\(BundleHeader.currentFormatVersion))"
         case .keyringSignatureInvalid: "keyring is not signed by a trusted root key"
-        case .keyringExpired(let at): "keyring expired at \(at) (Unix seconds)"
+        case .keyringExpired(let at): "keyring expired at \(Timestamp.formatRFC3339(at))"
         case .keyringVersionTooOld(let version, let minimum):
             "keyring version \(version) is below the minimum \(minimum)"
         case .signingKeyUnknown(let id): "signing key \(id) is not in the bundle's keyring"
@@ -77,10 +77,10 @@ public enum BundleLoadError: Error, Sendable, Hashable, CustomStringConvertible 
         case .signingKeyNotValidAtIssueTime(let id):
             "signing key \(id) was not valid when the bundle was issued"
         case .bundleSignatureInvalid: "bundle signature is invalid"
-        case .bundleExpired(let at): "bundle expired at \(at) (Unix seconds)"
-        case .bundleNotYetValid(let at): "bundle is issued in the future (\(at), Unix seconds)"
+        case .bundleExpired(let at): "bundle expired at \(Timestamp.formatRFC3339(at))"
+        case .bundleNotYetValid(let at): "bundle is issued in the future (\(Timestamp.formatRFC3339(at)))"
         case .bundleLifetimeTooLong(let issued, let expires):
-            "bundle is valid from \(issued) to \(expires) (Unix seconds), longer than the allowed lifetime"
+            "bundle is valid from \(Timestamp.formatRFC3339(issued)) to \(Timestamp.formatRFC3339(expires)), longer than the allowed lifetime"
         case .targetMismatch(let expected, let found): "bundle is for target '\(found)', expected '\(expected)'"
         case .environmentMismatch(let expected, let found):
             "bundle is for environment '\(found)', expected '\(expected)'"

@@ -62,8 +62,8 @@ package enum BundleLoader {
         guard header.issuedAt <= now.addingClamped(options.leeway) else {
             throw .bundleNotYetValid(issuedAt: header.issuedAt)
         }
-        guard header.expiresAt.subtractingReportingOverflow(header.issuedAt).partialValue <= options.maximumBundleLifetime,
-            header.expiresAt >= header.issuedAt
+        let lifetime = header.expiresAt.subtractingReportingOverflow(header.issuedAt)
+        guard !lifetime.overflow, lifetime.partialValue >= 0, lifetime.partialValue <= options.maximumBundleLifetime
         else {
             throw .bundleLifetimeTooLong(issuedAt: header.issuedAt, expiresAt: header.expiresAt)
         }

@@ -14,7 +14,7 @@ extension LoadOptions {
     public static func fromEnvironment(_ lookup: (String) -> String?) throws(LoadOptionsError) -> LoadOptions {
         var roots: [RootPublicKey] = []
         if let text = lookup("FLAGC_ROOT_PUBLIC_KEY") {
-            for part in text.split(whereSeparator: { $0 == "," || $0 == "\n" }) {
+            for part in text.split(whereSeparator: { $0 == "," || $0.isNewline }) {
                 guard !part.allSatisfy(\.isWhitespace) else { continue }
                 do {
                     roots.append(try RootPublicKey(text: String(part)))

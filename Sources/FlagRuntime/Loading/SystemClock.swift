@@ -26,12 +26,14 @@ package enum SystemClock {
 package enum FileReader {
     /// Reads a whole regular file of at most `limit` bytes.
     package static func read(path: String, limit: Int) throws(BundleLoadError) -> [UInt8] {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        // Non-blocking open, so a FIFO or device at the path cannot stall a cold start.
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard descriptor >= 0 else { throw .unreadable(path: path, reason: errorText()) }
         defer { close(descriptor) }
         var status = stat()
         guard fstat(descriptor, &status) == 0 else { throw .unreadable(path: path, reason: errorText()) }
         guard (status.st_mode & S_IFMT) == S_IFREG else { throw .unreadable(path: path, reason: "not a regular file") }
+        _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) & ~O_NONBLOCK)
         let size = Int(status.st_size)
         guard size <= limit else { throw .tooLarge(byteCount: size, limit: limit) }
         var bytes = [UInt8](repeating: 0, count: size)

@@ -18,15 +18,15 @@ package struct BundleContent: Sendable, Hashable {
 /// A segment: who is always in, who is never in, and a condition for everyone else.
 package struct CompiledSegment: Sendable, Hashable {
     package var name: String
-    package var included: Set<String>
-    package var excluded: Set<String>
+    package var included: StringSet
+    package var excluded: StringSet
     /// nil: only `included` keys are members.
     package var condition: Condition?
 
-    package init(name: String, included: Set<String>, excluded: Set<String>, condition: Condition?) {
+    package init(name: String, included: some Sequence<String>, excluded: some Sequence<String>, condition: Condition?) {
         self.name = name
-        self.included = included
-        self.excluded = excluded
+        self.included = StringSet(included)
+        self.excluded = StringSet(excluded)
         self.condition = condition
     }
 }
@@ -166,9 +166,10 @@ package enum SemverComparison: UInt8, Sendable, Hashable {
 }
 
 /// The operand of `in`/`notIn`: strings in a hash set (lower-cased when the predicate ignores
-/// case), numbers and booleans in small arrays.
+/// case), numbers and booleans in small arrays. A numeric string literal also counts as its number,
+/// so `in: ["7"]` holds for the number 7 as `in: [7]` holds for the string "7".
 package struct LiteralSet: Sendable, Hashable {
-    package var strings: Set<String>
+    package var strings: StringSet
     package var numbers: [Double]
     package var bools: [Bool]
     /// The literals in their written order, for encoding.
@@ -176,17 +177,19 @@ package struct LiteralSet: Sendable, Hashable {
 
     package init(_ literals: [Literal], ignoreCase: Bool) {
         self.literals = literals
-        var strings = Set<String>()
+        var strings: [String] = []
         var numbers: [Double] = []
         var bools: [Bool] = []
         for literal in literals {
             switch literal {
-            case .string(let value): strings.insert(ignoreCase ? value.lowercased() : value)
+            case .string(let value):
+                strings.append(ignoreCase ? value.lowercased() : value)
+                if let number = NumberText.parse(value) { numbers.append(number) }
             case .number(let value): numbers.append(value)
             case .bool(let value): bools.append(value)
             }
         }
-        self.strings = strings
+        self.strings = StringSet(strings)
         self.numbers = numbers
         self.bools = bools
     }
