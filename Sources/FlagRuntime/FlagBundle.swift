@@ -3,21 +3,22 @@
 public final class FlagBundle: Sendable {
     /// The verified cleartext header: target, environment, versions, validity, keys.
     public let header: BundleHeader
-    package let content: BundleContent
-    package let attributeKinds: [AttributeKind]
+    package let tables: FlagTables
     private let flagIndex: [String: Int]
     private let clock: @Sendable () -> Double
 
-    package init(header: BundleHeader, content: BundleContent, clock: (@Sendable () -> Double)? = nil) {
+    package init(header: BundleHeader, tables: FlagTables, clock: (@Sendable () -> Double)? = nil) {
         self.header = header
-        self.content = content
-        self.attributeKinds = content.attributes.map(AttributeKind.init(name:))
+        self.tables = tables
         var index: [String: Int] = [:]
-        index.reserveCapacity(content.flags.count)
-        for (position, flag) in content.flags.enumerated() { index[flag.key] = position }
+        index.reserveCapacity(tables.flags.count)
+        for (position, flag) in tables.flags.enumerated() { index[tables.strings[Int(flag.key)]] = position }
         self.flagIndex = index
         self.clock = clock ?? { SystemClock.now() }
     }
+
+    /// The decoded content in the compiler's model: for inspection (built on each call).
+    package var content: BundleContent { BundleContent(tables) }
 
     /// Loads a bundle file: reads it (bounded by `options.maximumBundleBytes`), then runs every
     /// loader check in order, decrypts and decodes.
@@ -31,14 +32,13 @@ public final class FlagBundle: Sendable {
         let layout = try BundleLoader.verify(bytes, options: options)
         let contentKey = try BundleLoader.unwrapContentKey(layout.header, recipient: options.recipientKey)
         let plaintext = try BundleLoader.decrypt(layout, bytes: bytes, contentKey: contentKey)
-        let content = try BundleLoader.decodePayload(plaintext)
-        guard content.flags.count == layout.header.flagCount else {
-            throw .malformedPayload("holds \(content.flags.count) flags, the header says \(layout.header.flagCount)")
+        let tables = try BundleLoader.decodePayload(plaintext)
+        guard tables.flags.count == layout.header.flagCount else {
+            throw .malformedPayload("holds \(tables.flags.count) flags, the header says \(layout.header.flagCount)")
         }
-        if content.flags.count != Set(content.flags.map(\.key)).count {
-            throw .malformedPayload("duplicate flag key")
-        }
-        return FlagBundle(header: layout.header, content: content, clock: options.evaluationClock)
+        let bundle = FlagBundle(header: layout.header, tables: tables, clock: options.evaluationClock)
+        guard bundle.flagIndex.count == tables.flags.count else { throw .malformedPayload("duplicate flag key") }
+        return bundle
     }
 
     /// Verifies a bundle without decrypting it (stages 1–6 of the loader): what `flagc inspect`
@@ -50,7 +50,7 @@ public final class FlagBundle: Sendable {
     // MARK: Lookup
 
     /// The keys of all flags, in the bundle's order.
-    public var flagKeys: [String] { content.flags.map(\.key) }
+    public var flagKeys: [String] { tables.flags.map { tables.strings[Int($0.key)] } }
 
     /// A handle that evaluates `key` without a lookup by name, or nil when the bundle lacks it.
     public func handle(for key: String) -> FlagHandle? {
@@ -59,19 +59,26 @@ public final class FlagBundle: Sendable {
     }
 
     /// The type of flag `key`, or nil when the bundle lacks it.
-    public func type(of key: String) -> FlagType? { flagIndex[key].map { content.flags[$0].type } }
+    public func type(of key: String) -> FlagType? { flagIndex[key].map { tables.flags[$0].type } }
 
     /// The variant names of flag `key`, in their defined order.
     public func variantNames(of key: String) -> [String]? {
-        flagIndex[key].map { content.flags[$0].variants.map(\.name) }
+        flagIndex[key].map(variantNames(ofFlagAt:))
+    }
+
+    package func variantNames(ofFlagAt index: Int) -> [String] {
+        let flag = tables.flags[index]
+        return (Int(flag.variantStart)..<Int(flag.variantStart + flag.variantCount)).map {
+            tables.strings[Int(tables.variants[$0].name)]
+        }
     }
 
     /// Resolves a context against this bundle's attribute table once, so that evaluating it against
     /// many flags does no lookups by name.
     public func prepare(_ context: EvaluationContext) -> PreparedContext {
-        let values = attributeKinds.map { kind -> AttributeValue? in
-            if case .named(let name) = kind { return context.attributes[name] }
-            return nil
+        let values = tables.attributeKinds.indices.map { index -> AttributeValue? in
+            guard tables.attributeKinds[index] == .named else { return nil }
+            return context.attributes[tables.strings[Int(tables.attributes[index])]]
         }
         return PreparedContext(
             values: values, targetingKey: context.targetingKey, now: context.now, bundleID: ObjectIdentifier(self))
@@ -80,7 +87,9 @@ public final class FlagBundle: Sendable {
     // MARK: Evaluation core
 
     package func outcome(_ index: Int, _ context: some AttributeSource) -> Outcome {
-        var evaluator = Evaluator(content: content, kinds: attributeKinds, source: context, clock: clock)
+        let flag = tables.flags[index]
+        if flag.fixedVariant >= 0 { return Outcome(variant: Int(flag.fixedVariant), reason: flag.fixedReason, rule: -1) }
+        var evaluator = Evaluator(tables: tables, source: context, clock: clock)
         return evaluator.evaluate(flag: index)
     }
 
@@ -102,15 +111,17 @@ public final class FlagBundle: Sendable {
     /// Evaluates every flag for one context, in the bundle's order.
     public func evaluateAll(context: EvaluationContext) -> [EvaluationDetail<FlagValue>] {
         let prepared = prepare(context)
-        return content.flags.indices.map { detail($0, outcome($0, prepared)) }
+        return tables.flags.indices.map { detail($0, outcome($0, prepared)) }
     }
 
     package func detail(_ index: Int, _ outcome: Outcome) -> EvaluationDetail<FlagValue> {
-        let flag = content.flags[index]
-        let variant = flag.variants[outcome.variant]
+        let flag = tables.flags[index]
+        let variant = Int(flag.variantStart) + outcome.variant
+        let ruleName = outcome.rule >= 0 ? tables.rules[Int(flag.ruleStart) + outcome.rule].name : -1
         return EvaluationDetail(
-            flagKey: flag.key, value: variant.value, variant: variant.name, reason: outcome.reason,
-            ruleName: outcome.rule >= 0 ? flag.rules[outcome.rule].name : nil)
+            flagKey: tables.strings[Int(flag.key)], value: tables.value(ofVariant: variant, type: flag.type),
+            variant: tables.strings[Int(tables.variants[variant].name)], reason: outcome.reason,
+            ruleName: ruleName >= 0 ? tables.strings[Int(ruleName)] : nil)
     }
 }
 
@@ -120,9 +131,9 @@ public struct FlagHandle: Sendable {
     package let index: Int
 
     /// The flag's key.
-    public var key: String { bundle.content.flags[index].key }
+    public var key: String { bundle.tables.strings[Int(bundle.tables.flags[index].key)] }
     /// The flag's type.
-    public var type: FlagType { bundle.content.flags[index].type }
+    public var type: FlagType { bundle.tables.flags[index].type }
 }
 
 extension EvaluationDetail {

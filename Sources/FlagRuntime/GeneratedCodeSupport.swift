@@ -39,12 +39,13 @@ extension FlagBundle {
                 problems.append("flag '\(expected.key)' is missing")
                 continue
             }
-            let flag = content.flags[handle.index]
-            if flag.type != expected.type {
-                problems.append("flag '\(expected.key)' is \(flag.type), expected \(expected.type)")
-            } else if flag.variants.map(\.name) != expected.variants {
+            let type = tables.flags[handle.index].type
+            let variants = variantNames(ofFlagAt: handle.index)
+            if type != expected.type {
+                problems.append("flag '\(expected.key)' is \(type), expected \(expected.type)")
+            } else if variants != expected.variants {
                 problems.append(
-                    "flag '\(expected.key)' has variants [\(flag.variants.map(\.name).joined(separator: ", "))], expected [\(expected.variants.joined(separator: ", "))]"
+                    "flag '\(expected.key)' has variants [\(variants.joined(separator: ", "))], expected [\(expected.variants.joined(separator: ", "))]"
                 )
             }
             handles.append(handle)

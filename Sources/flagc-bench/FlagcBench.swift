@@ -109,6 +109,37 @@ enum FlagcBench {
         let yaml1000 = Workload.yaml(flagCount: 1_000)
         let yaml10000 = Workload.yaml(flagCount: 10_000)
 
+        if arguments.contains("--profile-load") {
+            let project = project(yaml1000)
+            let content = Builder.content(of: project, target: project.targets[0])
+            let bytes = keys.bundle(content, target: "bench")
+            let options = keys.options(now: 1_796_220_000)
+            for _ in 0..<2_000 { sink &+= (try FlagBundle.load(bytes: bytes, options: options)).flagKeys.count }
+            return
+        }
+        if arguments.contains("--profile-eval") {
+            // A loop for `perf record`: the 3-condition split flag by handle, prepared and not.
+            let project = project(yaml1000)
+            let content = Builder.content(of: project, target: project.targets[0])
+            let bundle = try FlagBundle.load(bytes: keys.bundle(content, target: "bench"), options: keys.options(now: 1_796_220_000))
+            let handle = bundle.handle(for: Workload.flagKey(1))!
+            let context = EvaluationContext(
+                targetingKey: "user-42",
+                attributes: ["country": "FR", "appVersion": "2.5.0", "age": 30, "plan": "pro"], now: 1_796_220_000)
+            let prepared = bundle.prepare(context)
+            let fixed = bundle.handle(for: Workload.flagKey(7))!
+            let key = Workload.flagKey(1)
+            let figures: [(String, () -> Void)] = [
+                ("by key", { sink &+= bundle.bool(key, default: false, context: context) ? 1 : 0 }),
+                ("by handle", { sink &+= bundle.bool(handle, default: false, context: context) ? 1 : 0 }),
+                ("by handle, prepared", { sink &+= bundle.bool(handle, default: false, context: prepared) ? 1 : 0 }),
+                ("static by handle", { sink &+= bundle.bool(fixed, default: false, context: context) ? 1 : 0 }),
+            ]
+            for (name, body) in figures {
+                print(name, rounded(measure(rounds: 11, batch: 500_000, body).median, 1), "ns")
+            }
+            return
+        }
         let compile10000 = measure(rounds: quick ? 1 : 3) { sink &+= compile(yaml10000).count }
         record("compile_s_10000", rounded(compile10000.median / 1e9, 3), spread: compile10000.spread)
 
@@ -191,7 +222,7 @@ enum FlagcBench {
                     "index",
                     {
                         let content = try! BundleLoader.decodePayload(plaintext)
-                        sink &+= FlagBundle(header: layout.header, content: content).flagKeys.count
+                        sink &+= FlagBundle(header: layout.header, tables: content).flagKeys.count
                     }
                 ),
             ]

@@ -1041,9 +1041,9 @@ struct BundleLoaderTests {
 
     @Test("a lifetime wider than Int64 is refused, not wrapped around")
     func lifetimeOverflowIsRefused() {
-        // A keyring key valid from Int64.min lets a bundle claim issuedAt = Int64.min; with
-        // expiresAt = Int64.max, `expiresAt - issuedAt` wraps to -1, which passes `<= maximumBundleLifetime`,
-        // and `expiresAt >= issuedAt` holds, so the bundle loads with an unbounded lifetime.
+        // Regression: a keyring key valid from Int64.min lets a bundle claim issuedAt = Int64.min; with
+        // expiresAt = Int64.max, `expiresAt - issuedAt` wrapped to -1, which passed `<= maximumBundleLifetime`,
+        // so the bundle loaded with an unbounded lifetime.
         let keys = TestKeys()
         let keyring = keys.keyring(notBefore: .min, notAfter: .max)
         let bytes = keys.bundle(

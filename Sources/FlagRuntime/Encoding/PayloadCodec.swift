@@ -3,9 +3,9 @@
 /// referred to by index; counts and indices are LEB128 varints; numbers are IEEE-754 doubles,
 /// little-endian.
 ///
-/// The decoder trusts nothing: every count is bounded by the bytes that remain, every index is
-/// checked against what it refers to, prerequisites and segment references must point backwards
-/// (so evaluation cannot loop), and nesting is capped.
+/// The decoder (`FlagTables`) trusts nothing: every count is bounded by the bytes that remain, every
+/// index is checked against what it refers to, prerequisites and segment references must point
+/// backwards (so evaluation cannot loop), and nesting is capped.
 package enum PayloadCodec {
     /// Deepest condition or JSON nesting the decoder accepts.
     package static let maximumNesting = 64
@@ -155,25 +155,21 @@ package enum PayloadCodec {
         }
 
         mutating func writeCondition(_ condition: Condition) {
-            switch condition {
-            case .all(let items), .any(let items):
-                if case .all = condition {
-                    body.write(ConditionTag.all.rawValue)
-                } else {
-                    body.write(ConditionTag.any.rawValue)
-                }
-                body.writeVarUInt(items.count)
-                for item in items { writeCondition(item) }
-            case .not(let inner):
+            switch condition.kind {
+            case .all, .any:
+                body.write((condition.kind == .all ? ConditionTag.all : .any).rawValue)
+                body.writeVarUInt(condition.children.count)
+                for child in condition.children { writeCondition(child) }
+            case .not:
                 body.write(ConditionTag.not.rawValue)
-                writeCondition(inner)
-            case .segment(let index):
+                writeCondition(condition.children[0])
+            case .segment:
                 body.write(ConditionTag.segment.rawValue)
-                body.writeVarUInt(index)
-            case .predicate(let attribute, let predicate):
+                body.writeVarUInt(condition.index)
+            case .predicate:
                 body.write(ConditionTag.predicate.rawValue)
-                body.writeVarUInt(attribute)
-                writePredicate(predicate)
+                body.writeVarUInt(condition.index)
+                if let predicate = condition.predicate { writePredicate(predicate) }
             }
         }
 
@@ -248,310 +244,32 @@ package enum PayloadCodec {
 
     // MARK: Decoding
 
+    /// Decodes and validates a payload; see `FlagTables.init(decoding:)`, the one decoder.
     package static func decode(_ bytes: [UInt8]) throws(DecodingError) -> BundleContent {
-        var decoder = Decoder(reader: ByteReader(bytes))
-        let stringCount = try decoder.reader.readCount(maximum: 1 << 24)
-        var strings: [String] = []
-        strings.reserveCapacity(stringCount)
-        for _ in 0..<stringCount { strings.append(try decoder.reader.readString()) }
-        decoder.strings = strings
-
-        let attributeCount = try decoder.reader.readCount(maximum: 1 << 16)
-        var attributes: [String] = []
-        attributes.reserveCapacity(attributeCount)
-        for _ in 0..<attributeCount { attributes.append(try decoder.readString()) }
-        decoder.attributeCount = attributeCount
-
-        let segmentCount = try decoder.reader.readCount(maximum: 1 << 20)
-        var segments: [CompiledSegment] = []
-        segments.reserveCapacity(segmentCount)
-        for _ in 0..<segmentCount {
-            segments.append(try decoder.readSegment(referableSegments: segments.count))
-        }
-        decoder.segmentCount = segmentCount
-
-        let flagCount = try decoder.reader.readCount(maximum: 1 << 20)
-        var flags: [CompiledFlag] = []
-        flags.reserveCapacity(flagCount)
-        for _ in 0..<flagCount {
-            flags.append(try decoder.readFlag(earlierFlags: flags))
-        }
-        guard decoder.reader.isAtEnd else { throw DecodingError("trailing bytes after the flags") }
-        return BundleContent(attributes: attributes, segments: segments, flags: flags)
+        BundleContent(try FlagTables(decoding: bytes))
     }
+}
 
-    private struct Decoder {
-        var reader: ByteReader
-        var strings: [String] = []
-        var attributeCount = 0
-        var segmentCount = 0
+/// The tags of the payload's tagged unions; see docs/bundle-format.md.
+package enum ConditionTag: UInt8 {
+    case all = 0, any = 1, not = 2, segment = 3, predicate = 4
+}
 
-        mutating func readIndex(below limit: Int, _ what: StaticString) throws(DecodingError) -> Int {
-            let raw = try reader.readVarUInt()
-            guard raw < UInt64(limit) else { throw DecodingError("\(what) index out of range") }
-            return Int(raw)
-        }
+package enum LiteralTag: UInt8 {
+    case string = 0, number = 1, bool = 2
+}
 
-        mutating func readString() throws(DecodingError) -> String {
-            strings[try readIndex(below: strings.count, "string")]
-        }
+package enum ServeTag: UInt8 {
+    case variant = 0, split = 1, progressive = 2
+}
 
-        mutating func readBool() throws(DecodingError) -> Bool {
-            switch try reader.readUInt8() {
-            case 0: return false
-            case 1: return true
-            default: throw DecodingError("invalid boolean")
-            }
-        }
+package enum JSONTag: UInt8 {
+    case null = 0, `false` = 1, `true` = 2, number = 3, string = 4, array = 5, object = 6
+}
 
-        mutating func readDouble() throws(DecodingError) -> Double {
-            Double(bitPattern: try reader.readUInt64())
-        }
-
-        mutating func readStringSet() throws(DecodingError) -> [String] {
-            let count = try reader.readCount(maximum: 1 << 24)
-            var strings: [String] = []
-            strings.reserveCapacity(count)
-            for _ in 0..<count { strings.append(try readString()) }
-            return strings
-        }
-
-        mutating func readSegment(referableSegments: Int) throws(DecodingError) -> CompiledSegment {
-            let name = try readString()
-            let included = try readStringSet()
-            let excluded = try readStringSet()
-            let condition = try readOptionalCondition(referableSegments: referableSegments)
-            return CompiledSegment(name: name, included: included, excluded: excluded, condition: condition)
-        }
-
-        mutating func readFlag(earlierFlags: [CompiledFlag]) throws(DecodingError) -> CompiledFlag {
-            let key = try readString()
-            guard let type = FlagType(rawValue: try reader.readUInt8()) else {
-                throw DecodingError("unknown flag type")
-            }
-            let variantCount = try reader.readCount(maximum: 1 << 16)
-            guard variantCount > 0 else { throw DecodingError("flag without variants") }
-            var variants: [Variant] = []
-            variants.reserveCapacity(variantCount)
-            for _ in 0..<variantCount {
-                let name = try readString()
-                variants.append(Variant(name: name, value: try readValue(of: type)))
-            }
-            let defaultVariant = try readIndex(below: variantCount, "variant")
-            let offVariant = try readIndex(below: variantCount, "variant")
-            let isEnabled = try readBool()
-            let salt = try readString()
-
-            let prerequisiteCount = try reader.readCount(maximum: 1 << 16)
-            var prerequisites: [Prerequisite] = []
-            for _ in 0..<prerequisiteCount {
-                // Prerequisites point backwards: the compiler orders flags topologically.
-                let flag = try readIndex(below: earlierFlags.count, "prerequisite flag")
-                let variant = try readIndex(below: earlierFlags[flag].variants.count, "prerequisite variant")
-                prerequisites.append(Prerequisite(flag: flag, variant: variant))
-            }
-
-            let ruleCount = try reader.readCount(maximum: 1 << 16)
-            var rules: [Rule] = []
-            rules.reserveCapacity(ruleCount)
-            for _ in 0..<ruleCount {
-                let name = try readBool() ? try readString() : nil
-                let condition = try readOptionalCondition(referableSegments: segmentCount)
-                let serve = try readServe(variantCount: variantCount)
-                rules.append(Rule(name: name, condition: condition, serve: serve))
-            }
-            return CompiledFlag(
-                key: key, type: type, variants: variants, defaultVariant: defaultVariant,
-                offVariant: offVariant, isEnabled: isEnabled, salt: salt,
-                prerequisites: prerequisites, rules: rules)
-        }
-
-        mutating func readValue(of type: FlagType) throws(DecodingError) -> FlagValue {
-            switch type {
-            case .boolean: return .bool(try readBool())
-            case .string: return .string(try readString())
-            case .integer: return .integer(try reader.readVarInt())
-            case .number:
-                let value = try readDouble()
-                guard value.isFinite else { throw DecodingError("non-finite number") }
-                return .number(value)
-            case .object: return .object(try readJSON(depth: 0))
-            }
-        }
-
-        mutating func readJSON(depth: Int) throws(DecodingError) -> JSONValue {
-            guard depth < PayloadCodec.maximumNesting else { throw DecodingError("JSON nested too deeply") }
-            guard let tag = JSONTag(rawValue: try reader.readUInt8()) else { throw DecodingError("unknown JSON tag") }
-            switch tag {
-            case .null: return .null
-            case .false: return .bool(false)
-            case .true: return .bool(true)
-            case .number: return .number(try readDouble())
-            case .string: return .string(try readString())
-            case .array:
-                let count = try reader.readCount(maximum: 1 << 20)
-                var items: [JSONValue] = []
-                items.reserveCapacity(count)
-                for _ in 0..<count { items.append(try readJSON(depth: depth + 1)) }
-                return .array(items)
-            case .object:
-                let count = try reader.readCount(maximum: 1 << 20, minimumElementSize: 2)
-                var members: [JSONMember] = []
-                members.reserveCapacity(count)
-                for _ in 0..<count {
-                    let key = try readString()
-                    members.append(JSONMember(key, try readJSON(depth: depth + 1)))
-                }
-                return .object(members)
-            }
-        }
-
-        mutating func readServe(variantCount: Int) throws(DecodingError) -> Serve {
-            guard let tag = ServeTag(rawValue: try reader.readUInt8()) else { throw DecodingError("unknown serve tag") }
-            switch tag {
-            case .variant:
-                return .variant(try readIndex(below: variantCount, "variant"))
-            case .split:
-                let bucketBy = try readIndex(below: attributeCount, "attribute")
-                let count = try reader.readCount(maximum: variantCount, minimumElementSize: 2)
-                guard count > 0 else { throw DecodingError("empty split") }
-                var variants: [Int] = []
-                var thresholds: [Int] = []
-                var previous = 0
-                for _ in 0..<count {
-                    variants.append(try readIndex(below: variantCount, "variant"))
-                    let threshold = try readIndex(below: Bucketing.bucketCount + 1, "split threshold")
-                    guard threshold >= previous else { throw DecodingError("split thresholds out of order") }
-                    thresholds.append(threshold)
-                    previous = threshold
-                }
-                guard previous == Bucketing.bucketCount else { throw DecodingError("split does not cover all buckets") }
-                return .split(bucketBy: bucketBy, variants: variants, thresholds: thresholds)
-            case .progressive:
-                let bucketBy = try readIndex(below: attributeCount, "attribute")
-                let variant = try readIndex(below: variantCount, "variant")
-                let others = try readIndex(below: variantCount, "variant")
-                let count = try reader.readCount(maximum: 1 << 12, minimumElementSize: 2)
-                var steps: [RampStep] = []
-                for _ in 0..<count {
-                    let startsAt = try reader.readVarInt()
-                    let threshold = try readIndex(below: Bucketing.bucketCount + 1, "ramp threshold")
-                    if let last = steps.last, last.startsAt >= startsAt {
-                        throw DecodingError("ramp steps out of order")
-                    }
-                    steps.append(RampStep(startsAt: startsAt, threshold: threshold))
-                }
-                return .progressive(bucketBy: bucketBy, variant: variant, others: others, steps: steps)
-            }
-        }
-
-        mutating func readOptionalCondition(referableSegments: Int) throws(DecodingError) -> Condition? {
-            try readBool() ? try readCondition(referableSegments: referableSegments, depth: 0) : nil
-        }
-
-        mutating func readCondition(referableSegments: Int, depth: Int) throws(DecodingError) -> Condition {
-            guard depth < PayloadCodec.maximumNesting else { throw DecodingError("condition nested too deeply") }
-            guard let tag = ConditionTag(rawValue: try reader.readUInt8()) else {
-                throw DecodingError("unknown condition tag")
-            }
-            switch tag {
-            case .all, .any:
-                let count = try reader.readCount(maximum: 1 << 16)
-                var items: [Condition] = []
-                items.reserveCapacity(count)
-                for _ in 0..<count {
-                    items.append(try readCondition(referableSegments: referableSegments, depth: depth + 1))
-                }
-                return tag == .all ? .all(items) : .any(items)
-            case .not:
-                return .not(try readCondition(referableSegments: referableSegments, depth: depth + 1))
-            case .segment:
-                return .segment(try readIndex(below: referableSegments, "segment"))
-            case .predicate:
-                let attribute = try readIndex(below: attributeCount, "attribute")
-                return .predicate(attribute: attribute, try readPredicate())
-            }
-        }
-
-        mutating func readLiteral() throws(DecodingError) -> Literal {
-            guard let tag = LiteralTag(rawValue: try reader.readUInt8()) else { throw DecodingError("unknown literal") }
-            switch tag {
-            case .string: return .string(try readString())
-            case .number: return .number(try readDouble())
-            case .bool: return .bool(try readBool())
-            }
-        }
-
-        mutating func readPredicate() throws(DecodingError) -> Predicate {
-            guard let code = OperatorCode(rawValue: try reader.readUInt8()) else {
-                throw DecodingError("unknown operator")
-            }
-            switch code {
-            case .equals, .notEquals:
-                let literal = try readLiteral()
-                let ignoreCase = try readBool()
-                return code == .equals
-                    ? .equals(literal, ignoreCase: ignoreCase) : .notEquals(literal, ignoreCase: ignoreCase)
-            case .isIn, .notIn:
-                let count = try reader.readCount(maximum: 1 << 24, minimumElementSize: 2)
-                var literals: [Literal] = []
-                literals.reserveCapacity(count)
-                for _ in 0..<count { literals.append(try readLiteral()) }
-                let ignoreCase = try readBool()
-                let set = LiteralSet(literals, ignoreCase: ignoreCase)
-                return code == .isIn ? .isIn(set, ignoreCase: ignoreCase) : .notIn(set, ignoreCase: ignoreCase)
-            case .contains: return .contains(try readString(), ignoreCase: try readBool())
-            case .notContains: return .notContains(try readString(), ignoreCase: try readBool())
-            case .startsWith: return .startsWith(try readString(), ignoreCase: try readBool())
-            case .endsWith: return .endsWith(try readString(), ignoreCase: try readBool())
-            case .matches: return .matches(try RegexAutomaton(decoding: &reader))
-            case .greaterThan: return .greaterThan(try readDouble())
-            case .greaterThanOrEqual: return .greaterThanOrEqual(try readDouble())
-            case .lessThan: return .lessThan(try readDouble())
-            case .lessThanOrEqual: return .lessThanOrEqual(try readDouble())
-            case .before: return .before(try readDouble())
-            case .after: return .after(try readDouble())
-            case .semver:
-                guard let comparison = SemverComparison(rawValue: try reader.readUInt8()) else {
-                    throw DecodingError("unknown semver comparison")
-                }
-                guard let version = SemanticVersion(try readString()) else {
-                    throw DecodingError("invalid semantic version")
-                }
-                return .semver(comparison, version)
-            case .inCIDR:
-                let count = try reader.readCount(maximum: 1 << 16)
-                var ranges: [CIDRRange] = []
-                for _ in 0..<count {
-                    guard let range = CIDRRange(try readString()) else { throw DecodingError("invalid CIDR range") }
-                    ranges.append(range)
-                }
-                return .inCIDR(ranges)
-            case .exists: return .exists(try readBool())
-            }
-        }
-    }
-
-    private enum ConditionTag: UInt8 {
-        case all = 0, any = 1, not = 2, segment = 3, predicate = 4
-    }
-
-    private enum LiteralTag: UInt8 {
-        case string = 0, number = 1, bool = 2
-    }
-
-    private enum ServeTag: UInt8 {
-        case variant = 0, split = 1, progressive = 2
-    }
-
-    private enum JSONTag: UInt8 {
-        case null = 0, `false` = 1, `true` = 2, number = 3, string = 4, array = 5, object = 6
-    }
-
-    private enum OperatorCode: UInt8 {
-        case equals = 1, notEquals, isIn, notIn, contains, notContains, startsWith, endsWith, matches
-        case greaterThan, greaterThanOrEqual, lessThan, lessThanOrEqual, semver, before, after, inCIDR, exists
-    }
+package enum OperatorCode: UInt8 {
+    case equals = 1, notEquals, isIn, notIn, contains, notContains, startsWith, endsWith, matches
+    case greaterThan, greaterThanOrEqual, lessThan, lessThanOrEqual, semver, before, after, inCIDR, exists
 }
 
 extension Predicate {

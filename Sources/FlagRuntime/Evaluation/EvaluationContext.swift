@@ -51,11 +51,12 @@ public struct PreparedContext: Sendable {
     package let bundleID: ObjectIdentifier
 }
 
-/// How the evaluator finds an attribute's value.
-package enum AttributeKind: Sendable, Hashable {
+/// How the evaluator finds an attribute's value: a plain code, so reading it copies no string.
+package enum AttributeKind: UInt8, Sendable, Hashable {
     case targetingKey
     case now
-    case named(String)
+    /// Looked up by name in the context.
+    case named
 
     package static let targetingKeyName = "targetingKey"
     package static let nowName = "now"
@@ -64,7 +65,7 @@ package enum AttributeKind: Sendable, Hashable {
         switch name {
         case AttributeKind.targetingKeyName: self = .targetingKey
         case AttributeKind.nowName: self = .now
-        default: self = .named(name)
+        default: self = .named
         }
     }
 }

@@ -2,17 +2,19 @@
 package protocol AttributeSource {
     /// The value of attribute `index` of the bundle (never `targetingKey` or `now`, which the
     /// evaluator handles itself), or nil when missing.
-    func namedValue(_ index: Int, name: String) -> AttributeValue?
+    func namedValue(_ index: Int, tables: FlagTables) -> AttributeValue?
     var targetingKey: String? { get }
     var now: Double? { get }
 }
 
 extension EvaluationContext: AttributeSource {
-    package func namedValue(_ index: Int, name: String) -> AttributeValue? { attributes[name] }
+    package func namedValue(_ index: Int, tables: FlagTables) -> AttributeValue? {
+        attributes[tables.strings[Int(tables.attributes[index])]]
+    }
 }
 
 extension PreparedContext: AttributeSource {
-    package func namedValue(_ index: Int, name: String) -> AttributeValue? { values[index] }
+    package func namedValue(_ index: Int, tables: FlagTables) -> AttributeValue? { values[index] }
 }
 
 /// The outcome of evaluating one flag: which variant, why, and which rule. No allocation.
@@ -23,18 +25,17 @@ package struct Outcome: Sendable, Equatable {
     package var rule: Int
 }
 
-/// Evaluates flags of one bundle content for one context. A value type made per evaluation; it
-/// allocates nothing and reads the clock at most once.
+/// Evaluates flags of one bundle for one context, on the bundle's flat tables. A value type made per
+/// evaluation; it allocates nothing, copies no reference out of the tables, and reads the clock at
+/// most once.
 package struct Evaluator<Source: AttributeSource> {
-    let content: BundleContent
-    let kinds: [AttributeKind]
+    let tables: FlagTables
     let source: Source
     let clock: @Sendable () -> Double
     private var cachedNow: Double?
 
-    package init(content: BundleContent, kinds: [AttributeKind], source: Source, clock: @escaping @Sendable () -> Double) {
-        self.content = content
-        self.kinds = kinds
+    package init(tables: FlagTables, source: Source, clock: @escaping @Sendable () -> Double) {
+        self.tables = tables
         self.source = source
         self.clock = clock
         self.cachedNow = source.now
@@ -51,12 +52,12 @@ package struct Evaluator<Source: AttributeSource> {
     @inline(__always)
     private mutating func value(_ index: Int) -> AttributeValue? {
         let result: AttributeValue?
-        switch kinds[index] {
+        switch tables.attributeKinds[index] {
         case .targetingKey:
             guard let key = source.targetingKey else { return nil }
             return .string(key)
         case .now: return .number(now())
-        case .named(let name): result = source.namedValue(index, name: name)
+        case .named: result = source.namedValue(index, tables: tables)
         }
         if case .null = result { return nil }
         return result
@@ -65,166 +66,192 @@ package struct Evaluator<Source: AttributeSource> {
     // MARK: Flags
 
     package mutating func evaluate(flag index: Int) -> Outcome {
-        let flag = content.flags[index]
-        guard flag.isEnabled else { return Outcome(variant: flag.offVariant, reason: .disabled, rule: -1) }
-        for prerequisite in flag.prerequisites where evaluate(flag: prerequisite.flag).variant != prerequisite.variant {
-            return Outcome(variant: flag.offVariant, reason: .prerequisiteFailed, rule: -1)
+        let flag = tables.flags[index]
+        if flag.fixedVariant >= 0 {
+            return Outcome(variant: Int(flag.fixedVariant), reason: flag.fixedReason, rule: -1)
         }
-        guard !flag.rules.isEmpty else { return Outcome(variant: flag.defaultVariant, reason: .static, rule: -1) }
-        for ruleIndex in flag.rules.indices {
-            let rule = flag.rules[ruleIndex]
-            if let condition = rule.condition, !matches(condition) { continue }
-            switch rule.serve {
-            case .variant(let variant):
-                return Outcome(variant: variant, reason: .targetingMatch, rule: ruleIndex)
-            case .split(let bucketBy, let variants, let thresholds):
-                guard let bucket = bucket(salt: flag.salt, attribute: bucketBy) else { continue }
-                var chosen = variants[variants.count - 1]
-                for position in thresholds.indices where bucket < thresholds[position] {
-                    chosen = variants[position]
+        for position in Int(flag.prerequisiteStart)..<Int(flag.prerequisiteStart + flag.prerequisiteCount) {
+            let prerequisite = tables.prerequisites[position]
+            if evaluate(flag: Int(prerequisite.flag)).variant != Int(prerequisite.variant) {
+                return Outcome(variant: Int(flag.offVariant), reason: .prerequisiteFailed, rule: -1)
+            }
+        }
+        guard flag.ruleCount > 0 else { return Outcome(variant: Int(flag.defaultVariant), reason: .static, rule: -1) }
+        for position in Int(flag.ruleStart)..<Int(flag.ruleStart + flag.ruleCount) {
+            let rule = tables.rules[position]
+            if rule.condition >= 0, !matches(Int(rule.condition)) { continue }
+            let ruleIndex = position - Int(flag.ruleStart)
+            switch rule.kind {
+            case .variant:
+                return Outcome(variant: Int(rule.variant), reason: .targetingMatch, rule: ruleIndex)
+            case .split:
+                guard let bucket = bucket(salt: flag.salt, attribute: Int(rule.bucketBy)) else { continue }
+                let last = Int(rule.start + rule.count) - 1
+                var chosen = Int(tables.splits[last].variant)
+                for entry in Int(rule.start)..<last where bucket < Int(tables.splits[entry].threshold) {
+                    chosen = Int(tables.splits[entry].variant)
                     break
                 }
                 return Outcome(variant: chosen, reason: .split, rule: ruleIndex)
-            case .progressive(let bucketBy, let variant, let others, let steps):
-                guard let bucket = bucket(salt: flag.salt, attribute: bucketBy) else { continue }
-                let threshold = rampThreshold(steps)
-                return Outcome(variant: bucket < threshold ? variant : others, reason: .split, rule: ruleIndex)
+            case .progressive:
+                guard let bucket = bucket(salt: flag.salt, attribute: Int(rule.bucketBy)) else { continue }
+                let served = bucket < rampThreshold(rule) ? rule.variant : rule.others
+                return Outcome(variant: Int(served), reason: .split, rule: ruleIndex)
             }
         }
-        return Outcome(variant: flag.defaultVariant, reason: .default, rule: -1)
+        return Outcome(variant: Int(flag.defaultVariant), reason: .default, rule: -1)
     }
 
     /// The ramp's threshold now: 0 before the first step, then the latest started step's.
-    private mutating func rampThreshold(_ steps: [RampStep]) -> Int {
+    private mutating func rampThreshold(_ rule: FlagTables.RuleRecord) -> Int {
         let time = now()
         var threshold = 0
-        for step in steps {
+        for position in Int(rule.start)..<Int(rule.start + rule.count) {
+            let step = tables.steps[position]
             guard Double(step.startsAt) <= time else { break }
-            threshold = step.threshold
+            threshold = Int(step.threshold)
         }
         return threshold
     }
 
     /// The bucket of the bucketing attribute, or nil when it is missing or not a scalar.
-    private mutating func bucket(salt: String, attribute: Int) -> Int? {
+    private mutating func bucket(salt: Int32, attribute: Int) -> Int? {
         switch value(attribute) {
-        case .string(let text): Bucketing.bucket(salt: salt, value: text)
-        case .number(let number): Bucketing.bucket(salt: salt, number: number)
-        case .bool(let bool): Bucketing.bucket(salt: salt, value: bool ? "true" : "false")
+        case .string(let text): Bucketing.bucket(salt: tables.strings[Int(salt)], value: text)
+        case .number(let number): Bucketing.bucket(salt: tables.strings[Int(salt)], number: number)
+        case .bool(let bool): Bucketing.bucket(salt: tables.strings[Int(salt)], value: bool ? "true" : "false")
         case .list, .null, nil: nil
         }
     }
 
     // MARK: Conditions
 
-    package mutating func matches(_ condition: Condition) -> Bool {
-        switch condition {
-        case .all(let items):
-            for item in items where !matches(item) { return false }
+    /// Whether the condition whose root is node `index` holds.
+    package mutating func matches(_ index: Int) -> Bool {
+        let node = tables.nodes[index]
+        switch node.kind {
+        case .all:
+            var child = index + 1
+            while child < Int(node.end) {
+                if !matches(child) { return false }
+                child = Int(tables.nodes[child].end)
+            }
             return true
-        case .any(let items):
-            for item in items where matches(item) { return true }
+        case .any:
+            var child = index + 1
+            while child < Int(node.end) {
+                if matches(child) { return true }
+                child = Int(tables.nodes[child].end)
+            }
             return false
-        case .not(let inner):
-            return !matches(inner)
-        case .segment(let index):
-            return isMember(ofSegment: index)
-        case .predicate(let attribute, let predicate):
-            return holds(predicate, for: value(attribute))
+        case .not:
+            return !matches(index + 1)
+        case .segment:
+            return isMember(ofSegment: Int(node.index))
+        case .predicate:
+            return Self.holds(node, for: value(Int(node.index)), tables)
         }
     }
 
     private mutating func isMember(ofSegment index: Int) -> Bool {
-        let segment = content.segments[index]
+        let segment = tables.segments[index]
         if let key = source.targetingKey {
-            if segment.excluded.contains(key) { return false }
-            if segment.included.contains(key) { return true }
+            if tables.stringSets[Int(segment.excluded)].contains(key) { return false }
+            if tables.stringSets[Int(segment.included)].contains(key) { return true }
         }
-        guard let condition = segment.condition else { return false }
-        return matches(condition)
+        guard segment.condition >= 0 else { return false }
+        return matches(Int(segment.condition))
     }
 
     // MARK: Predicates
 
-    private func holds(_ predicate: Predicate, for value: AttributeValue?) -> Bool {
+    private static func holds(_ node: FlagTables.NodeRecord, for value: AttributeValue?, _ tables: FlagTables) -> Bool {
         guard let value else {
-            switch predicate {
+            switch node.code {
             case .notEquals, .notIn, .notContains: return true
-            case .exists(let expected): return !expected
+            case .exists: return node.operand == 0
             default: return false
             }
         }
-        switch predicate {
-        case .exists(let expected): return expected
-        case .equals(let literal, let ignoreCase):
-            return anyElement(of: value) { Self.equals($0, literal, ignoreCase: ignoreCase) }
-        case .notEquals(let literal, let ignoreCase):
-            return !anyElement(of: value) { Self.equals($0, literal, ignoreCase: ignoreCase) }
-        case .isIn(let set, let ignoreCase):
-            return anyElement(of: value) { Self.contains(set, $0, ignoreCase: ignoreCase) }
-        case .notIn(let set, let ignoreCase):
-            return !anyElement(of: value) { Self.contains(set, $0, ignoreCase: ignoreCase) }
-        case .contains(let text, let ignoreCase):
-            return Self.contains(value, text, ignoreCase: ignoreCase)
-        case .notContains(let text, let ignoreCase):
-            return !Self.contains(value, text, ignoreCase: ignoreCase)
-        case .startsWith(let prefix, let ignoreCase):
+        let ignoreCase = node.ignoreCase
+        switch node.code {
+        case .exists: return node.operand != 0
+        case .equals: return anyEquals(value, node, tables)
+        case .notEquals: return !Self.anyEquals(value, node, tables)
+        case .isIn: return Self.anyContained(value, tables.literalSets[Int(node.operand)], ignoreCase)
+        case .notIn: return !Self.anyContained(value, tables.literalSets[Int(node.operand)], ignoreCase)
+        case .contains: return Self.contains(value, tables.strings[Int(node.operand)], ignoreCase: ignoreCase)
+        case .notContains: return !Self.contains(value, tables.strings[Int(node.operand)], ignoreCase: ignoreCase)
+        case .startsWith:
             guard case .string(let string) = value else { return false }
-            return TextMatching.hasPrefix(string, prefix, ignoreCase: ignoreCase)
-        case .endsWith(let suffix, let ignoreCase):
+            return TextMatching.hasPrefix(string, tables.strings[Int(node.operand)], ignoreCase: ignoreCase)
+        case .endsWith:
             guard case .string(let string) = value else { return false }
-            return TextMatching.hasSuffix(string, suffix, ignoreCase: ignoreCase)
-        case .matches(let automaton):
+            return TextMatching.hasSuffix(string, tables.strings[Int(node.operand)], ignoreCase: ignoreCase)
+        case .matches:
             guard case .string(let string) = value else { return false }
-            return automaton.matches(string)
-        case .greaterThan(let bound): return Self.number(value).map { $0 > bound } ?? false
-        case .greaterThanOrEqual(let bound): return Self.number(value).map { $0 >= bound } ?? false
-        case .lessThan(let bound): return Self.number(value).map { $0 < bound } ?? false
-        case .lessThanOrEqual(let bound): return Self.number(value).map { $0 <= bound } ?? false
-        case .before(let time): return Self.time(value).map { $0 < time } ?? false
-        case .after(let time): return Self.time(value).map { $0 > time } ?? false
-        case .semver(let comparison, let version):
-            guard case .string(let text) = value, let order = SemanticVersion.compare(text, to: version) else {
-                return false
-            }
-            switch comparison {
+            return tables.regexes[Int(node.operand)].matches(string)
+        case .greaterThan: return Self.number(value).map { $0 > node.number } ?? false
+        case .greaterThanOrEqual: return Self.number(value).map { $0 >= node.number } ?? false
+        case .lessThan: return Self.number(value).map { $0 < node.number } ?? false
+        case .lessThanOrEqual: return Self.number(value).map { $0 <= node.number } ?? false
+        case .before: return Self.time(value).map { $0 < node.number } ?? false
+        case .after: return Self.time(value).map { $0 > node.number } ?? false
+        case .semver:
+            guard case .string(let text) = value,
+                let order = SemanticVersion.compare(text, to: tables.versions[Int(node.operand)])
+            else { return false }
+            switch SemverComparison(rawValue: node.detail) ?? .equal {
             case .equal: return order == 0
             case .greaterThan: return order > 0
             case .greaterThanOrEqual: return order >= 0
             case .lessThan: return order < 0
             case .lessThanOrEqual: return order <= 0
             }
-        case .inCIDR(let ranges):
+        case .inCIDR:
             guard case .string(let text) = value, let address = IPAddress.parse(text) else { return false }
-            for range in ranges where range.contains(address) { return true }
+            for position in Int(node.operand)..<Int(node.operand + node.count)
+            where tables.ranges[position].contains(address) {
+                return true
+            }
             return false
         }
     }
 
-    /// `body` for a scalar, or for any element of a list.
-    @inline(__always)
-    private func anyElement(of value: AttributeValue, _ body: (AttributeValue) -> Bool) -> Bool {
+    /// eq on a scalar, or on any element of a list (no closure, so nothing is captured or copied).
+    private static func anyEquals(_ value: AttributeValue, _ node: FlagTables.NodeRecord, _ tables: FlagTables) -> Bool {
         if case .list(let items) = value {
-            for item in items where body(item) { return true }
+            for item in items where equals(item, node, tables) { return true }
             return false
         }
-        return body(value)
+        return equals(value, node, tables)
     }
 
-    private static func equals(_ value: AttributeValue, _ literal: Literal, ignoreCase: Bool) -> Bool {
-        switch (value, literal) {
-        case (.string(let string), .string(let expected)):
-            return ignoreCase
+    /// in on a scalar, or on any element of a list.
+    private static func anyContained(_ value: AttributeValue, _ set: LiteralSet, _ ignoreCase: Bool) -> Bool {
+        if case .list(let items) = value {
+            for item in items where contains(set, item, ignoreCase) { return true }
+            return false
+        }
+        return contains(set, value, ignoreCase)
+    }
+
+    /// eq against the node's literal.
+    private static func equals(_ value: AttributeValue, _ node: FlagTables.NodeRecord, _ tables: FlagTables) -> Bool {
+        switch (value, LiteralTag(rawValue: node.detail)) {
+        case (.string(let string), .string?):
+            let expected = tables.strings[Int(node.operand)]
+            return node.ignoreCase
                 ? TextMatching.equalsIgnoringCase(string, lowercased: expected) : TextMatching.equals(string, expected)
-        case (.number(let number), .number(let expected)): return number == expected
-        case (.string(let string), .number(let expected)): return NumberText.parse(string) == expected
-        case (.number(let number), .string(let expected)): return NumberText.parse(expected) == number
-        case (.bool(let bool), .bool(let expected)): return bool == expected
+        case (.number(let number), .number?): return number == node.number
+        case (.string(let string), .number?): return NumberText.parse(string) == node.number
+        case (.number(let number), .string?): return NumberText.parse(tables.strings[Int(node.operand)]) == number
+        case (.bool(let bool), .bool?): return bool == (node.operand != 0)
         default: return false
         }
     }
 
-    private static func contains(_ set: LiteralSet, _ value: AttributeValue, ignoreCase: Bool) -> Bool {
+    private static func contains(_ set: LiteralSet, _ value: AttributeValue, _ ignoreCase: Bool) -> Bool {
         switch value {
         case .string(let string):
             if ignoreCase ? set.strings.contains(string.lowercased()) : set.strings.contains(string) { return true }

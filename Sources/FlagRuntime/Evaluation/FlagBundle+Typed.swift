@@ -6,6 +6,35 @@ public protocol FlagValueRepresentable: Sendable {
     init?(flagValue: FlagValue)
 }
 
+extension FlagValueRepresentable {
+    /// The value from a variant's raw table entry, without building a `FlagValue`.
+    @inline(__always)
+    init?(_ raw: UInt64, type: FlagType, tables: FlagTables) {
+        switch type {
+        case .boolean:
+            guard let value = (raw != 0) as? Self else { return nil }
+            self = value
+        case .integer:
+            if let value = Int(Int64(bitPattern: raw)) as? Self {
+                self = value
+            } else if let value = Double(Int64(bitPattern: raw)) as? Self {
+                self = value
+            } else {
+                return nil
+            }
+        case .number:
+            guard let value = Double(bitPattern: raw) as? Self else { return nil }
+            self = value
+        case .string:
+            guard let value = tables.strings[Int(raw)] as? Self else { return nil }
+            self = value
+        case .object:
+            guard let value = tables.objects[Int(raw)] as? Self else { return nil }
+            self = value
+        }
+    }
+}
+
 extension Bool: FlagValueRepresentable {
     public static func accepts(_ type: FlagType) -> Bool { type == .boolean }
     public init?(flagValue: FlagValue) {
@@ -58,10 +87,10 @@ extension FlagBundle {
         _ handle: FlagHandle, _ defaultValue: Value, _ source: some AttributeSource
     ) -> Value {
         guard handle.bundle === self else { return defaultValue }
-        let flag = content.flags[handle.index]
+        let flag = tables.flags[handle.index]
         guard Value.accepts(flag.type) else { return defaultValue }
-        let outcome = outcome(handle.index, source)
-        return Value(flagValue: flag.variants[outcome.variant].value) ?? defaultValue
+        let variant = Int(flag.variantStart) + outcome(handle.index, source).variant
+        return Value(tables.variants[variant].raw, type: flag.type, tables: tables) ?? defaultValue
     }
 
     func detail<Value: FlagValueRepresentable>(
@@ -70,7 +99,7 @@ extension FlagBundle {
         guard let handle, handle.bundle === self else {
             return .failure(key, defaultValue, .flagNotFound, "flag '\(key)' is not in the bundle")
         }
-        let flag = content.flags[handle.index]
+        let flag = tables.flags[handle.index]
         guard Value.accepts(flag.type) else {
             return .failure(
                 key, defaultValue, .typeMismatch, "flag '\(key)' is of type \(flag.type), not \(Value.self)")

@@ -1,40 +1,73 @@
 /// A set of strings compared by their UTF-8 bytes (code points), not by Swift's canonical
-/// equivalence, so every implementation of the flag language agrees on membership.
+/// equivalence, so every implementation of the flag language agrees on membership. Stored as a
+/// sorted array: building it at load hashes nothing (the compiler writes members already sorted),
+/// and a lookup is a binary search of byte comparisons (a linear scan for a few members).
 package struct StringSet: Sendable, Hashable {
-    private var members: Set<CodePointString>
+    /// The members, unique, in byte order.
+    package private(set) var sorted: [String]
+
+    private static let linearLimit = 8
 
     package init(_ strings: some Sequence<String>) {
-        members = Set(strings.map(CodePointString.init))
-    }
-
-    package var count: Int { members.count }
-    package var isEmpty: Bool { members.isEmpty }
-
-    package func contains(_ string: String) -> Bool { members.contains(CodePointString(string)) }
-
-    package mutating func insert(_ string: String) { members.insert(CodePointString(string)) }
-
-    /// The members in byte order, for encoding.
-    package var sorted: [String] {
-        members.map(\.string).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-    }
-}
-
-/// A string whose equality and hash are those of its UTF-8 bytes.
-package struct CodePointString: Sendable, Hashable {
-    package let string: String
-
-    package init(_ string: String) { self.string = string }
-
-    package static func == (lhs: CodePointString, rhs: CodePointString) -> Bool {
-        TextMatching.equals(lhs.string, rhs.string)
-    }
-
-    package func hash(into hasher: inout Hasher) {
-        let done: Void? = string.utf8.withContiguousStorageIfAvailable { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
-        if done == nil {
-            for byte in string.utf8 { hasher.combine(byte) }
+        var members = strings.sorted(by: Self.precedes)
+        var unique: [String] = []
+        unique.reserveCapacity(members.count)
+        for member in members where unique.last.map({ !TextMatching.equals($0, member) }) ?? true {
+            unique.append(member)
         }
-        hasher.combine(string.utf8.count)
+        members = unique
+        sorted = members
+    }
+
+    /// Members already unique and in byte order (as the decoder checks); nil otherwise.
+    package init?(sortedUnique members: [String]) {
+        for index in members.indices.dropFirst() where !Self.precedes(members[index - 1], members[index]) {
+            return nil
+        }
+        sorted = members
+    }
+
+    package var count: Int { sorted.count }
+    package var isEmpty: Bool { sorted.isEmpty }
+
+    package func contains(_ string: String) -> Bool {
+        if sorted.count <= Self.linearLimit {
+            for member in sorted where TextMatching.equals(member, string) { return true }
+            return false
+        }
+        var low = 0
+        var high = sorted.count
+        while low < high {
+            let middle = (low + high) / 2
+            switch Self.compare(sorted[middle], string) {
+            case 0: return true
+            case ..<0: low = middle + 1
+            default: high = middle
+            }
+        }
+        return false
+    }
+
+    package mutating func insert(_ string: String) {
+        guard !contains(string) else { return }
+        sorted.append(string)
+        sorted.sort(by: Self.precedes)
+    }
+
+    /// Byte order.
+    package static func precedes(_ lhs: String, _ rhs: String) -> Bool { compare(lhs, rhs) < 0 }
+
+    /// -1, 0 or 1 by UTF-8 bytes.
+    package static func compare(_ lhs: String, _ rhs: String) -> Int {
+        var left = lhs.utf8.makeIterator()
+        var right = rhs.utf8.makeIterator()
+        while true {
+            switch (left.next(), right.next()) {
+            case (nil, nil): return 0
+            case (nil, _): return -1
+            case (_, nil): return 1
+            case (let a?, let b?): if a != b { return a < b ? -1 : 1 }
+            }
+        }
     }
 }

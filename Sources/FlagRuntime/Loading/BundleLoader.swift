@@ -105,9 +105,9 @@ package enum BundleLoader {
     }
 
     /// Stage 8: the bounded payload parse.
-    package static func decodePayload(_ plaintext: [UInt8]) throws(BundleLoadError) -> BundleContent {
+    package static func decodePayload(_ plaintext: [UInt8]) throws(BundleLoadError) -> FlagTables {
         do {
-            return try PayloadCodec.decode(plaintext)
+            return try FlagTables(decoding: plaintext)
         } catch {
             throw .malformedPayload(error.reason)
         }

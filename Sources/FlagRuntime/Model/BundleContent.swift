@@ -24,9 +24,13 @@ package struct CompiledSegment: Sendable, Hashable {
     package var condition: Condition?
 
     package init(name: String, included: some Sequence<String>, excluded: some Sequence<String>, condition: Condition?) {
+        self.init(name: name, included: StringSet(included), excluded: StringSet(excluded), condition: condition)
+    }
+
+    package init(name: String, included: StringSet, excluded: StringSet, condition: Condition?) {
         self.name = name
-        self.included = StringSet(included)
-        self.excluded = StringSet(excluded)
+        self.included = included
+        self.excluded = excluded
         self.condition = condition
     }
 }
@@ -118,13 +122,50 @@ package struct RampStep: Sendable, Hashable {
     }
 }
 
-/// A condition tree. Attribute operands are indices into `BundleContent.attributes`.
-package indirect enum Condition: Sendable, Hashable {
-    case all([Condition])
-    case any([Condition])
-    case not(Condition)
-    case segment(Int)
-    case predicate(attribute: Int, Predicate)
+/// One node of a condition tree. Attribute and segment operands are indices into the bundle's
+/// tables. A class, not an indirect enum: the tree is built once (compiler or loader) and then only
+/// read, and evaluation follows references instead of copying enum payloads.
+package final class Condition: Sendable, Hashable {
+    package enum Kind: UInt8, Sendable, Hashable {
+        case all, any, not, segment, predicate
+    }
+
+    package let kind: Kind
+    /// The operands of `all`/`any`, or the one operand of `not`.
+    package let children: [Condition]
+    /// The attribute index (predicates) or the segment index (segment references).
+    package let index: Int
+    package let predicate: Predicate?
+
+    private init(_ kind: Kind, children: [Condition] = [], index: Int = 0, predicate: Predicate? = nil) {
+        self.kind = kind
+        self.children = children
+        self.index = index
+        self.predicate = predicate
+    }
+
+    /// Every condition holds (true when empty).
+    package static func all(_ children: [Condition]) -> Condition { Condition(.all, children: children) }
+    /// Some condition holds (false when empty).
+    package static func any(_ children: [Condition]) -> Condition { Condition(.any, children: children) }
+    package static func not(_ child: Condition) -> Condition { Condition(.not, children: [child]) }
+    package static func segment(_ index: Int) -> Condition { Condition(.segment, index: index) }
+    package static func predicate(attribute: Int, _ predicate: Predicate) -> Condition {
+        Condition(.predicate, index: attribute, predicate: predicate)
+    }
+
+    package static func == (lhs: Condition, rhs: Condition) -> Bool {
+        lhs === rhs
+            || (lhs.kind == rhs.kind && lhs.index == rhs.index && lhs.predicate == rhs.predicate
+                && lhs.children == rhs.children)
+    }
+
+    package func hash(into hasher: inout Hasher) {
+        hasher.combine(kind)
+        hasher.combine(index)
+        hasher.combine(predicate)
+        hasher.combine(children)
+    }
 }
 
 /// A scalar a condition compares with.

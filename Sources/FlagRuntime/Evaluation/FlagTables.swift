@@ -1,0 +1,507 @@
+/// A bundle's content as flat tables of plain records, decoded straight from the payload: the form
+/// evaluation runs on. Flags, variants, rules, split entries, ramp steps and condition nodes are
+/// trivially copyable structs in a handful of arrays (one allocation each, whatever the flag count),
+/// and everything they refer to is an index: into the string table, or into the pools of sets,
+/// regular expressions, versions, CIDR ranges and JSON objects. Reading a record copies no
+/// reference, so evaluation does no reference counting on the bundle's structure and scales across
+/// threads; loading allocates per table, not per flag.
+///
+/// Condition trees are stored in preorder: a node's children follow it, and each node records where
+/// its subtree ends, so `all`/`any` walk their children by jumping from end to end.
+///
+/// The tables live in buffers this object allocates once and frees on release; they are never
+/// written after `init`, which makes sharing them between threads safe.
+package final class FlagTables: @unchecked Sendable {
+    package struct FlagRecord: Sendable, Hashable {
+        package var key: Int32
+        package var type: FlagType
+        package var isEnabled: Bool
+        package var defaultVariant: Int32
+        package var offVariant: Int32
+        package var salt: Int32
+        package var variantStart: Int32
+        package var variantCount: Int32
+        package var prerequisiteStart: Int32
+        package var prerequisiteCount: Int32
+        package var ruleStart: Int32
+        package var ruleCount: Int32
+        /// The variant served to every context (switched off, or no rules and no prerequisites), or -1.
+        package var fixedVariant: Int32
+        package var fixedReason: EvaluationReason
+    }
+
+    package struct VariantRecord: Sendable, Hashable {
+        package var name: Int32
+        /// Boolean 0/1, an integer's or number's bit pattern, a string index, or an object index.
+        package var raw: UInt64
+    }
+
+    package struct PrerequisiteRecord: Sendable, Hashable {
+        package var flag: Int32
+        package var variant: Int32
+    }
+
+    package struct RuleRecord: Sendable, Hashable {
+        package enum Kind: UInt8, Sendable, Hashable { case variant, split, progressive }
+        package var name: Int32  // -1: none
+        package var condition: Int32  // -1: none
+        package var kind: Kind
+        package var bucketBy: Int32
+        /// The fixed variant, or the ramped variant.
+        package var variant: Int32
+        /// The ramp's other variant.
+        package var others: Int32
+        /// The split entries' or ramp steps' range.
+        package var start: Int32
+        package var count: Int32
+    }
+
+    package struct SplitRecord: Sendable, Hashable {
+        package var variant: Int32
+        package var threshold: Int32
+    }
+
+    package struct StepRecord: Sendable, Hashable {
+        package var startsAt: Int64
+        package var threshold: Int32
+    }
+
+    package struct NodeRecord: Sendable, Hashable {
+        package enum Kind: UInt8, Sendable, Hashable { case all, any, not, segment, predicate }
+        package var kind: Kind
+        package var code: OperatorCode
+        package var ignoreCase: Bool
+        /// The literal kind (eq/ne) or the semver comparison.
+        package var detail: UInt8
+        /// One past the last node of this subtree.
+        package var end: Int32
+        /// The attribute (predicates) or segment (segment references).
+        package var index: Int32
+        /// A pool index, a range start, a boolean, or a count, by operator.
+        package var operand: Int32
+        package var count: Int32
+        /// The numeric operand.
+        package var number: Double
+    }
+
+    package struct SegmentRecord: Sendable, Hashable {
+        package var name: Int32
+        package var included: Int32
+        package var excluded: Int32
+        package var condition: Int32  // -1: none
+    }
+
+    package let strings: UnsafeBufferPointer<String>
+    package let attributes: UnsafeBufferPointer<Int32>
+    package let attributeKinds: UnsafeBufferPointer<AttributeKind>
+    package let flags: UnsafeBufferPointer<FlagRecord>
+    package let variants: UnsafeBufferPointer<VariantRecord>
+    package let prerequisites: UnsafeBufferPointer<PrerequisiteRecord>
+    package let rules: UnsafeBufferPointer<RuleRecord>
+    package let splits: UnsafeBufferPointer<SplitRecord>
+    package let steps: UnsafeBufferPointer<StepRecord>
+    package let nodes: UnsafeBufferPointer<NodeRecord>
+    package let segments: UnsafeBufferPointer<SegmentRecord>
+    package let stringSets: UnsafeBufferPointer<StringSet>
+    package let literalSets: UnsafeBufferPointer<LiteralSet>
+    package let regexes: UnsafeBufferPointer<RegexAutomaton>
+    package let versions: UnsafeBufferPointer<SemanticVersion>
+    package let ranges: UnsafeBufferPointer<CIDRRange>
+    package let objects: UnsafeBufferPointer<JSONValue>
+
+    /// A buffer holding a copy of `array`, owned by this object.
+    private static func own<Element>(_ array: [Element]) -> UnsafeBufferPointer<Element> {
+        let buffer = UnsafeMutableBufferPointer<Element>.allocate(capacity: array.count)
+        _ = buffer.initialize(from: array)
+        return UnsafeBufferPointer(buffer)
+    }
+
+    private static func release<Element>(_ buffer: UnsafeBufferPointer<Element>) {
+        let mutable = UnsafeMutableBufferPointer(mutating: buffer)
+        mutable.deinitialize()
+        mutable.deallocate()
+    }
+
+    deinit {
+        Self.release(strings)
+        Self.release(attributes)
+        Self.release(attributeKinds)
+        Self.release(flags)
+        Self.release(variants)
+        Self.release(prerequisites)
+        Self.release(rules)
+        Self.release(splits)
+        Self.release(steps)
+        Self.release(nodes)
+        Self.release(segments)
+        Self.release(stringSets)
+        Self.release(literalSets)
+        Self.release(regexes)
+        Self.release(versions)
+        Self.release(ranges)
+        Self.release(objects)
+    }
+
+    /// Decodes and validates a payload (see docs/bundle-format.md). Every count is bounded by the
+    /// bytes that remain, every index is checked against what it refers to, prerequisites and
+    /// segment references point backwards, nesting is capped: no input can crash, loop or
+    /// allocate beyond its size.
+    package init(decoding bytes: [UInt8]) throws(DecodingError) {
+        var decoder = TableDecoder(reader: ByteReader(bytes))
+        try decoder.decode()
+        strings = Self.own(decoder.strings)
+        attributes = Self.own(decoder.attributes)
+        attributeKinds = Self.own(decoder.attributes.map { AttributeKind(name: decoder.strings[Int($0)]) })
+        flags = Self.own(decoder.flags)
+        variants = Self.own(decoder.variants)
+        prerequisites = Self.own(decoder.prerequisites)
+        rules = Self.own(decoder.rules)
+        splits = Self.own(decoder.splits)
+        steps = Self.own(decoder.steps)
+        nodes = Self.own(decoder.nodes)
+        segments = Self.own(decoder.segments)
+        stringSets = Self.own(decoder.stringSets)
+        literalSets = Self.own(decoder.literalSets)
+        regexes = Self.own(decoder.regexes)
+        versions = Self.own(decoder.versions)
+        ranges = Self.own(decoder.ranges)
+        objects = Self.own(decoder.objects)
+    }
+
+    /// The value of variant `index` (an absolute index into `variants`) of a flag of `type`.
+    package func value(ofVariant index: Int, type: FlagType) -> FlagValue {
+        let raw = variants[index].raw
+        switch type {
+        case .boolean: return .bool(raw != 0)
+        case .string: return .string(strings[Int(raw)])
+        case .integer: return .integer(Int64(bitPattern: raw))
+        case .number: return .number(Double(bitPattern: raw))
+        case .object: return .object(objects[Int(raw)])
+        }
+    }
+}
+
+/// The single decoder of the payload format.
+private struct TableDecoder {
+    var reader: ByteReader
+    var strings: [String] = []
+    var attributes: [Int32] = []
+    var flags: [FlagTables.FlagRecord] = []
+    var variants: [FlagTables.VariantRecord] = []
+    var prerequisites: [FlagTables.PrerequisiteRecord] = []
+    var rules: [FlagTables.RuleRecord] = []
+    var splits: [FlagTables.SplitRecord] = []
+    var steps: [FlagTables.StepRecord] = []
+    var nodes: [FlagTables.NodeRecord] = []
+    var segments: [FlagTables.SegmentRecord] = []
+    var stringSets: [StringSet] = []
+    var literalSets: [LiteralSet] = []
+    var regexes: [RegexAutomaton] = []
+    var versions: [SemanticVersion] = []
+    var ranges: [CIDRRange] = []
+    var objects: [JSONValue] = []
+
+    mutating func decode() throws(DecodingError) {
+        let stringCount = try reader.readCount(maximum: 1 << 24)
+        strings.reserveCapacity(stringCount)
+        for _ in 0..<stringCount { strings.append(try reader.readString()) }
+
+        let attributeCount = try reader.readCount(maximum: 1 << 16)
+        for _ in 0..<attributeCount { attributes.append(try readStringIndex()) }
+
+        let segmentCount = try reader.readCount(maximum: 1 << 20)
+        for _ in 0..<segmentCount { try readSegment() }
+
+        let flagCount = try reader.readCount(maximum: 1 << 20)
+        flags.reserveCapacity(flagCount)
+        for _ in 0..<flagCount { try readFlag() }
+        guard reader.isAtEnd else { throw DecodingError("trailing bytes after the flags") }
+    }
+
+    // MARK: Scalars
+
+    mutating func readIndex(below limit: Int, _ what: StaticString) throws(DecodingError) -> Int32 {
+        let raw = try reader.readVarUInt()
+        guard raw < UInt64(limit) else { throw DecodingError("\(what) index out of range") }
+        return Int32(raw)
+    }
+
+    mutating func readStringIndex() throws(DecodingError) -> Int32 {
+        try readIndex(below: strings.count, "string")
+    }
+
+    mutating func readBool() throws(DecodingError) -> Bool {
+        switch try reader.readUInt8() {
+        case 0: return false
+        case 1: return true
+        default: throw DecodingError("invalid boolean")
+        }
+    }
+
+    mutating func readDouble() throws(DecodingError) -> Double {
+        Double(bitPattern: try reader.readUInt64())
+    }
+
+    /// A set written in byte order; anything else is refused (so building it sorts nothing).
+    mutating func readStringSet() throws(DecodingError) -> Int32 {
+        let count = try reader.readCount(maximum: 1 << 24)
+        var members: [String] = []
+        members.reserveCapacity(count)
+        for _ in 0..<count { members.append(strings[Int(try readStringIndex())]) }
+        guard let set = StringSet(sortedUnique: members) else { throw DecodingError("string set not in byte order") }
+        stringSets.append(set)
+        return Int32(stringSets.count - 1)
+    }
+
+    // MARK: Segments and flags
+
+    mutating func readSegment() throws(DecodingError) {
+        let name = try readStringIndex()
+        let included = try readStringSet()
+        let excluded = try readStringSet()
+        let condition = try readOptionalCondition(referableSegments: segments.count)
+        segments.append(FlagTables.SegmentRecord(name: name, included: included, excluded: excluded, condition: condition))
+    }
+
+    mutating func readFlag() throws(DecodingError) {
+        let key = try readStringIndex()
+        guard let type = FlagType(rawValue: try reader.readUInt8()) else { throw DecodingError("unknown flag type") }
+        let variantCount = try reader.readCount(maximum: 1 << 16)
+        guard variantCount > 0 else { throw DecodingError("flag without variants") }
+        let variantStart = Int32(variants.count)
+        for _ in 0..<variantCount {
+            let name = try readStringIndex()
+            variants.append(FlagTables.VariantRecord(name: name, raw: try readValue(of: type)))
+        }
+        let defaultVariant = try readIndex(below: variantCount, "variant")
+        let offVariant = try readIndex(below: variantCount, "variant")
+        let isEnabled = try readBool()
+        let salt = try readStringIndex()
+
+        let prerequisiteCount = try reader.readCount(maximum: 1 << 16, minimumElementSize: 2)
+        let prerequisiteStart = Int32(prerequisites.count)
+        for _ in 0..<prerequisiteCount {
+            // Prerequisites point backwards: the compiler orders flags topologically.
+            let flag = try readIndex(below: flags.count, "prerequisite flag")
+            let variant = try readIndex(below: Int(flags[Int(flag)].variantCount), "prerequisite variant")
+            prerequisites.append(FlagTables.PrerequisiteRecord(flag: flag, variant: variant))
+        }
+
+        let ruleCount = try reader.readCount(maximum: 1 << 16, minimumElementSize: 3)
+        let ruleStart = Int32(rules.count)
+        for _ in 0..<ruleCount {
+            let name = try readBool() ? try readStringIndex() : -1
+            let condition = try readOptionalCondition(referableSegments: segments.count)
+            try readServe(name: name, condition: condition, variantCount: variantCount)
+        }
+
+        var fixedVariant: Int32 = -1
+        var fixedReason = EvaluationReason.static
+        if !isEnabled {
+            (fixedVariant, fixedReason) = (offVariant, .disabled)
+        } else if ruleCount == 0 && prerequisiteCount == 0 {
+            (fixedVariant, fixedReason) = (defaultVariant, .static)
+        }
+        flags.append(
+            FlagTables.FlagRecord(
+                key: key, type: type, isEnabled: isEnabled, defaultVariant: defaultVariant, offVariant: offVariant,
+                salt: salt, variantStart: variantStart, variantCount: Int32(variantCount),
+                prerequisiteStart: prerequisiteStart, prerequisiteCount: Int32(prerequisiteCount),
+                ruleStart: ruleStart, ruleCount: Int32(ruleCount), fixedVariant: fixedVariant,
+                fixedReason: fixedReason))
+    }
+
+    mutating func readValue(of type: FlagType) throws(DecodingError) -> UInt64 {
+        switch type {
+        case .boolean: return try readBool() ? 1 : 0
+        case .string: return UInt64(try readStringIndex())
+        case .integer: return UInt64(bitPattern: try reader.readVarInt())
+        case .number:
+            let value = try readDouble()
+            guard value.isFinite else { throw DecodingError("non-finite number") }
+            return value.bitPattern
+        case .object:
+            objects.append(try readJSON(depth: 0))
+            return UInt64(objects.count - 1)
+        }
+    }
+
+    mutating func readJSON(depth: Int) throws(DecodingError) -> JSONValue {
+        guard depth < PayloadCodec.maximumNesting else { throw DecodingError("JSON nested too deeply") }
+        guard let tag = JSONTag(rawValue: try reader.readUInt8()) else { throw DecodingError("unknown JSON tag") }
+        switch tag {
+        case .null: return .null
+        case .false: return .bool(false)
+        case .true: return .bool(true)
+        case .number:
+            let value = try readDouble()
+            guard value.isFinite else { throw DecodingError("non-finite number") }
+            return .number(value)
+        case .string: return .string(strings[Int(try readStringIndex())])
+        case .array:
+            let count = try reader.readCount(maximum: 1 << 20)
+            var items: [JSONValue] = []
+            items.reserveCapacity(count)
+            for _ in 0..<count { items.append(try readJSON(depth: depth + 1)) }
+            return .array(items)
+        case .object:
+            let count = try reader.readCount(maximum: 1 << 20, minimumElementSize: 2)
+            var members: [JSONMember] = []
+            members.reserveCapacity(count)
+            for _ in 0..<count {
+                let key = strings[Int(try readStringIndex())]
+                members.append(JSONMember(key, try readJSON(depth: depth + 1)))
+            }
+            return .object(members)
+        }
+    }
+
+    mutating func readServe(name: Int32, condition: Int32, variantCount: Int) throws(DecodingError) {
+        guard let tag = ServeTag(rawValue: try reader.readUInt8()) else { throw DecodingError("unknown serve tag") }
+        var rule = FlagTables.RuleRecord(
+            name: name, condition: condition, kind: .variant, bucketBy: 0, variant: 0, others: 0, start: 0, count: 0)
+        switch tag {
+        case .variant:
+            rule.variant = try readIndex(below: variantCount, "variant")
+        case .split:
+            rule.kind = .split
+            rule.bucketBy = try readIndex(below: attributes.count, "attribute")
+            let count = try reader.readCount(maximum: variantCount, minimumElementSize: 2)
+            guard count > 0 else { throw DecodingError("empty split") }
+            rule.start = Int32(splits.count)
+            rule.count = Int32(count)
+            var previous: Int32 = 0
+            for _ in 0..<count {
+                let variant = try readIndex(below: variantCount, "variant")
+                let threshold = try readIndex(below: Bucketing.bucketCount + 1, "split threshold")
+                guard threshold >= previous else { throw DecodingError("split thresholds out of order") }
+                splits.append(FlagTables.SplitRecord(variant: variant, threshold: threshold))
+                previous = threshold
+            }
+            guard previous == Bucketing.bucketCount else { throw DecodingError("split does not cover all buckets") }
+        case .progressive:
+            rule.kind = .progressive
+            rule.bucketBy = try readIndex(below: attributes.count, "attribute")
+            rule.variant = try readIndex(below: variantCount, "variant")
+            rule.others = try readIndex(below: variantCount, "variant")
+            let count = try reader.readCount(maximum: 1 << 12, minimumElementSize: 2)
+            rule.start = Int32(steps.count)
+            rule.count = Int32(count)
+            for position in 0..<count {
+                let startsAt = try reader.readVarInt()
+                let threshold = try readIndex(below: Bucketing.bucketCount + 1, "ramp threshold")
+                if position > 0, steps[steps.count - 1].startsAt >= startsAt {
+                    throw DecodingError("ramp steps out of order")
+                }
+                steps.append(FlagTables.StepRecord(startsAt: startsAt, threshold: threshold))
+            }
+        }
+        rules.append(rule)
+    }
+
+    // MARK: Conditions
+
+    mutating func readOptionalCondition(referableSegments: Int) throws(DecodingError) -> Int32 {
+        guard try readBool() else { return -1 }
+        let root = Int32(nodes.count)
+        try readCondition(referableSegments: referableSegments, depth: 0)
+        return root
+    }
+
+    /// Appends the subtree in preorder and sets each node's `end`.
+    mutating func readCondition(referableSegments: Int, depth: Int) throws(DecodingError) {
+        guard depth < PayloadCodec.maximumNesting else { throw DecodingError("condition nested too deeply") }
+        guard let tag = ConditionTag(rawValue: try reader.readUInt8()) else {
+            throw DecodingError("unknown condition tag")
+        }
+        let position = nodes.count
+        var node = FlagTables.NodeRecord(
+            kind: .all, code: .exists, ignoreCase: false, detail: 0, end: 0, index: 0, operand: 0, count: 0, number: 0)
+        switch tag {
+        case .all, .any:
+            node.kind = tag == .all ? .all : .any
+            nodes.append(node)
+            let count = try reader.readCount(maximum: 1 << 16)
+            nodes[position].count = Int32(count)
+            for _ in 0..<count { try readCondition(referableSegments: referableSegments, depth: depth + 1) }
+        case .not:
+            node.kind = .not
+            nodes.append(node)
+            try readCondition(referableSegments: referableSegments, depth: depth + 1)
+        case .segment:
+            node.kind = .segment
+            node.index = try readIndex(below: referableSegments, "segment")
+            nodes.append(node)
+        case .predicate:
+            node.kind = .predicate
+            node.index = try readIndex(below: attributes.count, "attribute")
+            try readPredicate(into: &node)
+            nodes.append(node)
+        }
+        nodes[position].end = Int32(nodes.count)
+    }
+
+    /// A literal as (kind, string index or boolean, number).
+    mutating func readLiteral() throws(DecodingError) -> Literal {
+        guard let tag = LiteralTag(rawValue: try reader.readUInt8()) else { throw DecodingError("unknown literal") }
+        switch tag {
+        case .string: return .string(strings[Int(try readStringIndex())])
+        case .number: return .number(try readDouble())
+        case .bool: return .bool(try readBool())
+        }
+    }
+
+    mutating func readPredicate(into node: inout FlagTables.NodeRecord) throws(DecodingError) {
+        guard let code = OperatorCode(rawValue: try reader.readUInt8()) else { throw DecodingError("unknown operator") }
+        node.code = code
+        switch code {
+        case .equals, .notEquals:
+            guard let tag = LiteralTag(rawValue: try reader.readUInt8()) else { throw DecodingError("unknown literal") }
+            node.detail = tag.rawValue
+            switch tag {
+            case .string: node.operand = try readStringIndex()
+            case .number: node.number = try readDouble()
+            case .bool: node.operand = try readBool() ? 1 : 0
+            }
+            node.ignoreCase = try readBool()
+        case .isIn, .notIn:
+            let count = try reader.readCount(maximum: 1 << 24, minimumElementSize: 2)
+            var literals: [Literal] = []
+            literals.reserveCapacity(count)
+            for _ in 0..<count { literals.append(try readLiteral()) }
+            node.ignoreCase = try readBool()
+            literalSets.append(LiteralSet(literals, ignoreCase: node.ignoreCase))
+            node.operand = Int32(literalSets.count - 1)
+        case .contains, .notContains, .startsWith, .endsWith:
+            node.operand = try readStringIndex()
+            node.ignoreCase = try readBool()
+        case .matches:
+            regexes.append(try RegexAutomaton(decoding: &reader))
+            node.operand = Int32(regexes.count - 1)
+        case .greaterThan, .greaterThanOrEqual, .lessThan, .lessThanOrEqual, .before, .after:
+            node.number = try readDouble()
+        case .semver:
+            guard let comparison = SemverComparison(rawValue: try reader.readUInt8()) else {
+                throw DecodingError("unknown semver comparison")
+            }
+            node.detail = comparison.rawValue
+            guard let version = SemanticVersion(strings[Int(try readStringIndex())]) else {
+                throw DecodingError("invalid semantic version")
+            }
+            versions.append(version)
+            node.operand = Int32(versions.count - 1)
+        case .inCIDR:
+            let count = try reader.readCount(maximum: 1 << 16)
+            node.operand = Int32(ranges.count)
+            node.count = Int32(count)
+            for _ in 0..<count {
+                guard let range = CIDRRange(strings[Int(try readStringIndex())]) else {
+                    throw DecodingError("invalid CIDR range")
+                }
+                ranges.append(range)
+            }
+        case .exists:
+            node.operand = try readBool() ? 1 : 0
+        }
+    }
+}
