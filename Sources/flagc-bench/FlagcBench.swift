@@ -109,6 +109,23 @@ enum FlagcBench {
         let yaml1000 = Workload.yaml(flagCount: 1_000)
         let yaml10000 = Workload.yaml(flagCount: 10_000)
 
+        if arguments.contains("--sizes") {
+            // Where the bytes of a 1,000-flag payload go.
+            let project = project(yaml1000)
+            let content = Builder.content(of: project, target: project.targets[0])
+            let payload = PayloadCodec.encode(content)
+            var reader = ByteReader(payload)
+            let count = try reader.readCount(maximum: 1 << 24)
+            for _ in 0..<count {
+                _ = try reader.readVarUInt()
+                try reader.skip(try reader.readCount(maximum: 1 << 20))
+            }
+            print("payload", payload.count, "string table", reader.offset, "strings", count)
+            var segmentsOnly = content
+            segmentsOnly.flags = []
+            print("segments only", PayloadCodec.encode(segmentsOnly).count)
+            return
+        }
         if arguments.contains("--profile-load") {
             let project = project(yaml1000)
             let content = Builder.content(of: project, target: project.targets[0])

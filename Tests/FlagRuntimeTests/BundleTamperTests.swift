@@ -281,10 +281,12 @@ struct BundleTamperTests {
                 #expect(Self.secretsOfTheFixture.contains(variant), "\(variant) is not searched for")
             }
         }
-        // The payload holds each of them (so searching the bundle for them is meaningful)...
-        let payload = LoaderFixture.payload
+        // The payload holds each of them (so searching the bundle for them is meaningful; the
+        // string table is front-coded, so look in the decoded table, not the raw bytes)...
+        let tables = try FlagTables(decoding: LoaderFixture.payload)
+        let strings = withExtendedLifetime(tables) { Array(tables.strings) }
         for secret in Self.secretsOfTheFixture {
-            #expect(Self.contains(payload, Array(secret.utf8)), "the payload lacks '\(secret)'")
+            #expect(strings.contains(secret), "the payload lacks '\(secret)'")
         }
         // ...and the bundle holds none of them.
         for secret in Self.secretsOfTheFixture {

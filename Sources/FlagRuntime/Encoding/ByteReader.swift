@@ -90,6 +90,17 @@ package struct ByteReader {
         return count
     }
 
+    /// A number as `ByteWriter.writeNumber` writes it.
+    package mutating func readNumber() throws(DecodingError) -> Double {
+        let raw = try readVarUInt()
+        if raw & 1 == 0 {
+            let zigzag = raw >> 1
+            return Double(Int64(bitPattern: (zigzag >> 1) ^ (0 &- (zigzag & 1))))
+        }
+        guard raw == 1 else { throw DecodingError("invalid number tag") }
+        return Double(bitPattern: try readUInt64())
+    }
+
     /// Exactly `count` bytes.
     package mutating func readBytes(_ count: Int) throws(DecodingError) -> ArraySlice<UInt8> {
         guard count >= 0, remaining >= count else { throw .truncated }
@@ -97,14 +108,18 @@ package struct ByteReader {
         return bytes[offset..<offset + count]
     }
 
-    /// A varint length followed by that many bytes of valid UTF-8.
+    /// A varint length followed by that many bytes of UTF-8. Ill-formed sequences are replaced
+    /// with U+FFFD (the standard library's fast, non-generic path); the only writer writes valid
+    /// UTF-8 and the bytes are authenticated before they are decoded, so this only ever bounds
+    /// what a hostile input can do.
     package mutating func readString(maximumLength: Int = 1 << 20) throws(DecodingError) -> String {
         let length = try readCount(maximum: maximumLength)
-        let slice = try readBytes(length)
-        guard let string = String(validating: slice, as: UTF8.self) else {
-            throw DecodingError("invalid UTF-8 in string")
+        guard remaining >= length else { throw .truncated }
+        defer { offset += length }
+        let start = offset
+        return bytes.withUnsafeBufferPointer { buffer in
+            String(decoding: UnsafeBufferPointer(rebasing: buffer[start..<start + length]), as: UTF8.self)
         }
-        return string
     }
 
     /// Skips `count` bytes.

@@ -35,6 +35,20 @@ package struct ByteWriter {
         writeVarUInt(UInt64(bitPattern: (value << 1) ^ (value >> 63)))
     }
 
+    /// A number: integral values up to 2^53 as a zig-zag varint shifted left by one (even), anything
+    /// else as the varint 1 followed by the 8-byte IEEE-754 bit pattern.
+    package mutating func writeNumber(_ value: Double) {
+        if value.isFinite, value == value.rounded(.towardZero), abs(value) <= 9_007_199_254_740_992,
+            !(value == 0 && value.sign == .minus)
+        {
+            let integer = Int64(value)
+            writeVarUInt(UInt64(bitPattern: (integer << 1) ^ (integer >> 63)) << 1)
+        } else {
+            writeVarUInt(UInt64(1))
+            write(value.bitPattern)
+        }
+    }
+
     package mutating func write<Bytes: Sequence>(bytes other: Bytes) where Bytes.Element == UInt8 {
         bytes.append(contentsOf: other)
     }

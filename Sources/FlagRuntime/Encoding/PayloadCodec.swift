@@ -1,6 +1,7 @@
 /// The binary layout of a bundle's payload (the part that is encrypted), written by the compiler
-/// and read by the loader. See docs/bundle-format.md. Strings are stored once in a table and
-/// referred to by index; counts and indices are LEB128 varints; numbers are IEEE-754 doubles,
+/// and read by the loader. See docs/bundle-format.md. Strings are stored once, in a table sorted by
+/// bytes and front-coded (each entry is the length it shares with the previous one, then the rest),
+/// and referred to by index; counts and indices are LEB128 varints; numbers are IEEE-754 doubles,
 /// little-endian.
 ///
 /// The decoder (`FlagTables`) trusts nothing: every count is bounded by the bytes that remain, every
@@ -13,34 +14,53 @@ package enum PayloadCodec {
     // MARK: Encoding
 
     package static func encode(_ content: BundleContent) -> [UInt8] {
-        var encoder = Encoder()
-        encoder.body.writeVarUInt(content.attributes.count)
-        for attribute in content.attributes { encoder.writeString(attribute) }
-        encoder.body.writeVarUInt(content.segments.count)
-        for segment in content.segments { encoder.writeSegment(segment) }
-        encoder.body.writeVarUInt(content.flags.count)
-        for flag in content.flags { encoder.writeFlag(flag) }
+        // Pass one collects every string; pass two writes the body with indices into the sorted table.
+        var collector = Encoder(index: nil)
+        collector.writeContent(content)
+        let table = collector.collected.map(\.string).sorted(by: StringSet.precedes)
+        var encoder = Encoder(
+            index: Dictionary(uniqueKeysWithValues: table.enumerated().map { (CodePointString($1), $0) }))
+        encoder.writeContent(content)
 
         var output = ByteWriter()
-        output.writeVarUInt(encoder.strings.count)
-        for string in encoder.strings { output.write(string: string) }
+        output.writeVarUInt(table.count)
+        var previous: [UInt8] = []
+        for string in table {
+            let bytes = Array(string.utf8)
+            let shared = zip(previous, bytes).prefix { $0 == $1 }.count
+            output.writeVarUInt(shared)
+            output.writeVarUInt(bytes.count - shared)
+            output.write(bytes: bytes[shared...])
+            previous = bytes
+        }
         output.write(bytes: encoder.body.bytes)
         return output.bytes
     }
 
     private struct Encoder {
-        var strings: [String] = []
-        var stringIndex: [String: Int] = [:]
+        /// Each string's index in the table; nil while collecting.
+        let index: [CodePointString: Int]?
+        var collected: Set<CodePointString> = []
         var body = ByteWriter()
 
+        init(index: [CodePointString: Int]?) { self.index = index }
+
+        mutating func writeContent(_ content: BundleContent) {
+            body.writeVarUInt(content.attributes.count)
+            for attribute in content.attributes { writeString(attribute) }
+            body.writeVarUInt(content.segments.count)
+            for segment in content.segments { writeSegment(segment) }
+            body.writeVarUInt(content.flags.count)
+            for flag in content.flags { writeFlag(flag) }
+        }
+
         mutating func writeString(_ string: String) {
-            if let index = stringIndex[string] {
-                body.writeVarUInt(index)
+            guard let index else {
+                collected.insert(CodePointString(string))
+                body.writeVarUInt(0)
                 return
             }
-            stringIndex[string] = strings.count
-            body.writeVarUInt(strings.count)
-            strings.append(string)
+            body.writeVarUInt(index[CodePointString(string)] ?? 0)
         }
 
         mutating func writeStrings(_ set: StringSet) {
@@ -90,7 +110,7 @@ package enum PayloadCodec {
             case .bool(let bool): body.write(bool ? UInt8(1) : 0)
             case .string(let string): writeString(string)
             case .integer(let integer): body.writeVarInt(integer)
-            case .number(let number): body.write(number.bitPattern)
+            case .number(let number): body.writeNumber(number)
             case .object(let json): writeJSON(json)
             }
         }
@@ -101,7 +121,7 @@ package enum PayloadCodec {
             case .bool(let value): body.write(value ? JSONTag.true.rawValue : JSONTag.false.rawValue)
             case .number(let value):
                 body.write(JSONTag.number.rawValue)
-                body.write(value.bitPattern)
+                body.writeNumber(value)
             case .string(let value):
                 body.write(JSONTag.string.rawValue)
                 writeString(value)
@@ -180,7 +200,7 @@ package enum PayloadCodec {
                 writeString(value)
             case .number(let value):
                 body.write(LiteralTag.number.rawValue)
-                body.write(value.bitPattern)
+                body.writeNumber(value)
             case .bool(let value):
                 body.write(LiteralTag.bool.rawValue)
                 body.write(value ? UInt8(1) : 0)
@@ -238,7 +258,7 @@ package enum PayloadCodec {
 
         mutating func writeNumber(_ code: OperatorCode, _ value: Double) {
             body.write(code.rawValue)
-            body.write(value.bitPattern)
+            body.writeNumber(value)
         }
     }
 

@@ -10,7 +10,9 @@
 /// its subtree ends, so `all`/`any` walk their children by jumping from end to end.
 ///
 /// The tables live in buffers this object allocates once and frees on release; they are never
-/// written after `init`, which makes sharing them between threads safe.
+/// written after `init`, which makes sharing them between threads safe. A buffer is valid only
+/// while its `FlagTables` is alive: never let one outlive the object (hold the object, or use
+/// `withExtendedLifetime`, around any use).
 package final class FlagTables: @unchecked Sendable {
     package struct FlagRecord: Sendable, Hashable {
         package var key: Int32
@@ -202,9 +204,18 @@ private struct TableDecoder {
     var objects: [JSONValue] = []
 
     mutating func decode() throws(DecodingError) {
-        let stringCount = try reader.readCount(maximum: 1 << 24)
+        // The front-coded string table: each entry shares a prefix with the one before it.
+        let stringCount = try reader.readCount(maximum: 1 << 24, minimumElementSize: 2)
         strings.reserveCapacity(stringCount)
-        for _ in 0..<stringCount { strings.append(try reader.readString()) }
+        var current: [UInt8] = []
+        for _ in 0..<stringCount {
+            let shared = try reader.readVarUInt()
+            guard shared <= UInt64(current.count) else { throw DecodingError("string prefix longer than the previous string") }
+            let suffixLength = try reader.readCount(maximum: 1 << 20)
+            current.removeLast(current.count - Int(shared))
+            current.append(contentsOf: try reader.readBytes(suffixLength))
+            strings.append(String(decoding: current, as: UTF8.self))
+        }
 
         let attributeCount = try reader.readCount(maximum: 1 << 16)
         for _ in 0..<attributeCount { attributes.append(try readStringIndex()) }
@@ -239,7 +250,7 @@ private struct TableDecoder {
     }
 
     mutating func readDouble() throws(DecodingError) -> Double {
-        Double(bitPattern: try reader.readUInt64())
+        try reader.readNumber()
     }
 
     /// A set written in byte order; anything else is refused (so building it sorts nothing).

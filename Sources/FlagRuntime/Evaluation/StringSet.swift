@@ -59,6 +59,18 @@ package struct StringSet: Sendable, Hashable {
 
     /// -1, 0 or 1 by UTF-8 bytes.
     package static func compare(_ lhs: String, _ rhs: String) -> Int {
+        let fast = lhs.utf8.withContiguousStorageIfAvailable { left in
+            rhs.utf8.withContiguousStorageIfAvailable { right -> Int in
+                let common = Swift.min(left.count, right.count)
+                var index = 0
+                while index < common {
+                    if left[index] != right[index] { return left[index] < right[index] ? -1 : 1 }
+                    index += 1
+                }
+                return left.count == right.count ? 0 : (left.count < right.count ? -1 : 1)
+            }
+        }
+        if let result = fast ?? nil { return result }
         var left = lhs.utf8.makeIterator()
         var right = rhs.utf8.makeIterator()
         while true {
@@ -69,5 +81,21 @@ package struct StringSet: Sendable, Hashable {
             case (let a?, let b?): if a != b { return a < b ? -1 : 1 }
             }
         }
+    }
+}
+
+/// A string whose equality and hash are those of its UTF-8 bytes (a dictionary key that never
+/// merges canonically equivalent strings).
+package struct CodePointString: Sendable, Hashable {
+    package let string: String
+
+    package init(_ string: String) { self.string = string }
+
+    package static func == (lhs: CodePointString, rhs: CodePointString) -> Bool {
+        TextMatching.equals(lhs.string, rhs.string)
+    }
+
+    package func hash(into hasher: inout Hasher) {
+        for byte in string.utf8 { hasher.combine(byte) }
     }
 }
