@@ -3,20 +3,27 @@
 /// sorted array: building it at load hashes nothing (the compiler writes members already sorted),
 /// and a lookup is a binary search of byte comparisons (a linear scan for a few members).
 package struct StringSet: Sendable, Hashable {
-    /// The members, unique, in byte order.
-    package private(set) var sorted: [String]
+    /// The members, unique; in byte order when there are more than `linearLimit` of them (a small
+    /// set is scanned, so building it sorts nothing).
+    private var members: [String]
 
     private static let linearLimit = 8
 
     package init(_ strings: some Sequence<String>) {
-        var members = strings.sorted(by: Self.precedes)
+        let all = Array(strings)
         var unique: [String] = []
-        unique.reserveCapacity(members.count)
-        for member in members where unique.last.map({ !TextMatching.equals($0, member) }) ?? true {
-            unique.append(member)
+        unique.reserveCapacity(all.count)
+        if all.count <= Self.linearLimit {
+            for string in all where !unique.contains(where: { TextMatching.equals($0, string) }) {
+                unique.append(string)
+            }
+        } else {
+            for string in all.sorted(by: Self.precedes)
+            where unique.last.map({ !TextMatching.equals($0, string) }) ?? true {
+                unique.append(string)
+            }
         }
         members = unique
-        sorted = members
     }
 
     /// Members already unique and in byte order (as the decoder checks); nil otherwise.
@@ -24,17 +31,26 @@ package struct StringSet: Sendable, Hashable {
         for index in members.indices.dropFirst() where !Self.precedes(members[index - 1], members[index]) {
             return nil
         }
-        sorted = members
+        self.members = members
     }
 
-    package var count: Int { sorted.count }
-    package var isEmpty: Bool { sorted.isEmpty }
+    package var count: Int { members.count }
+    package var isEmpty: Bool { members.isEmpty }
+
+    /// The members in byte order, for encoding.
+    package var sorted: [String] {
+        members.count > Self.linearLimit ? members : members.sorted(by: Self.precedes)
+    }
+
+    package static func == (lhs: StringSet, rhs: StringSet) -> Bool { lhs.sorted == rhs.sorted }
+    package func hash(into hasher: inout Hasher) { hasher.combine(sorted) }
 
     package func contains(_ string: String) -> Bool {
-        if sorted.count <= Self.linearLimit {
-            for member in sorted where TextMatching.equals(member, string) { return true }
+        if members.count <= Self.linearLimit {
+            for member in members where TextMatching.equals(member, string) { return true }
             return false
         }
+        let sorted = members
         var low = 0
         var high = sorted.count
         while low < high {
@@ -50,8 +66,8 @@ package struct StringSet: Sendable, Hashable {
 
     package mutating func insert(_ string: String) {
         guard !contains(string) else { return }
-        sorted.append(string)
-        sorted.sort(by: Self.precedes)
+        members.append(string)
+        if members.count > Self.linearLimit { members.sort(by: Self.precedes) }
     }
 
     /// Byte order.
