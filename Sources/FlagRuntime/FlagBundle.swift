@@ -41,7 +41,7 @@ public final class FlagBundle: Sendable {
         return bundle
     }
 
-    /// Verifies a bundle without decrypting it (stages 1–6 of the loader): what `flagc inspect`
+    /// Verifies a bundle without decrypting it (every check before decryption): what `flagc inspect`
     /// shows without a recipient key.
     public static func verifyHeader(bytes: [UInt8], options: LoadOptions) throws(BundleLoadError) -> BundleHeader {
         try BundleLoader.verify(bytes, options: options).header

@@ -157,7 +157,7 @@ enum FlagcBench {
                 ("by handle, prepared", { sink &+= bundle.bool(handle, default: false, context: prepared) ? 1 : 0 }),
                 ("static by handle", { sink &+= bundle.bool(fixed, default: false, context: context) ? 1 : 0 }),
             ]
-            for (name, body) in figures {
+            for (name, body) in figures where arguments.contains("--prepared-only") ? name == "by handle, prepared" : true {
                 print(name, rounded(measure(rounds: 11, batch: 500_000, body).median, 1), "ns")
             }
             return

@@ -148,6 +148,10 @@ struct KeysRetireRoot: ParsableCommand {
     @OptionGroup var keys: KeyOptions
 
     func run() throws {
-        try runKeyOperation { () throws(KeyStore.Failure) in try KeyManager(store: keys.store).retirePreviousRoot() }
+        try runKeyOperation { () throws(KeyStore.Failure) in
+            try KeyManager(store: keys.store).retirePreviousRoot()
+            let keyring = try keys.store.loadKeyring()
+            Output.note("retired the previous root; keyring version \(keyring.version) is signed by the current root only")
+        }
     }
 }

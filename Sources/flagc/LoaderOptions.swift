@@ -78,10 +78,12 @@ struct LoaderOptions: ParsableArguments {
 
     /// Reads the bundle and the recipient ids in its (not yet verified) header, to pick a key.
     func readBundle(_ path: String) throws -> ([UInt8], [KeyID]) {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw Output.fail("cannot read \(path)", status: ExitStatus.invalidInput)
+        let bytes: [UInt8]
+        do {
+            bytes = try BundleInspection.read(path)
+        } catch {
+            throw Output.fail("\(path): verification failed (\(error.check)): \(error)", status: ExitStatus.verificationFailure)
         }
-        let bytes = [UInt8](data)
         do {
             return (bytes, try BundleInspection.unverifiedRecipientIDs(bytes))
         } catch {

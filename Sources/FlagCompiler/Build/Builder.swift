@@ -23,8 +23,9 @@ public struct BuildOptions: Sendable {
     /// `SOURCE_DATE_EPOCH` when set and valid, else the current time.
     public static func issueTime(environment: [String: String]) throws(KeyStore.Failure) -> Int64 {
         guard let text = environment["SOURCE_DATE_EPOCH"] else { return Int64(Date().timeIntervalSince1970) }
-        guard let value = Int64(text), value >= 0 else {
-            throw KeyStore.Failure("SOURCE_DATE_EPOCH must be a whole number of seconds, found '\(text)'")
+        // Up to the end of year 9999, so adding a bundle's lifetime can never overflow.
+        guard let value = Int64(text), value >= 0, value <= 253_402_300_799 else {
+            throw KeyStore.Failure("SOURCE_DATE_EPOCH must be a whole number of seconds (up to year 9999), found '\(text)'")
         }
         return value
     }

@@ -46,6 +46,12 @@ enum Manifest {
 
 /// Reading bundles for `flagc inspect` and `flagc eval`.
 public enum BundleInspection {
+    /// A bundle file's bytes, read as the runtime reads it: regular files only, never blocking,
+    /// refused above the runtime's size limit before anything is read.
+    public static func read(_ path: String) throws(BundleLoadError) -> [UInt8] {
+        try FileReader.read(path: path, limit: LoadOptions(trustedRoots: []).maximumBundleBytes)
+    }
+
     /// The recipient ids listed in a bundle's header, before any verification: only to choose which
     /// local recipient key to try. Nothing else may be taken from an unverified header.
     public static func unverifiedRecipientIDs(_ bytes: [UInt8]) throws(BundleLoadError) -> [KeyID] {
@@ -81,7 +87,8 @@ public enum BundleInspection {
 
     /// The decrypted flags: key, type, enabled, variants, default, off variant, rules.
     static func contentJSON(_ bundle: FlagBundle) -> JSONValue {
-        let flags = bundle.content.flags.map { flag -> JSONValue in
+        let content = bundle.content  // built once: it is rebuilt from the tables on each access
+        let flags = content.flags.map { flag -> JSONValue in
             .members([
                 ("key", .string(flag.key)),
                 ("type", .string(flag.type.description)),
@@ -91,7 +98,7 @@ public enum BundleInspection {
                 ("offVariant", .string(flag.variants[flag.offVariant].name)),
                 ("salt", .string(flag.salt)),
                 ("prerequisites", .array(flag.prerequisites.map { prerequisite in
-                    let required = bundle.content.flags[prerequisite.flag]
+                    let required = content.flags[prerequisite.flag]
                     return .members([
                         ("flag", .string(required.key)),
                         ("variant", .string(required.variants[prerequisite.variant].name)),
@@ -107,8 +114,8 @@ public enum BundleInspection {
             ])
         }
         return .members([
-            ("attributes", .strings(bundle.content.attributes)),
-            ("segments", .array(bundle.content.segments.map { segment in
+            ("attributes", .strings(content.attributes)),
+            ("segments", .array(content.segments.map { segment in
                 .members([
                     ("name", .string(segment.name)),
                     ("included", .number(Double(segment.included.count))),

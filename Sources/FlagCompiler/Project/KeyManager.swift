@@ -64,7 +64,7 @@ public struct KeyManager {
         keyring.revokedKeyIDs.removeAll { id in !keyring.signingKeys.contains { $0.id == id } }
         guard keyring.signingKeys.count <= Keyring.maximumSigningKeys else {
             throw KeyStore.Failure(
-                "the keyring would list more than \(Keyring.maximumSigningKeys) signing keys; rotate less often or shorten --grace")
+                "the keyring would list more than \(Keyring.maximumSigningKeys) signing keys; wait until older keys pass their window (they are pruned a keyring lifetime after it)")
         }
         try writeSecret(.signingSecret, signing.seed, to: store.signingSecretPath(entry.id))
         try resign(keyring, roots: roots)
@@ -112,15 +112,17 @@ public struct KeyManager {
         guard fileManager.fileExists(atPath: store.previousRootSecretPath) else {
             throw KeyStore.Failure("there is no previous root to retire")
         }
-        let keyring = try store.loadKeyring()
-        for path in [store.previousRootSecretPath, store.previousRootPublicPath] {
+        // Re-sign with the current root alone first; only then delete the previous root, so a
+        // failure leaves a state the command can be run again from.
+        let root = try store.secret(.rootSecret, file: store.rootSecretPath, variable: nil)
+        try resign(try store.loadKeyring(), roots: [root])
+        for path in [store.previousRootSecretPath, store.previousRootPublicPath] where fileManager.fileExists(atPath: path) {
             do {
                 try fileManager.removeItem(atPath: path)
             } catch {
                 throw KeyStore.Failure("cannot delete \(path): \(error.localizedDescription)")
             }
         }
-        try resign(keyring)
     }
 
     /// Creates an X25519 recipient key pair `NAME.recipient.pub` / `NAME.recipient.key`.

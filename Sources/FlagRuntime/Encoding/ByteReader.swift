@@ -108,20 +108,6 @@ package struct ByteReader {
         return bytes[offset..<offset + count]
     }
 
-    /// A varint length followed by that many bytes of UTF-8. Ill-formed sequences are replaced
-    /// with U+FFFD (the standard library's fast, non-generic path); the only writer writes valid
-    /// UTF-8 and the bytes are authenticated before they are decoded, so this only ever bounds
-    /// what a hostile input can do.
-    package mutating func readString(maximumLength: Int = 1 << 20) throws(DecodingError) -> String {
-        let length = try readCount(maximum: maximumLength)
-        guard remaining >= length else { throw .truncated }
-        defer { offset += length }
-        let start = offset
-        return bytes.withUnsafeBufferPointer { buffer in
-            String(decoding: UnsafeBufferPointer(rebasing: buffer[start..<start + length]), as: UTF8.self)
-        }
-    }
-
     /// Skips `count` bytes.
     package mutating func skip(_ count: Int) throws(DecodingError) {
         guard count >= 0, remaining >= count else { throw .truncated }

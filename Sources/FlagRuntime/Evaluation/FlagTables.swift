@@ -207,6 +207,9 @@ private struct TableDecoder {
         // The front-coded string table: each entry shares a prefix with the one before it.
         let stringCount = try reader.readCount(maximum: 1 << 24, minimumElementSize: 2)
         strings.reserveCapacity(stringCount)
+        // Front coding expands: bound what the table may grow to, so a few bytes per entry cannot
+        // make the decoder build gigabytes of strings.
+        var budget = 16 * reader.remaining + (1 << 20)
         var current: [UInt8] = []
         for _ in 0..<stringCount {
             let shared = try reader.readVarUInt()
@@ -214,6 +217,8 @@ private struct TableDecoder {
             let suffixLength = try reader.readCount(maximum: 1 << 20)
             current.removeLast(current.count - Int(shared))
             current.append(contentsOf: try reader.readBytes(suffixLength))
+            budget -= current.count
+            guard budget >= 0, current.count <= 1 << 20 else { throw DecodingError("string table expands too much") }
             strings.append(String(decoding: current, as: UTF8.self))
         }
 

@@ -59,17 +59,6 @@ package struct IPAddress: Sendable, Hashable, CustomStringConvertible {
         return IPAddress(ipv4: value)
     }
 
-    /// Calls `body` with the UTF-8 bytes of `text`, read in place for native and small strings (a foreign string is
-    /// copied first).
-    @inline(__always)
-    fileprivate static func withUTF8<Result>(
-        _ text: String,
-        _ body: (UnsafeBufferPointer<UInt8>) -> Result
-    ) -> Result {
-        if let result = text.utf8.withContiguousStorageIfAvailable(body) { return result }
-        var text = text
-        return text.withUTF8(body)
-    }
 
     /// Whether the 128 bits are an IPv4-mapped address (`::ffff:0:0/96`); always true for ``Family/ipv4``.
     package var isIPv4Mapped: Bool {
@@ -266,7 +255,7 @@ package struct CIDRRange: Sendable, Hashable, CustomStringConvertible {
     /// Parses `address/prefixLength` (the prefix length in decimal without leading zeros), or a bare address as a
     /// single-address range (`/32` or `/128`); `nil` when `text` is neither. Addresses as in ``IPAddress/parse(_:)``.
     package init?(_ text: String) {
-        let parsed: CIDRRange? = IPAddress.withUTF8(text) { bytes in
+        let parsed: CIDRRange? = withUTF8(text) { bytes in
             guard let slash = bytes.firstIndex(of: UInt8(ascii: "/")) else {
                 guard let address = IPAddress.parse(utf8: bytes) else { return nil }
                 return CIDRRange(address: address, prefixLength: address.family == .ipv4 ? 32 : 128)

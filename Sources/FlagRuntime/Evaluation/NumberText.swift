@@ -135,17 +135,6 @@ package enum NumberText {
         }
     }
 
-    /// Calls `body` with the UTF-8 bytes of `text`, read in place for native and small strings (a foreign string is
-    /// copied first).
-    @inline(__always)
-    private static func withUTF8<Result>(
-        _ text: String,
-        _ body: (UnsafeBufferPointer<UInt8>) -> Result
-    ) -> Result {
-        if let result = text.utf8.withContiguousStorageIfAvailable(body) { return result }
-        var text = text
-        return text.withUTF8(body)
-    }
 
     @inline(__always)
     private static func finite(_ value: Double?) -> Double? {

@@ -58,7 +58,7 @@ package struct SemanticVersion: Sendable, Hashable, Comparable, CustomStringConv
 
     /// Parses `text` strictly (see the type's documentation); `nil` when it is not a valid version.
     package init?(_ text: String) {
-        let parsed: SemanticVersion? = Self.withUTF8(text) { bytes in
+        let parsed: SemanticVersion? = withUTF8(text) { bytes in
             guard let layout = Layout(parsing: bytes) else { return nil }
             var prerelease: [PrereleaseIdentifier] = []
             var identifiers = layout.prereleaseIdentifiers(in: bytes)
@@ -153,17 +153,6 @@ package struct SemanticVersion: Sendable, Hashable, Comparable, CustomStringConv
 }
 
 extension SemanticVersion {
-    /// Calls `body` with the UTF-8 bytes of `text`, read in place for native and small strings (a foreign string is
-    /// copied first).
-    @inline(__always)
-    private static func withUTF8<Result>(
-        _ text: String,
-        _ body: (UnsafeBufferPointer<UInt8>) -> Result
-    ) -> Result {
-        if let result = text.utf8.withContiguousStorageIfAvailable(body) { return result }
-        var text = text
-        return text.withUTF8(body)
-    }
 
     /// Where the parts of a valid version lie in its UTF-8 bytes, found in one pass with no allocation.
     fileprivate struct Layout {

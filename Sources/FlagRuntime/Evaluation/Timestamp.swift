@@ -173,17 +173,6 @@ package enum Timestamp {
         year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
     }
 
-    /// Calls `body` with the UTF-8 bytes of `text`, read in place for native and small strings (a foreign string is
-    /// copied first).
-    @inline(__always)
-    private static func withUTF8<Result>(
-        _ text: String,
-        _ body: (UnsafeBufferPointer<UInt8>) -> Result
-    ) -> Result {
-        if let result = text.utf8.withContiguousStorageIfAvailable(body) { return result }
-        var text = text
-        return text.withUTF8(body)
-    }
 
     /// The day number of the `YYYY-MM-DD` at the start of `bytes`, validated.
     private static func date(_ bytes: UnsafeBufferPointer<UInt8>) -> Int64? {

@@ -80,7 +80,9 @@ public enum BundleLoadError: Error, Sendable, Hashable, CustomStringConvertible 
         case .bundleExpired(let at): "bundle expired at \(Timestamp.formatRFC3339(at))"
         case .bundleNotYetValid(let at): "bundle is issued in the future (\(Timestamp.formatRFC3339(at)))"
         case .bundleLifetimeTooLong(let issued, let expires):
-            "bundle is valid from \(Timestamp.formatRFC3339(issued)) to \(Timestamp.formatRFC3339(expires)), longer than the allowed lifetime"
+            expires < issued
+                ? "bundle expires (\(Timestamp.formatRFC3339(expires))) before it is issued (\(Timestamp.formatRFC3339(issued)))"
+                : "bundle is valid from \(Timestamp.formatRFC3339(issued)) to \(Timestamp.formatRFC3339(expires)), longer than the allowed lifetime"
         case .targetMismatch(let expected, let found): "bundle is for target '\(found)', expected '\(expected)'"
         case .environmentMismatch(let expected, let found):
             "bundle is for environment '\(found)', expected '\(expected)'"

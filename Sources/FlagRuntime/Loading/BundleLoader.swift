@@ -2,7 +2,7 @@
 /// closed with the error that names the check. No byte of the bundle is trusted before its signature
 /// verifies; the payload is decrypted only after every header check passed.
 package enum BundleLoader {
-    /// Stages 1–6: bounded header parse, keyring signature by a pinned root, keyring expiry and
+    /// The checks before decryption: bounded header parse, keyring signature by a pinned root, keyring expiry and
     /// version floor, signing key listed / not revoked / valid at issue time, bundle signature,
     /// bundle expiry / target / environment / version floor.
     package static func verify(_ bytes: [UInt8], options: LoadOptions) throws(BundleLoadError) -> BundleLayout {
@@ -78,7 +78,7 @@ package enum BundleLoader {
         }
     }
 
-    /// Stage 7a: opens the content key sealed to `recipient`.
+    /// Decryption, first step: opens the content key sealed to `recipient`.
     package static func unwrapContentKey(
         _ header: BundleHeader, recipient: RecipientKey?
     ) throws(BundleLoadError) -> SecureBytes {
@@ -91,7 +91,7 @@ package enum BundleLoader {
         return key
     }
 
-    /// Stage 7b: authenticated decryption, the header as associated data.
+    /// Decryption, second step: authenticated decryption, the header as associated data.
     package static func decrypt(
         _ layout: BundleLayout, bytes: [UInt8], contentKey: SecureBytes
     ) throws(BundleLoadError) -> [UInt8] {
@@ -104,7 +104,7 @@ package enum BundleLoader {
         }
     }
 
-    /// Stage 8: the bounded payload parse.
+    /// The bounded payload parse.
     package static func decodePayload(_ plaintext: [UInt8]) throws(BundleLoadError) -> FlagTables {
         do {
             return try FlagTables(decoding: plaintext)

@@ -3,7 +3,7 @@ public struct LoadOptions: Sendable {
     /// Root public keys; the bundle's keyring must be signed by one of them. Several during a root
     /// rotation.
     public var trustedRoots: [RootPublicKey]
-    /// The key that decrypts the bundle. Without it, only `BundleVerifier.verify` is possible.
+    /// The key that decrypts the bundle. Without it, only `FlagBundle.verifyHeader` is possible.
     public var recipientKey: RecipientKey?
     /// When set, a bundle built for another target is refused (replay protection).
     public var expectedTarget: String?

@@ -40,7 +40,7 @@ package enum FileReader {
         var offset = 0
         while offset < size {
             let count = bytes.withUnsafeMutableBytes { buffer in
-                Glibc.read(descriptor, buffer.baseAddress! + offset, size - offset)
+                systemRead(descriptor, buffer.baseAddress! + offset, size - offset)
             }
             if count < 0 {
                 if errno == EINTR { continue }
@@ -54,6 +54,17 @@ package enum FileReader {
     }
 
     private static func errorText() -> String { String(cString: strerror(errno)) }
+
+    /// The C library's `read(2)` (the name `read` is taken by this type's method).
+    private static func systemRead(_ descriptor: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int {
+        #if canImport(Glibc)
+            Glibc.read(descriptor, buffer, count)
+        #elseif canImport(Musl)
+            Musl.read(descriptor, buffer, count)
+        #else
+            Darwin.read(descriptor, buffer, count)
+        #endif
+    }
 }
 
 package enum Environment {
