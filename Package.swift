@@ -73,6 +73,11 @@ let package = Package(
             name: "GeneratedCodeTests",
             dependencies: ["FlagCompiler", "FlagRuntime", "FlagTestSupport"]
         ),
+        // Counts heap allocations per evaluation (its process has malloc interposed).
+        .testTarget(
+            name: "AllocationTests",
+            dependencies: ["FlagRuntime", "FlagTestSupport", "CAllocationCounter"]
+        ),
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["flagc", "FlagCompiler", "FlagRuntime", "FlagTestSupport"]

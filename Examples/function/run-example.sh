@@ -6,9 +6,10 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 bash "$repo/.ci/example" >/dev/null
-swift build -c release --package-path "$here" >&2
+configuration=${FLAGC_EXAMPLE_CONFIGURATION:-release}
+swift build -c "$configuration" --package-path "$here" >&2
 export FLAGC_BUNDLE="$repo/out/dev/flags.bundle"
 FLAGC_ROOT_PUBLIC_KEY="$(cat "$repo/keys/root.pub")"
 FLAGC_RECIPIENT_KEY="$(cat "$repo/keys/dev.recipient.key")"
 export FLAGC_ROOT_PUBLIC_KEY FLAGC_RECIPIENT_KEY
-"$here/.build/release/CheckoutFunction" < "${1:-$here/events.jsonl}"
+"$(swift build -c "$configuration" --package-path "$here" --show-bin-path)/CheckoutFunction" < "${1:-$here/events.jsonl}"

@@ -7,7 +7,8 @@
 // mutations of them reach every loader stage up to the signature check. The payload decoder sits
 // behind the signature and the AEAD, which a mutation never gets through; it is fuzzed directly on
 // the raw input (the `*.payload` seeds are real payloads), which is what an attacker holding a leaked
-// signing key controls. What decodes is then evaluated, since evaluation must never crash either.
+// signing key controls. What decodes is then evaluated, since evaluation must never crash or hang
+// either.
 //
 // `FLAGC_FUZZ_WRITE_SEEDS=DIR` makes the binary write the loader seed corpus into DIR and exit
 // (`bash .ci/fuzz --write-seeds`): needed again only when the bundle format or these keys change.
@@ -105,10 +106,10 @@ public func loaderFuzzerTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int)
     _ = try? Keyring.decode(bytes)
 
     // The whole loader with the fixed keys: a mutated seed bundle gets as far as its bytes verify.
-    switch Result(catching: { () throws(BundleLoadError) in try FlagBundle.load(bytes: bytes, options: FuzzKeys.options) }) {
-    case .success(let bundle):
+    do {
+        let bundle = try FlagBundle.load(bytes: bytes, options: FuzzKeys.options)
         evaluateEverything(bundle, attributes: bundle.content.attributes)
-    case .failure(let error):
+    } catch {
         _ = String(describing: error)
     }
 
@@ -135,7 +136,8 @@ public func loaderFuzzerTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int)
 
 @_cdecl("LLVMFuzzerInitialize")
 public func loaderFuzzerInitialize(
-    _ argc: UnsafeMutablePointer<CInt>?, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>?
+    _ argc: UnsafeMutablePointer<CInt>?,
+    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>?
 ) -> CInt {
     if let directory = ProcessInfo.processInfo.environment["FLAGC_FUZZ_WRITE_SEEDS"] {
         let sources = ProcessInfo.processInfo.environment["FLAGC_FUZZ_SEED_SOURCES"] ?? "Tests/Fuzz/Corpus/yaml"
@@ -185,7 +187,8 @@ enum SeedWriter {
                 bundle(
                     content,
                     keyring: keyring(
-                        version: 7, extraKeys: [Keyring.SigningKey(publicKey: extraSigningPublic, notBefore: 0, notAfter: 1)],
+                        version: 7,
+                        extraKeys: [Keyring.SigningKey(publicKey: extraSigningPublic, notBefore: 0, notAfter: 1)],
                         revoked: [KeyID(of: extraSigningPublic)], signers: [otherRoot, FuzzKeys.rootSeed]))
             ),
             ("revoked-signing-key", bundle(content, keyring: keyring(revoked: [KeyID(of: FuzzKeys.signingPublicKey)]))),

@@ -2,7 +2,7 @@
 #define FLAGC_ALLOCATION_COUNTER_H
 
 /// The number of heap allocations (malloc, calloc, realloc, posix_memalign, aligned_alloc,
-/// memalign) made by this process so far. Linking this target interposes those functions for the
+/// memalign) made by the calling thread so far. Linking this target interposes those functions for the
 /// whole process; each forwards to glibc's implementation after counting. For benchmarks and
 /// allocation tests only.
 long flagc_allocation_count(void);

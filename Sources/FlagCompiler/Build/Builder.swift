@@ -44,7 +44,26 @@ public struct TargetOutput: Sendable {
 public enum Builder {
     /// Reads and validates the project; problems go to `diagnostics`.
     public static func check(root: String, diagnostics: DiagnosticCollector) -> FlagProject {
-        FlagProject.load(root: root, diagnostics: diagnostics)
+        let project = FlagProject.load(root: root, diagnostics: diagnostics)
+        if !diagnostics.hasErrors {
+            for target in project.targets { _ = checkedContent(of: project, target: target, diagnostics: diagnostics) }
+        }
+        return project
+    }
+
+    /// The target's content, or nil (with an error) when the runtime would refuse its bundle,
+    /// e.g. because a flag is too expensive to evaluate.
+    package static func checkedContent(
+        of project: FlagProject, target: TargetDefinition, diagnostics: DiagnosticCollector
+    ) -> BundleContent? {
+        let content = content(of: project, target: target)
+        do {
+            _ = try FlagTables(decoding: PayloadCodec.encode(content))
+            return content
+        } catch {
+            diagnostics.error("target '\(target.name)' cannot be built: \(error.reason)", at: target.location)
+            return nil
+        }
     }
 
     /// Builds every target (or one): bundle, generated Swift and manifest per target. Everything is
@@ -76,7 +95,8 @@ public enum Builder {
         var pending: [(path: String, bytes: [UInt8])] = []
         var outputs: [TargetOutput] = []
         for target in targets {
-            let content = content(of: project, target: target)
+            // Never write a bundle the runtime would refuse (e.g. a flag too expensive to evaluate).
+            guard let content = checkedContent(of: project, target: target, diagnostics: diagnostics) else { continue }
             var recipients: [[UInt8]] = []
             for recipient in target.recipients {
                 let path = resolve(recipient.value, root: options.root)

@@ -6,35 +6,6 @@ public protocol FlagValueRepresentable: Sendable {
     init?(flagValue: FlagValue)
 }
 
-extension FlagValueRepresentable {
-    /// The value from a variant's raw table entry, without building a `FlagValue`.
-    @inline(__always)
-    init?(_ raw: UInt64, type: FlagType, tables: FlagTables) {
-        switch type {
-        case .boolean:
-            guard let value = (raw != 0) as? Self else { return nil }
-            self = value
-        case .integer:
-            if let value = Int(Int64(bitPattern: raw)) as? Self {
-                self = value
-            } else if let value = Double(Int64(bitPattern: raw)) as? Self {
-                self = value
-            } else {
-                return nil
-            }
-        case .number:
-            guard let value = Double(bitPattern: raw) as? Self else { return nil }
-            self = value
-        case .string:
-            guard let value = tables.strings[Int(raw)] as? Self else { return nil }
-            self = value
-        case .object:
-            guard let value = tables.objects[Int(raw)] as? Self else { return nil }
-            self = value
-        }
-    }
-}
-
 extension Bool: FlagValueRepresentable {
     public static func accepts(_ type: FlagType) -> Bool { type == .boolean }
     public init?(flagValue: FlagValue) {
@@ -90,7 +61,7 @@ extension FlagBundle {
         let flag = tables.flags[handle.index]
         guard Value.accepts(flag.type) else { return defaultValue }
         let variant = Int(flag.variantStart) + outcome(handle.index, source).variant
-        return Value(tables.variants[variant].raw, type: flag.type, tables: tables) ?? defaultValue
+        return Value(flagValue: tables.value(ofVariant: variant, type: flag.type)) ?? defaultValue
     }
 
     func detail<Value: FlagValueRepresentable>(

@@ -14,6 +14,11 @@
 /// while its `FlagTables` is alive: never let one outlive the object (hold the object, or use
 /// `withExtendedLifetime`, around any use).
 package final class FlagTables: @unchecked Sendable {
+    /// The most condition nodes one flag's evaluation may visit, prerequisites and segments
+    /// expanded: bounds evaluation time, so chains that re-use earlier flags or segments at each
+    /// step (whose cost doubles per step) are refused instead of hanging a function.
+    package static let maximumEvaluationCost = 100_000
+
     package struct FlagRecord: Sendable, Hashable {
         package var key: Int32
         package var type: FlagType
@@ -202,6 +207,12 @@ private struct TableDecoder {
     var versions: [SemanticVersion] = []
     var ranges: [CIDRRange] = []
     var objects: [JSONValue] = []
+    /// The worst-case number of condition nodes one evaluation of each flag or segment visits,
+    /// prerequisites and segment references expanded (they are evaluated again at each use).
+    var flagCosts: [Int] = []
+    var segmentCosts: [Int] = []
+    /// Nodes visited by the condition being read.
+    var conditionCost = 0
 
     mutating func decode() throws(DecodingError) {
         // The front-coded string table: each entry shares a prefix with the one before it.
@@ -232,6 +243,15 @@ private struct TableDecoder {
         flags.reserveCapacity(flagCount)
         for _ in 0..<flagCount { try readFlag() }
         guard reader.isAtEnd else { throw DecodingError("trailing bytes after the flags") }
+    }
+
+    /// Names the flag or segment being read, when the limit is hit.
+    var current = ""
+
+    var tooExpensive: DecodingError {
+        DecodingError(
+            "evaluating \(current) would visit more than \(FlagTables.maximumEvaluationCost) conditions "
+                + "(prerequisites and segments are evaluated again at each use)")
     }
 
     // MARK: Scalars
@@ -273,14 +293,18 @@ private struct TableDecoder {
 
     mutating func readSegment() throws(DecodingError) {
         let name = try readStringIndex()
+        current = "segment '\(strings[Int(name)])'"
         let included = try readStringSet()
         let excluded = try readStringSet()
+        conditionCost = 0
         let condition = try readOptionalCondition(referableSegments: segments.count)
+        segmentCosts.append(1 + conditionCost)
         segments.append(FlagTables.SegmentRecord(name: name, included: included, excluded: excluded, condition: condition))
     }
 
     mutating func readFlag() throws(DecodingError) {
         let key = try readStringIndex()
+        current = "flag '\(strings[Int(key)])'"
         guard let type = FlagType(rawValue: try reader.readUInt8()) else { throw DecodingError("unknown flag type") }
         let variantCount = try reader.readCount(maximum: 1 << 16)
         guard variantCount > 0 else { throw DecodingError("flag without variants") }
@@ -294,6 +318,7 @@ private struct TableDecoder {
         let isEnabled = try readBool()
         let salt = try readStringIndex()
 
+        var cost = 1
         let prerequisiteCount = try reader.readCount(maximum: 1 << 16, minimumElementSize: 2)
         let prerequisiteStart = Int32(prerequisites.count)
         for _ in 0..<prerequisiteCount {
@@ -301,16 +326,22 @@ private struct TableDecoder {
             let flag = try readIndex(below: flags.count, "prerequisite flag")
             let variant = try readIndex(below: Int(flags[Int(flag)].variantCount), "prerequisite variant")
             prerequisites.append(FlagTables.PrerequisiteRecord(flag: flag, variant: variant))
+            cost += flagCosts[Int(flag)]
+            guard cost <= FlagTables.maximumEvaluationCost else { throw tooExpensive }
         }
 
         let ruleCount = try reader.readCount(maximum: 1 << 16, minimumElementSize: 3)
         let ruleStart = Int32(rules.count)
         for _ in 0..<ruleCount {
             let name = try readBool() ? try readStringIndex() : -1
+            conditionCost = 0
             let condition = try readOptionalCondition(referableSegments: segments.count)
+            cost += conditionCost
+            guard cost <= FlagTables.maximumEvaluationCost else { throw tooExpensive }
             try readServe(name: name, condition: condition, variantCount: variantCount)
         }
 
+        flagCosts.append(cost)
         var fixedVariant: Int32 = -1
         var fixedReason = EvaluationReason.static
         if !isEnabled {
@@ -431,6 +462,8 @@ private struct TableDecoder {
             throw DecodingError("unknown condition tag")
         }
         let position = nodes.count
+        conditionCost += 1
+        guard conditionCost <= FlagTables.maximumEvaluationCost else { throw tooExpensive }
         var node = FlagTables.NodeRecord(
             kind: .all, code: .exists, ignoreCase: false, detail: 0, end: 0, index: 0, operand: 0, count: 0, number: 0)
         switch tag {
@@ -447,6 +480,8 @@ private struct TableDecoder {
         case .segment:
             node.kind = .segment
             node.index = try readIndex(below: referableSegments, "segment")
+            conditionCost += segmentCosts[Int(node.index)]
+            guard conditionCost <= FlagTables.maximumEvaluationCost else { throw tooExpensive }
             nodes.append(node)
         case .predicate:
             node.kind = .predicate

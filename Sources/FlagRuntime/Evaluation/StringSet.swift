@@ -47,7 +47,12 @@ package struct StringSet: Sendable, Hashable {
 
     package func contains(_ string: String) -> Bool {
         if members.count <= Self.linearLimit {
-            for member in members where TextMatching.equals(member, string) { return true }
+            // Index loops, not `for in`: unoptimized builds would box each element of the iterator.
+            var index = 0
+            while index < members.count {
+                if TextMatching.equals(members[index], string) { return true }
+                index += 1
+            }
             return false
         }
         let sorted = members
