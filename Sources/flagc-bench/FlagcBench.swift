@@ -40,6 +40,11 @@ enum GeneratedCodeProject {
     }
 }
 
+struct BenchFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
 /// Keeps loaded bundles alive until a timing is over.
 final class BundleKeeper: @unchecked Sendable {
     var bundles: [FlagBundle] = []
@@ -378,7 +383,18 @@ enum FlagcBench {
                 let start = now()
                 try process.run()
                 input.fileHandleForWriting.write(Data(#"{"targetingKey":"user-1"}"#.utf8 + [0x0A]))
-                _ = output.fileHandleForReading.availableData  // the first answer
+                // The first answer, waited for at most 10 s (a function that never answers is a
+                // failure to report, not a benchmark that hangs).
+                let answered = DispatchSemaphore(value: 0)
+                let reader = output.fileHandleForReading
+                DispatchQueue.global().async {
+                    _ = reader.availableData
+                    answered.signal()
+                }
+                guard answered.wait(timeout: .now() + 10) == .success else {
+                    process.terminate()
+                    throw BenchFailure("the function example did not answer within 10 s")
+                }
                 values.append(Double(now() - start) / 1e6)
                 try input.fileHandleForWriting.close()
                 process.waitUntilExit()

@@ -62,4 +62,5 @@ func respond(to line: String) -> String {
 while let line = readLine() {
     if line.isEmpty { continue }
     print(respond(to: line))
+    fflush(nil)  // one answer per event, now: the caller may be waiting for it
 }
