@@ -5,7 +5,7 @@ public final class FlagBundle: Sendable {
     public let header: BundleHeader
     package let tables: FlagTables
     private let flagIndex: [String: Int]
-    private let clock: @Sendable () -> Double
+    private let clock: EvaluationClock
 
     package init(header: BundleHeader, tables: FlagTables, clock: (@Sendable () -> Double)? = nil) {
         self.header = header
@@ -14,7 +14,7 @@ public final class FlagBundle: Sendable {
         index.reserveCapacity(tables.flags.count)
         for (position, flag) in tables.flags.enumerated() { index[tables.strings[Int(flag.key)]] = position }
         self.flagIndex = index
-        self.clock = clock ?? { SystemClock.now() }
+        self.clock = EvaluationClock(clock)
     }
 
     /// The decoded content in the compiler's model: for inspection (built on each call).
@@ -55,7 +55,7 @@ public final class FlagBundle: Sendable {
     /// A handle that evaluates `key` without a lookup by name, or nil when the bundle lacks it.
     public func handle(for key: String) -> FlagHandle? {
         guard let index = flagIndex[key] else { return nil }
-        return FlagHandle(bundle: self, index: index)
+        return FlagHandle(bundleID: ObjectIdentifier(self), index: index, type: tables.flags[index].type)
     }
 
     /// The type of flag `key`, or nil when the bundle lacks it.
@@ -89,7 +89,7 @@ public final class FlagBundle: Sendable {
     package func outcome(_ index: Int, _ context: some AttributeSource) -> Outcome {
         let flag = tables.flags[index]
         if flag.fixedVariant >= 0 { return Outcome(variant: Int(flag.fixedVariant), reason: flag.fixedReason, rule: -1) }
-        var evaluator = Evaluator(tables: tables, source: context, clock: clock)
+        let evaluator = Evaluator(tables: tables, source: context, clock: clock)
         return evaluator.evaluate(flag: index)
     }
 
@@ -125,15 +125,24 @@ public final class FlagBundle: Sendable {
     }
 }
 
-/// A flag resolved once in one bundle: evaluating through it skips the lookup by key.
-public struct FlagHandle: Sendable {
-    package let bundle: FlagBundle
+/// A flag resolved once in one bundle: evaluating through it skips the lookup by key. Plain data
+/// (no reference to the bundle), so threads sharing handles share no reference count; a handle
+/// used with another bundle than its own serves the caller's default.
+public struct FlagHandle: Sendable, Hashable {
+    package let bundleID: ObjectIdentifier
     package let index: Int
-
-    /// The flag's key.
-    public var key: String { bundle.tables.strings[Int(bundle.tables.flags[index].key)] }
     /// The flag's type.
-    public var type: FlagType { bundle.tables.flags[index].type }
+    public let type: FlagType
+}
+
+extension FlagBundle {
+    /// The key of the flag `handle` stands for, or nil when it belongs to another bundle.
+    public func key(of handle: FlagHandle) -> String? {
+        owns(handle) ? tables.strings[Int(tables.flags[handle.index].key)] : nil
+    }
+
+    @inline(__always)
+    func owns(_ handle: FlagHandle) -> Bool { handle.bundleID == ObjectIdentifier(self) }
 }
 
 extension EvaluationDetail {

@@ -476,10 +476,10 @@ struct EvaluationPropertyTests {
             let prepared = bundle.prepare(context)
             for handle in handles {
                 _ = bundle.bool(handle, default: false, context: prepared)
-                _ = bundle.string(handle.key, default: "", context: context)
+                _ = bundle.string(bundle.key(of: handle) ?? "", default: "", context: context)
                 _ = bundle.int(handle, default: 0, context: context)
                 _ = bundle.double(handle, default: 0, context: prepared)
-                _ = bundle.object(handle.key, default: .null, context: context)
+                _ = bundle.object(bundle.key(of: handle) ?? "", default: .null, context: context)
                 let detail = bundle.detail(handle, default: 0.0, context: prepared)
                 let fits = handle.type == .number || handle.type == .integer
                 #expect(detail.errorCode == (fits ? nil : .typeMismatch))

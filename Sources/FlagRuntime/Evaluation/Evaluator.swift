@@ -2,19 +2,19 @@
 package protocol AttributeSource {
     /// The value of attribute `index` of the bundle (never `targetingKey` or `now`, which the
     /// evaluator handles itself), or nil when missing.
-    func namedValue(_ index: Int, tables: FlagTables) -> AttributeValue?
+    func namedValue(_ index: Int, tables: UnsafePointer<FlagTables.View>) -> AttributeValue?
     var targetingKey: String? { get }
     var now: Double? { get }
 }
 
 extension EvaluationContext: AttributeSource {
-    package func namedValue(_ index: Int, tables: FlagTables) -> AttributeValue? {
-        attributes[tables.strings[Int(tables.attributes[index])]]
+    package func namedValue(_ index: Int, tables: UnsafePointer<FlagTables.View>) -> AttributeValue? {
+        attributes[tables.pointee.strings[Int(tables.pointee.attributes[index])]]
     }
 }
 
 extension PreparedContext: AttributeSource {
-    package func namedValue(_ index: Int, tables: FlagTables) -> AttributeValue? { values[index] }
+    package func namedValue(_ index: Int, tables: UnsafePointer<FlagTables.View>) -> AttributeValue? { values[index] }
 }
 
 /// The outcome of evaluating one flag: which variant, why, and which rule. No allocation.
@@ -29,34 +29,37 @@ package struct Outcome: Sendable, Equatable {
 /// evaluation; it allocates nothing, copies no reference out of the tables, and reads the clock at
 /// most once.
 package struct Evaluator<Source: AttributeSource> {
-    let tables: FlagTables
+    // Plain buffer pointers into the bundle's tables, which outlive every evaluation with them:
+    // nothing here is reference counted, so threads evaluating at once share no counter.
+    let tables: UnsafePointer<FlagTables.View>
+    /// Read only when a ramp or the `now` attribute needs the time (and the context has none).
+    unowned(unsafe) let clock: EvaluationClock
     let source: Source
-    let clock: @Sendable () -> Double
-    private var cachedNow: Double?
 
-    package init(tables: FlagTables, source: Source, clock: @escaping @Sendable () -> Double) {
-        self.tables = tables
+    package init(tables: FlagTables, source: Source, clock: EvaluationClock) {
+        self.tables = tables.viewPointer
         self.source = source
         self.clock = clock
-        self.cachedNow = source.now
     }
 
-    private mutating func now() -> Double {
-        if let cachedNow { return cachedNow }
-        let value = clock()
-        cachedNow = value
+    /// The evaluation time, read from the clock at most once per evaluation. The methods are
+    /// non-mutating and thread this cache through instead, so reading `source` never needs a copy.
+    private func now(_ cache: inout Double?) -> Double {
+        if let cache { return cache }
+        let value = source.now ?? clock.now()
+        cache = value
         return value
     }
 
     /// The value of attribute `index`; nil when missing or null.
     @inline(__always)
-    private mutating func value(_ index: Int) -> AttributeValue? {
+    private func value(_ index: Int, _ now: inout Double?) -> AttributeValue? {
         let result: AttributeValue?
-        switch tables.attributeKinds[index] {
+        switch tables.pointee.attributeKinds[index] {
         case .targetingKey:
             guard let key = source.targetingKey else { return nil }
             return .string(key)
-        case .now: return .number(now())
+        case .now: return .number(self.now(&now))
         case .named: result = source.namedValue(index, tables: tables)
         }
         if case .null = result { return nil }
@@ -65,37 +68,42 @@ package struct Evaluator<Source: AttributeSource> {
 
     // MARK: Flags
 
-    package mutating func evaluate(flag index: Int) -> Outcome {
-        let flag = tables.flags[index]
+    package func evaluate(flag index: Int) -> Outcome {
+        var now: Double? = nil
+        return evaluate(flag: index, &now)
+    }
+
+    private func evaluate(flag index: Int, _ now: inout Double?) -> Outcome {
+        let flag = tables.pointee.flags[index]
         if flag.fixedVariant >= 0 {
             return Outcome(variant: Int(flag.fixedVariant), reason: flag.fixedReason, rule: -1)
         }
         for position in Int(flag.prerequisiteStart)..<Int(flag.prerequisiteStart + flag.prerequisiteCount) {
-            let prerequisite = tables.prerequisites[position]
-            if evaluate(flag: Int(prerequisite.flag)).variant != Int(prerequisite.variant) {
+            let prerequisite = tables.pointee.prerequisites[position]
+            if evaluate(flag: Int(prerequisite.flag), &now).variant != Int(prerequisite.variant) {
                 return Outcome(variant: Int(flag.offVariant), reason: .prerequisiteFailed, rule: -1)
             }
         }
         guard flag.ruleCount > 0 else { return Outcome(variant: Int(flag.defaultVariant), reason: .static, rule: -1) }
         for position in Int(flag.ruleStart)..<Int(flag.ruleStart + flag.ruleCount) {
-            let rule = tables.rules[position]
-            if rule.condition >= 0, !matches(Int(rule.condition)) { continue }
+            let rule = tables.pointee.rules[position]
+            if rule.condition >= 0, !matches(Int(rule.condition), &now) { continue }
             let ruleIndex = position - Int(flag.ruleStart)
             switch rule.kind {
             case .variant:
                 return Outcome(variant: Int(rule.variant), reason: .targetingMatch, rule: ruleIndex)
             case .split:
-                guard let bucket = bucket(salt: flag.salt, attribute: Int(rule.bucketBy)) else { continue }
+                guard let bucket = bucket(flag: index, attribute: Int(rule.bucketBy), &now) else { continue }
                 let last = Int(rule.start + rule.count) - 1
-                var chosen = Int(tables.splits[last].variant)
-                for entry in Int(rule.start)..<last where bucket < Int(tables.splits[entry].threshold) {
-                    chosen = Int(tables.splits[entry].variant)
+                var chosen = Int(tables.pointee.splits[last].variant)
+                for entry in Int(rule.start)..<last where bucket < Int(tables.pointee.splits[entry].threshold) {
+                    chosen = Int(tables.pointee.splits[entry].variant)
                     break
                 }
                 return Outcome(variant: chosen, reason: .split, rule: ruleIndex)
             case .progressive:
-                guard let bucket = bucket(salt: flag.salt, attribute: Int(rule.bucketBy)) else { continue }
-                let served = bucket < rampThreshold(rule) ? rule.variant : rule.others
+                guard let bucket = bucket(flag: index, attribute: Int(rule.bucketBy), &now) else { continue }
+                let served = bucket < rampThreshold(rule, &now) ? rule.variant : rule.others
                 return Outcome(variant: Int(served), reason: .split, rule: ruleIndex)
             }
         }
@@ -103,11 +111,11 @@ package struct Evaluator<Source: AttributeSource> {
     }
 
     /// The ramp's threshold now: 0 before the first step, then the latest started step's.
-    private mutating func rampThreshold(_ rule: FlagTables.RuleRecord) -> Int {
-        let time = now()
+    private func rampThreshold(_ rule: FlagTables.RuleRecord, _ now: inout Double?) -> Int {
+        let time = self.now(&now)
         var threshold = 0
         for position in Int(rule.start)..<Int(rule.start + rule.count) {
-            let step = tables.steps[position]
+            let step = tables.pointee.steps[position]
             guard Double(step.startsAt) <= time else { break }
             threshold = Int(step.threshold)
         }
@@ -115,11 +123,11 @@ package struct Evaluator<Source: AttributeSource> {
     }
 
     /// The bucket of the bucketing attribute, or nil when it is missing or not a scalar.
-    private mutating func bucket(salt: Int32, attribute: Int) -> Int? {
-        switch value(attribute) {
-        case .string(let text): Bucketing.bucket(salt: tables.strings[Int(salt)], value: text)
-        case .number(let number): Bucketing.bucket(salt: tables.strings[Int(salt)], number: number)
-        case .bool(let bool): Bucketing.bucket(salt: tables.strings[Int(salt)], value: bool ? "true" : "false")
+    private func bucket(flag: Int, attribute: Int, _ now: inout Double?) -> Int? {
+        switch value(attribute, &now) {
+        case .string(let text): Bucketing.bucket(prefix: tables.pointee.saltPrefixes[flag], value: text)
+        case .number(let number): Bucketing.bucket(prefix: tables.pointee.saltPrefixes[flag], number: number)
+        case .bool(let bool): Bucketing.bucket(prefix: tables.pointee.saltPrefixes[flag], value: bool ? "true" : "false")
         case .list, .null, nil: nil
         }
     }
@@ -127,45 +135,45 @@ package struct Evaluator<Source: AttributeSource> {
     // MARK: Conditions
 
     /// Whether the condition whose root is node `index` holds.
-    package mutating func matches(_ index: Int) -> Bool {
-        let node = tables.nodes[index]
+    package func matches(_ index: Int, _ now: inout Double?) -> Bool {
+        let node = tables.pointee.nodes[index]
         switch node.kind {
         case .all:
             var child = index + 1
             while child < Int(node.end) {
-                if !matches(child) { return false }
-                child = Int(tables.nodes[child].end)
+                if !matches(child, &now) { return false }
+                child = Int(tables.pointee.nodes[child].end)
             }
             return true
         case .any:
             var child = index + 1
             while child < Int(node.end) {
-                if matches(child) { return true }
-                child = Int(tables.nodes[child].end)
+                if matches(child, &now) { return true }
+                child = Int(tables.pointee.nodes[child].end)
             }
             return false
         case .not:
-            return !matches(index + 1)
+            return !matches(index + 1, &now)
         case .segment:
-            return isMember(ofSegment: Int(node.index))
+            return isMember(ofSegment: Int(node.index), &now)
         case .predicate:
-            return Self.holds(node, for: value(Int(node.index)), tables)
+            return Self.holds(node, for: value(Int(node.index), &now), tables)
         }
     }
 
-    private mutating func isMember(ofSegment index: Int) -> Bool {
-        let segment = tables.segments[index]
+    private func isMember(ofSegment index: Int, _ now: inout Double?) -> Bool {
+        let segment = tables.pointee.segments[index]
         if let key = source.targetingKey {
-            if tables.stringSets[Int(segment.excluded)].contains(key) { return false }
-            if tables.stringSets[Int(segment.included)].contains(key) { return true }
+            if tables.pointee.stringSets[Int(segment.excluded)].contains(key) { return false }
+            if tables.pointee.stringSets[Int(segment.included)].contains(key) { return true }
         }
         guard segment.condition >= 0 else { return false }
-        return matches(Int(segment.condition))
+        return matches(Int(segment.condition), &now)
     }
 
     // MARK: Predicates
 
-    private static func holds(_ node: FlagTables.NodeRecord, for value: AttributeValue?, _ tables: FlagTables) -> Bool {
+    private static func holds(_ node: FlagTables.NodeRecord, for value: AttributeValue?, _ tables: UnsafePointer<FlagTables.View>) -> Bool {
         guard let value else {
             switch node.code {
             case .notEquals, .notIn, .notContains: return true
@@ -178,19 +186,19 @@ package struct Evaluator<Source: AttributeSource> {
         case .exists: return node.operand != 0
         case .equals: return anyEquals(value, node, tables)
         case .notEquals: return !Self.anyEquals(value, node, tables)
-        case .isIn: return Self.anyContained(value, tables.literalSets[Int(node.operand)], ignoreCase)
-        case .notIn: return !Self.anyContained(value, tables.literalSets[Int(node.operand)], ignoreCase)
-        case .contains: return Self.contains(value, tables.strings[Int(node.operand)], ignoreCase: ignoreCase)
-        case .notContains: return !Self.contains(value, tables.strings[Int(node.operand)], ignoreCase: ignoreCase)
+        case .isIn: return Self.anyContained(value, tables.pointee.literalSets[Int(node.operand)], ignoreCase)
+        case .notIn: return !Self.anyContained(value, tables.pointee.literalSets[Int(node.operand)], ignoreCase)
+        case .contains: return Self.contains(value, tables.pointee.strings[Int(node.operand)], ignoreCase: ignoreCase)
+        case .notContains: return !Self.contains(value, tables.pointee.strings[Int(node.operand)], ignoreCase: ignoreCase)
         case .startsWith:
             guard case .string(let string) = value else { return false }
-            return TextMatching.hasPrefix(string, tables.strings[Int(node.operand)], ignoreCase: ignoreCase)
+            return TextMatching.hasPrefix(string, tables.pointee.strings[Int(node.operand)], ignoreCase: ignoreCase)
         case .endsWith:
             guard case .string(let string) = value else { return false }
-            return TextMatching.hasSuffix(string, tables.strings[Int(node.operand)], ignoreCase: ignoreCase)
+            return TextMatching.hasSuffix(string, tables.pointee.strings[Int(node.operand)], ignoreCase: ignoreCase)
         case .matches:
             guard case .string(let string) = value else { return false }
-            return tables.regexes[Int(node.operand)].matches(string)
+            return tables.pointee.regexes[Int(node.operand)].matches(string)
         case .greaterThan: return Self.number(value).map { $0 > node.number } ?? false
         case .greaterThanOrEqual: return Self.number(value).map { $0 >= node.number } ?? false
         case .lessThan: return Self.number(value).map { $0 < node.number } ?? false
@@ -199,7 +207,7 @@ package struct Evaluator<Source: AttributeSource> {
         case .after: return Self.time(value).map { $0 > node.number } ?? false
         case .semver:
             guard case .string(let text) = value,
-                let order = SemanticVersion.compare(text, to: tables.versions[Int(node.operand)])
+                let order = SemanticVersion.compare(text, to: tables.pointee.versions[Int(node.operand)])
             else { return false }
             switch SemverComparison(rawValue: node.detail) ?? .equal {
             case .equal: return order == 0
@@ -211,7 +219,7 @@ package struct Evaluator<Source: AttributeSource> {
         case .inCIDR:
             guard case .string(let text) = value, let address = IPAddress.parse(text) else { return false }
             for position in Int(node.operand)..<Int(node.operand + node.count)
-            where tables.ranges[position].contains(address) {
+            where tables.pointee.ranges[position].contains(address) {
                 return true
             }
             return false
@@ -219,7 +227,7 @@ package struct Evaluator<Source: AttributeSource> {
     }
 
     /// eq on a scalar, or on any element of a list (no closure, so nothing is captured or copied).
-    private static func anyEquals(_ value: AttributeValue, _ node: FlagTables.NodeRecord, _ tables: FlagTables) -> Bool {
+    private static func anyEquals(_ value: AttributeValue, _ node: FlagTables.NodeRecord, _ tables: UnsafePointer<FlagTables.View>) -> Bool {
         if case .list(let items) = value {
             for item in items where equals(item, node, tables) { return true }
             return false
@@ -237,15 +245,15 @@ package struct Evaluator<Source: AttributeSource> {
     }
 
     /// eq against the node's literal.
-    private static func equals(_ value: AttributeValue, _ node: FlagTables.NodeRecord, _ tables: FlagTables) -> Bool {
+    private static func equals(_ value: AttributeValue, _ node: FlagTables.NodeRecord, _ tables: UnsafePointer<FlagTables.View>) -> Bool {
         switch (value, LiteralTag(rawValue: node.detail)) {
         case (.string(let string), .string?):
-            let expected = tables.strings[Int(node.operand)]
+            let expected = tables.pointee.strings[Int(node.operand)]
             return node.ignoreCase
                 ? TextMatching.equalsIgnoringCase(string, lowercased: expected) : TextMatching.equals(string, expected)
         case (.number(let number), .number?): return number == node.number
         case (.string(let string), .number?): return NumberText.parse(string) == node.number
-        case (.number(let number), .string?): return NumberText.parse(tables.strings[Int(node.operand)]) == number
+        case (.number(let number), .string?): return NumberText.parse(tables.pointee.strings[Int(node.operand)]) == number
         case (.bool(let bool), .bool?): return bool == (node.operand != 0)
         default: return false
         }
@@ -294,4 +302,16 @@ package struct Evaluator<Source: AttributeSource> {
         default: nil
         }
     }
+}
+
+/// The clock a bundle evaluates with when a context carries no time: an object, so evaluators
+/// refer to it without copying (and retaining) a closure on every evaluation.
+package final class EvaluationClock: Sendable {
+    private let read: @Sendable () -> Double
+
+    package init(_ read: (@Sendable () -> Double)?) {
+        self.read = read ?? { SystemClock.now() }
+    }
+
+    package func now() -> Double { read() }
 }

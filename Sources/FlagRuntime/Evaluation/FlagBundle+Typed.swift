@@ -57,7 +57,7 @@ extension FlagBundle {
     func value<Value: FlagValueRepresentable>(
         _ handle: FlagHandle, _ defaultValue: Value, _ source: some AttributeSource
     ) -> Value {
-        guard handle.bundle === self else { return defaultValue }
+        guard owns(handle) else { return defaultValue }
         let flag = tables.flags[handle.index]
         guard Value.accepts(flag.type) else { return defaultValue }
         let variant = Int(flag.variantStart) + outcome(handle.index, source).variant
@@ -67,7 +67,7 @@ extension FlagBundle {
     func detail<Value: FlagValueRepresentable>(
         _ handle: FlagHandle?, key: String, _ defaultValue: Value, _ source: some AttributeSource
     ) -> EvaluationDetail<Value> {
-        guard let handle, handle.bundle === self else {
+        guard let handle, owns(handle) else {
             return .failure(key, defaultValue, .flagNotFound, "flag '\(key)' is not in the bundle")
         }
         let flag = tables.flags[handle.index]
@@ -138,7 +138,7 @@ extension FlagBundle {
     public func detail<Value: FlagValueRepresentable>(
         _ handle: FlagHandle, default defaultValue: Value, context: EvaluationContext
     ) -> EvaluationDetail<Value> {
-        detail(handle, key: handle.key, defaultValue, context)
+        detail(handle, key: key(of: handle) ?? "", defaultValue, context)
     }
 
     // MARK: By handle with a prepared context (no lookups at all)
@@ -163,8 +163,8 @@ extension FlagBundle {
     ) -> EvaluationDetail<Value> {
         guard prepared(context) else {
             return .failure(
-                handle.key, defaultValue, .invalidContext, "the context was prepared for another bundle")
+                key(of: handle) ?? "", defaultValue, .invalidContext, "the context was prepared for another bundle")
         }
-        return detail(handle, key: handle.key, defaultValue, context)
+        return detail(handle, key: key(of: handle) ?? "", defaultValue, context)
     }
 }

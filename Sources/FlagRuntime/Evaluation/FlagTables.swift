@@ -102,6 +102,8 @@ package final class FlagTables: @unchecked Sendable {
     package let attributes: UnsafeBufferPointer<Int32>
     package let attributeKinds: UnsafeBufferPointer<AttributeKind>
     package let flags: UnsafeBufferPointer<FlagRecord>
+    /// Per flag, the bucketing hash state after its salt and ".".
+    package let saltPrefixes: UnsafeBufferPointer<Murmur3Hasher>
     package let variants: UnsafeBufferPointer<VariantRecord>
     package let prerequisites: UnsafeBufferPointer<PrerequisiteRecord>
     package let rules: UnsafeBufferPointer<RuleRecord>
@@ -115,6 +117,32 @@ package final class FlagTables: @unchecked Sendable {
     package let versions: UnsafeBufferPointer<SemanticVersion>
     package let ranges: UnsafeBufferPointer<CIDRRange>
     package let objects: UnsafeBufferPointer<JSONValue>
+
+    /// Every table, as plain buffer pointers: what an evaluator copies (no reference counting).
+    package struct View {
+        package let strings: UnsafeBufferPointer<String>
+        package let attributes: UnsafeBufferPointer<Int32>
+        package let attributeKinds: UnsafeBufferPointer<AttributeKind>
+        package let flags: UnsafeBufferPointer<FlagRecord>
+        package let saltPrefixes: UnsafeBufferPointer<Murmur3Hasher>
+        package let variants: UnsafeBufferPointer<VariantRecord>
+        package let prerequisites: UnsafeBufferPointer<PrerequisiteRecord>
+        package let rules: UnsafeBufferPointer<RuleRecord>
+        package let splits: UnsafeBufferPointer<SplitRecord>
+        package let steps: UnsafeBufferPointer<StepRecord>
+        package let nodes: UnsafeBufferPointer<NodeRecord>
+        package let segments: UnsafeBufferPointer<SegmentRecord>
+        package let stringSets: UnsafeBufferPointer<StringSet>
+        package let literalSets: UnsafeBufferPointer<LiteralSet>
+        package let regexes: UnsafeBufferPointer<RegexAutomaton>
+        package let versions: UnsafeBufferPointer<SemanticVersion>
+        package let ranges: UnsafeBufferPointer<CIDRRange>
+        package let objects: UnsafeBufferPointer<JSONValue>
+    }
+
+    /// The tables for evaluators, behind one pointer (so an evaluator copies 8 bytes, not the
+    /// whole view); valid while this object is alive.
+    package let viewPointer: UnsafePointer<View>
 
     /// A buffer holding a copy of `array`, owned by this object.
     private static func own<Element>(_ array: [Element]) -> UnsafeBufferPointer<Element> {
@@ -130,10 +158,12 @@ package final class FlagTables: @unchecked Sendable {
     }
 
     deinit {
+        UnsafeMutablePointer(mutating: viewPointer).deallocate()
         Self.release(strings)
         Self.release(attributes)
         Self.release(attributeKinds)
         Self.release(flags)
+        Self.release(saltPrefixes)
         Self.release(variants)
         Self.release(prerequisites)
         Self.release(rules)
@@ -160,6 +190,7 @@ package final class FlagTables: @unchecked Sendable {
         attributes = Self.own(decoder.attributes)
         attributeKinds = Self.own(decoder.attributes.map { AttributeKind(name: decoder.strings[Int($0)]) })
         flags = Self.own(decoder.flags)
+        saltPrefixes = Self.own(decoder.flags.map { Bucketing.prefix(salt: decoder.strings[Int($0.salt)]) })
         variants = Self.own(decoder.variants)
         prerequisites = Self.own(decoder.prerequisites)
         rules = Self.own(decoder.rules)
@@ -173,6 +204,9 @@ package final class FlagTables: @unchecked Sendable {
         versions = Self.own(decoder.versions)
         ranges = Self.own(decoder.ranges)
         objects = Self.own(decoder.objects)
+        let view = UnsafeMutablePointer<View>.allocate(capacity: 1)
+        view.initialize(to: View(strings: strings, attributes: attributes, attributeKinds: attributeKinds, flags: flags, saltPrefixes: saltPrefixes, variants: variants, prerequisites: prerequisites, rules: rules, splits: splits, steps: steps, nodes: nodes, segments: segments, stringSets: stringSets, literalSets: literalSets, regexes: regexes, versions: versions, ranges: ranges, objects: objects))
+        viewPointer = UnsafePointer(view)
     }
 
     /// The value of variant `index` (an absolute index into `variants`) of a flag of `type`.

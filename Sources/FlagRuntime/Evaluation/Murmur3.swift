@@ -161,6 +161,33 @@ package enum Bucketing {
         Int(hash(salt: salt, value: value) % UInt32(bucketCount))
     }
 
+    /// The hash state after `salt` and the "." separator: computed once per flag at load, so an
+    /// evaluation hashes only the bucketing value (and never touches the salt string).
+    package static func prefix(salt: String) -> Murmur3Hasher {
+        var hasher = Murmur3Hasher(seed: 0)
+        hasher.combine(salt)
+        hasher.combine(byte: UInt8(ascii: "."))
+        return hasher
+    }
+
+    /// ``bucket(salt:value:)`` from a ``prefix(salt:)`` state.
+    package static func bucket(prefix: Murmur3Hasher, value: String) -> Int {
+        var hasher = prefix
+        hasher.combine(value)
+        return Int(hasher.finalize() % UInt32(bucketCount))
+    }
+
+    /// ``bucket(salt:number:)`` from a ``prefix(salt:)`` state.
+    package static func bucket(prefix: Murmur3Hasher, number: Double) -> Int {
+        var hasher = prefix
+        if let integer = exactInteger(number) {
+            combineDecimal(integer, into: &hasher)
+        } else {
+            hasher.combine(number.description)
+        }
+        return Int(hasher.finalize() % UInt32(bucketCount))
+    }
+
     /// The full 32-bit murmur3 hash behind ``bucket(salt:value:)``.
     package static func hash(salt: String, value: String) -> UInt32 {
         var hasher = Murmur3Hasher(seed: 0)

@@ -7,7 +7,19 @@ package enum TextMatching {
     /// Byte equality.
     @inline(__always)
     package static func equals(_ lhs: String, _ rhs: String) -> Bool {
-        lhs.utf8.count == rhs.utf8.count && lhs.utf8.elementsEqual(rhs.utf8)
+        guard lhs.utf8.count == rhs.utf8.count else { return false }
+        let fast = lhs.utf8.withContiguousStorageIfAvailable { left in
+            rhs.utf8.withContiguousStorageIfAvailable { right -> Bool in
+                var index = 0
+                while index < left.count {
+                    if left[index] != right[index] { return false }
+                    index += 1
+                }
+                return true
+            }
+        }
+        if let result = fast ?? nil { return result }
+        return lhs.utf8.elementsEqual(rhs.utf8)
     }
 
     @inline(__always)
