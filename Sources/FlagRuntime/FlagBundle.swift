@@ -11,8 +11,8 @@ public final class FlagBundle: Sendable {
         self.header = header
         self.tables = tables
         var index: [String: Int] = [:]
-        index.reserveCapacity(tables.flags.count)
-        for (position, flag) in tables.flags.enumerated() { index[tables.strings[Int(flag.key)]] = position }
+        index.reserveCapacity(tables.view.flags.count)
+        for (position, flag) in tables.view.flags.enumerated() { index[tables.view.strings[Int(flag.key)]] = position }
         self.flagIndex = index
         self.clock = EvaluationClock(clock)
     }
@@ -33,11 +33,11 @@ public final class FlagBundle: Sendable {
         let contentKey = try BundleLoader.unwrapContentKey(layout.header, recipient: options.recipientKey)
         let plaintext = try BundleLoader.decrypt(layout, bytes: bytes, contentKey: contentKey)
         let tables = try BundleLoader.decodePayload(plaintext)
-        guard tables.flags.count == layout.header.flagCount else {
-            throw .malformedPayload("holds \(tables.flags.count) flags, the header says \(layout.header.flagCount)")
+        guard tables.view.flags.count == layout.header.flagCount else {
+            throw .malformedPayload("holds \(tables.view.flags.count) flags, the header says \(layout.header.flagCount)")
         }
         let bundle = FlagBundle(header: layout.header, tables: tables, clock: options.evaluationClock)
-        guard bundle.flagIndex.count == tables.flags.count else { throw .malformedPayload("duplicate flag key") }
+        guard bundle.flagIndex.count == tables.view.flags.count else { throw .malformedPayload("duplicate flag key") }
         return bundle
     }
 
@@ -50,16 +50,16 @@ public final class FlagBundle: Sendable {
     // MARK: Lookup
 
     /// The keys of all flags, in the bundle's order.
-    public var flagKeys: [String] { tables.flags.map { tables.strings[Int($0.key)] } }
+    public var flagKeys: [String] { tables.view.flags.map { tables.view.strings[Int($0.key)] } }
 
     /// A handle that evaluates `key` without a lookup by name, or nil when the bundle lacks it.
     public func handle(for key: String) -> FlagHandle? {
         guard let index = flagIndex[key] else { return nil }
-        return FlagHandle(bundleID: ObjectIdentifier(self), index: index, type: tables.flags[index].type)
+        return FlagHandle(bundleID: ObjectIdentifier(self), index: index, type: tables.view.flags[index].type)
     }
 
     /// The type of flag `key`, or nil when the bundle lacks it.
-    public func type(of key: String) -> FlagType? { flagIndex[key].map { tables.flags[$0].type } }
+    public func type(of key: String) -> FlagType? { flagIndex[key].map { tables.view.flags[$0].type } }
 
     /// The variant names of flag `key`, in their defined order.
     public func variantNames(of key: String) -> [String]? {
@@ -67,18 +67,18 @@ public final class FlagBundle: Sendable {
     }
 
     package func variantNames(ofFlagAt index: Int) -> [String] {
-        let flag = tables.flags[index]
+        let flag = tables.view.flags[index]
         return (Int(flag.variantStart)..<Int(flag.variantStart + flag.variantCount)).map {
-            tables.strings[Int(tables.variants[$0].name)]
+            tables.view.strings[Int(tables.view.variants[$0].name)]
         }
     }
 
     /// Resolves a context against this bundle's attribute table once, so that evaluating it against
     /// many flags does no lookups by name.
     public func prepare(_ context: EvaluationContext) -> PreparedContext {
-        let values = tables.attributeKinds.indices.map { index -> AttributeValue? in
-            guard tables.attributeKinds[index] == .named else { return nil }
-            return context.attributes[tables.strings[Int(tables.attributes[index])]]
+        let values = tables.view.attributeKinds.indices.map { index -> AttributeValue? in
+            guard tables.view.attributeKinds[index] == .named else { return nil }
+            return context.attributes[tables.view.strings[Int(tables.view.attributes[index])]]
         }
         return PreparedContext(
             values: values, targetingKey: context.targetingKey, now: context.now, bundleID: ObjectIdentifier(self))
@@ -87,14 +87,14 @@ public final class FlagBundle: Sendable {
     // MARK: Evaluation core
 
     package func outcome(_ index: Int, _ context: some AttributeSource) -> Outcome {
-        let flag = tables.flags[index]
+        let flag = tables.view.flags[index]
         if flag.fixedVariant >= 0 { return Outcome(variant: Int(flag.fixedVariant), reason: flag.fixedReason, rule: -1) }
         let evaluator = Evaluator(tables: tables, source: context, clock: clock)
         return evaluator.evaluate(flag: index)
     }
 
-    /// Evaluates with a prepared context; a context prepared for another bundle is re-prepared
-    /// from nothing (its attributes are lost), so always prepare with the bundle you evaluate.
+    /// Evaluates with a prepared context; nil for a context prepared by another bundle (its
+    /// attribute slots would not line up).
     package func outcome(_ index: Int, prepared context: PreparedContext) -> Outcome? {
         guard context.bundleID == ObjectIdentifier(self) else { return nil }
         return outcome(index, context)
@@ -111,17 +111,17 @@ public final class FlagBundle: Sendable {
     /// Evaluates every flag for one context, in the bundle's order.
     public func evaluateAll(context: EvaluationContext) -> [EvaluationDetail<FlagValue>] {
         let prepared = prepare(context)
-        return tables.flags.indices.map { detail($0, outcome($0, prepared)) }
+        return tables.view.flags.indices.map { detail($0, outcome($0, prepared)) }
     }
 
     package func detail(_ index: Int, _ outcome: Outcome) -> EvaluationDetail<FlagValue> {
-        let flag = tables.flags[index]
+        let flag = tables.view.flags[index]
         let variant = Int(flag.variantStart) + outcome.variant
-        let ruleName = outcome.rule >= 0 ? tables.rules[Int(flag.ruleStart) + outcome.rule].name : -1
+        let ruleName = outcome.rule >= 0 ? tables.view.rules[Int(flag.ruleStart) + outcome.rule].name : -1
         return EvaluationDetail(
-            flagKey: tables.strings[Int(flag.key)], value: tables.value(ofVariant: variant, type: flag.type),
-            variant: tables.strings[Int(tables.variants[variant].name)], reason: outcome.reason,
-            ruleName: ruleName >= 0 ? tables.strings[Int(ruleName)] : nil)
+            flagKey: tables.view.strings[Int(flag.key)], value: tables.value(ofVariant: variant, type: flag.type),
+            variant: tables.view.strings[Int(tables.view.variants[variant].name)], reason: outcome.reason,
+            ruleName: ruleName >= 0 ? tables.view.strings[Int(ruleName)] : nil)
     }
 }
 
@@ -138,7 +138,7 @@ public struct FlagHandle: Sendable, Hashable {
 extension FlagBundle {
     /// The key of the flag `handle` stands for, or nil when it belongs to another bundle.
     public func key(of handle: FlagHandle) -> String? {
-        owns(handle) ? tables.strings[Int(tables.flags[handle.index].key)] : nil
+        owns(handle) ? tables.view.strings[Int(tables.view.flags[handle.index].key)] : nil
     }
 
     @inline(__always)

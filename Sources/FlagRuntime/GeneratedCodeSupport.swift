@@ -39,7 +39,7 @@ extension FlagBundle {
                 problems.append("flag '\(expected.key)' is missing")
                 continue
             }
-            let type = tables.flags[handle.index].type
+            let type = tables.view.flags[handle.index].type
             let variants = variantNames(ofFlagAt: handle.index)
             if type != expected.type {
                 problems.append("flag '\(expected.key)' is \(type), expected \(expected.type)")

@@ -284,7 +284,7 @@ struct BundleTamperTests {
         // The payload holds each of them (so searching the bundle for them is meaningful; the
         // string table is front-coded, so look in the decoded table, not the raw bytes)...
         let tables = try FlagTables(decoding: LoaderFixture.payload)
-        let strings = withExtendedLifetime(tables) { Array(tables.strings) }
+        let strings = withExtendedLifetime(tables) { Array(tables.view.strings) }
         for secret in Self.secretsOfTheFixture {
             #expect(strings.contains(secret), "the payload lacks '\(secret)'")
         }

@@ -58,7 +58,7 @@ extension FlagBundle {
         _ handle: FlagHandle, _ defaultValue: Value, _ source: some AttributeSource
     ) -> Value {
         guard owns(handle) else { return defaultValue }
-        let flag = tables.flags[handle.index]
+        let flag = tables.view.flags[handle.index]
         guard Value.accepts(flag.type) else { return defaultValue }
         let variant = Int(flag.variantStart) + outcome(handle.index, source).variant
         return Value(flagValue: tables.value(ofVariant: variant, type: flag.type)) ?? defaultValue
@@ -70,7 +70,7 @@ extension FlagBundle {
         guard let handle, owns(handle) else {
             return .failure(key, defaultValue, .flagNotFound, "flag '\(key)' is not in the bundle")
         }
-        let flag = tables.flags[handle.index]
+        let flag = tables.view.flags[handle.index]
         guard Value.accepts(flag.type) else {
             return .failure(
                 key, defaultValue, .typeMismatch, "flag '\(key)' is of type \(flag.type), not \(Value.self)")

@@ -98,32 +98,13 @@ package final class FlagTables: @unchecked Sendable {
         package var condition: Int32  // -1: none
     }
 
-    package let strings: UnsafeBufferPointer<String>
-    package let attributes: UnsafeBufferPointer<Int32>
-    package let attributeKinds: UnsafeBufferPointer<AttributeKind>
-    package let flags: UnsafeBufferPointer<FlagRecord>
-    /// Per flag, the bucketing hash state after its salt and ".".
-    package let saltPrefixes: UnsafeBufferPointer<Murmur3Hasher>
-    package let variants: UnsafeBufferPointer<VariantRecord>
-    package let prerequisites: UnsafeBufferPointer<PrerequisiteRecord>
-    package let rules: UnsafeBufferPointer<RuleRecord>
-    package let splits: UnsafeBufferPointer<SplitRecord>
-    package let steps: UnsafeBufferPointer<StepRecord>
-    package let nodes: UnsafeBufferPointer<NodeRecord>
-    package let segments: UnsafeBufferPointer<SegmentRecord>
-    package let stringSets: UnsafeBufferPointer<StringSet>
-    package let literalSets: UnsafeBufferPointer<LiteralSet>
-    package let regexes: UnsafeBufferPointer<RegexAutomaton>
-    package let versions: UnsafeBufferPointer<SemanticVersion>
-    package let ranges: UnsafeBufferPointer<CIDRRange>
-    package let objects: UnsafeBufferPointer<JSONValue>
-
     /// Every table, as plain buffer pointers: what an evaluator copies (no reference counting).
     package struct View {
         package let strings: UnsafeBufferPointer<String>
         package let attributes: UnsafeBufferPointer<Int32>
         package let attributeKinds: UnsafeBufferPointer<AttributeKind>
         package let flags: UnsafeBufferPointer<FlagRecord>
+        /// Per flag, the bucketing hash state after its salt and ".".
         package let saltPrefixes: UnsafeBufferPointer<Murmur3Hasher>
         package let variants: UnsafeBufferPointer<VariantRecord>
         package let prerequisites: UnsafeBufferPointer<PrerequisiteRecord>
@@ -140,9 +121,14 @@ package final class FlagTables: @unchecked Sendable {
         package let objects: UnsafeBufferPointer<JSONValue>
     }
 
-    /// The tables for evaluators, behind one pointer (so an evaluator copies 8 bytes, not the
-    /// whole view); valid while this object is alive.
+    /// The tables, behind one pointer (so an evaluator copies 8 bytes, not the whole view); valid
+    /// while this object is alive.
     package let viewPointer: UnsafePointer<View>
+
+    /// The tables, read in place (no copy of the view).
+    package var view: View {
+        unsafeAddress { viewPointer }
+    }
 
     /// A buffer holding a copy of `array`, owned by this object.
     private static func own<Element>(_ array: [Element]) -> UnsafeBufferPointer<Element> {
@@ -158,25 +144,26 @@ package final class FlagTables: @unchecked Sendable {
     }
 
     deinit {
+        let view = viewPointer.pointee
+        Self.release(view.strings)
+        Self.release(view.attributes)
+        Self.release(view.attributeKinds)
+        Self.release(view.flags)
+        Self.release(view.saltPrefixes)
+        Self.release(view.variants)
+        Self.release(view.prerequisites)
+        Self.release(view.rules)
+        Self.release(view.splits)
+        Self.release(view.steps)
+        Self.release(view.nodes)
+        Self.release(view.segments)
+        Self.release(view.stringSets)
+        Self.release(view.literalSets)
+        Self.release(view.regexes)
+        Self.release(view.versions)
+        Self.release(view.ranges)
+        Self.release(view.objects)
         UnsafeMutablePointer(mutating: viewPointer).deallocate()
-        Self.release(strings)
-        Self.release(attributes)
-        Self.release(attributeKinds)
-        Self.release(flags)
-        Self.release(saltPrefixes)
-        Self.release(variants)
-        Self.release(prerequisites)
-        Self.release(rules)
-        Self.release(splits)
-        Self.release(steps)
-        Self.release(nodes)
-        Self.release(segments)
-        Self.release(stringSets)
-        Self.release(literalSets)
-        Self.release(regexes)
-        Self.release(versions)
-        Self.release(ranges)
-        Self.release(objects)
     }
 
     /// Decodes and validates a payload (see docs/bundle-format.md). Every count is bounded by the
@@ -186,38 +173,31 @@ package final class FlagTables: @unchecked Sendable {
     package init(decoding bytes: [UInt8]) throws(DecodingError) {
         var decoder = TableDecoder(reader: ByteReader(bytes))
         try decoder.decode()
-        strings = Self.own(decoder.strings)
-        attributes = Self.own(decoder.attributes)
-        attributeKinds = Self.own(decoder.attributes.map { AttributeKind(name: decoder.strings[Int($0)]) })
-        flags = Self.own(decoder.flags)
-        saltPrefixes = Self.own(decoder.flags.map { Bucketing.prefix(salt: decoder.strings[Int($0.salt)]) })
-        variants = Self.own(decoder.variants)
-        prerequisites = Self.own(decoder.prerequisites)
-        rules = Self.own(decoder.rules)
-        splits = Self.own(decoder.splits)
-        steps = Self.own(decoder.steps)
-        nodes = Self.own(decoder.nodes)
-        segments = Self.own(decoder.segments)
-        stringSets = Self.own(decoder.stringSets)
-        literalSets = Self.own(decoder.literalSets)
-        regexes = Self.own(decoder.regexes)
-        versions = Self.own(decoder.versions)
-        ranges = Self.own(decoder.ranges)
-        objects = Self.own(decoder.objects)
         let view = UnsafeMutablePointer<View>.allocate(capacity: 1)
-        view.initialize(to: View(strings: strings, attributes: attributes, attributeKinds: attributeKinds, flags: flags, saltPrefixes: saltPrefixes, variants: variants, prerequisites: prerequisites, rules: rules, splits: splits, steps: steps, nodes: nodes, segments: segments, stringSets: stringSets, literalSets: literalSets, regexes: regexes, versions: versions, ranges: ranges, objects: objects))
+        view.initialize(
+            to: View(
+                strings: Self.own(decoder.strings), attributes: Self.own(decoder.attributes),
+                attributeKinds: Self.own(decoder.attributes.map { AttributeKind(name: decoder.strings[Int($0)]) }),
+                flags: Self.own(decoder.flags),
+                saltPrefixes: Self.own(decoder.flags.map { Bucketing.prefix(salt: decoder.strings[Int($0.salt)]) }),
+                variants: Self.own(decoder.variants), prerequisites: Self.own(decoder.prerequisites),
+                rules: Self.own(decoder.rules), splits: Self.own(decoder.splits), steps: Self.own(decoder.steps),
+                nodes: Self.own(decoder.nodes), segments: Self.own(decoder.segments),
+                stringSets: Self.own(decoder.stringSets), literalSets: Self.own(decoder.literalSets),
+                regexes: Self.own(decoder.regexes), versions: Self.own(decoder.versions),
+                ranges: Self.own(decoder.ranges), objects: Self.own(decoder.objects)))
         viewPointer = UnsafePointer(view)
     }
 
     /// The value of variant `index` (an absolute index into `variants`) of a flag of `type`.
     package func value(ofVariant index: Int, type: FlagType) -> FlagValue {
-        let raw = variants[index].raw
+        let raw = view.variants[index].raw
         switch type {
         case .boolean: return .bool(raw != 0)
-        case .string: return .string(strings[Int(raw)])
+        case .string: return .string(view.strings[Int(raw)])
         case .integer: return .integer(Int64(bitPattern: raw))
         case .number: return .number(Double(bitPattern: raw))
-        case .object: return .object(objects[Int(raw)])
+        case .object: return .object(view.objects[Int(raw)])
         }
     }
 }

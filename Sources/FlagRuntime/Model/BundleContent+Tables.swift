@@ -2,29 +2,29 @@ extension BundleContent {
     /// The content the tables were decoded from: what the compiler wrote. For inspection and
     /// round-trip tests; evaluation runs on the tables themselves.
     package init(_ tables: FlagTables) {
-        func string(_ index: Int32) -> String { tables.strings[Int(index)] }
+        func string(_ index: Int32) -> String { tables.view.strings[Int(index)] }
         func condition(_ index: Int32) -> Condition? { index < 0 ? nil : Self.condition(at: Int(index), tables) }
-        attributes = tables.attributes.map(string)
-        segments = tables.segments.map { segment in
+        attributes = tables.view.attributes.map(string)
+        segments = tables.view.segments.map { segment in
             CompiledSegment(
-                name: string(segment.name), included: tables.stringSets[Int(segment.included)],
-                excluded: tables.stringSets[Int(segment.excluded)], condition: condition(segment.condition))
+                name: string(segment.name), included: tables.view.stringSets[Int(segment.included)],
+                excluded: tables.view.stringSets[Int(segment.excluded)], condition: condition(segment.condition))
         }
-        flags = tables.flags.map { flag in
+        flags = tables.view.flags.map { flag in
             let variantRange = Int(flag.variantStart)..<Int(flag.variantStart + flag.variantCount)
             let prerequisiteRange = Int(flag.prerequisiteStart)..<Int(flag.prerequisiteStart + flag.prerequisiteCount)
             let ruleRange = Int(flag.ruleStart)..<Int(flag.ruleStart + flag.ruleCount)
             return CompiledFlag(
                 key: string(flag.key), type: flag.type,
                 variants: variantRange.map {
-                    Variant(name: string(tables.variants[$0].name), value: tables.value(ofVariant: $0, type: flag.type))
+                    Variant(name: string(tables.view.variants[$0].name), value: tables.value(ofVariant: $0, type: flag.type))
                 },
                 defaultVariant: Int(flag.defaultVariant), offVariant: Int(flag.offVariant), isEnabled: flag.isEnabled,
                 salt: string(flag.salt),
-                prerequisites: tables.prerequisites[prerequisiteRange].map {
+                prerequisites: tables.view.prerequisites[prerequisiteRange].map {
                     Prerequisite(flag: Int($0.flag), variant: Int($0.variant))
                 },
-                rules: tables.rules[ruleRange].map { rule in
+                rules: tables.view.rules[ruleRange].map { rule in
                     Rule(
                         name: rule.name < 0 ? nil : string(rule.name), condition: condition(rule.condition),
                         serve: Self.serve(rule, tables))
@@ -38,22 +38,22 @@ extension BundleContent {
         case .variant: return .variant(Int(rule.variant))
         case .split:
             return .split(
-                bucketBy: Int(rule.bucketBy), variants: tables.splits[range].map { Int($0.variant) },
-                thresholds: tables.splits[range].map { Int($0.threshold) })
+                bucketBy: Int(rule.bucketBy), variants: tables.view.splits[range].map { Int($0.variant) },
+                thresholds: tables.view.splits[range].map { Int($0.threshold) })
         case .progressive:
             return .progressive(
                 bucketBy: Int(rule.bucketBy), variant: Int(rule.variant), others: Int(rule.others),
-                steps: tables.steps[range].map { RampStep(startsAt: $0.startsAt, threshold: Int($0.threshold)) })
+                steps: tables.view.steps[range].map { RampStep(startsAt: $0.startsAt, threshold: Int($0.threshold)) })
         }
     }
 
     private static func condition(at index: Int, _ tables: FlagTables) -> Condition {
-        let node = tables.nodes[index]
+        let node = tables.view.nodes[index]
         var children: [Condition] = []
         var child = index + 1
         while child < Int(node.end), node.kind != .predicate, node.kind != .segment {
             children.append(condition(at: child, tables))
-            child = Int(tables.nodes[child].end)
+            child = Int(tables.view.nodes[child].end)
         }
         switch node.kind {
         case .all: return .all(children)
@@ -67,22 +67,22 @@ extension BundleContent {
     private static func predicate(_ node: FlagTables.NodeRecord, _ tables: FlagTables) -> Predicate {
         func literal() -> Literal {
             switch LiteralTag(rawValue: node.detail) ?? .bool {
-            case .string: .string(tables.strings[Int(node.operand)])
+            case .string: .string(tables.view.strings[Int(node.operand)])
             case .number: .number(node.number)
             case .bool: .bool(node.operand != 0)
             }
         }
-        let text = { tables.strings[Int(node.operand)] }
+        let text = { tables.view.strings[Int(node.operand)] }
         switch node.code {
         case .equals: return .equals(literal(), ignoreCase: node.ignoreCase)
         case .notEquals: return .notEquals(literal(), ignoreCase: node.ignoreCase)
-        case .isIn: return .isIn(tables.literalSets[Int(node.operand)], ignoreCase: node.ignoreCase)
-        case .notIn: return .notIn(tables.literalSets[Int(node.operand)], ignoreCase: node.ignoreCase)
+        case .isIn: return .isIn(tables.view.literalSets[Int(node.operand)], ignoreCase: node.ignoreCase)
+        case .notIn: return .notIn(tables.view.literalSets[Int(node.operand)], ignoreCase: node.ignoreCase)
         case .contains: return .contains(text(), ignoreCase: node.ignoreCase)
         case .notContains: return .notContains(text(), ignoreCase: node.ignoreCase)
         case .startsWith: return .startsWith(text(), ignoreCase: node.ignoreCase)
         case .endsWith: return .endsWith(text(), ignoreCase: node.ignoreCase)
-        case .matches: return .matches(tables.regexes[Int(node.operand)])
+        case .matches: return .matches(tables.view.regexes[Int(node.operand)])
         case .greaterThan: return .greaterThan(node.number)
         case .greaterThanOrEqual: return .greaterThanOrEqual(node.number)
         case .lessThan: return .lessThan(node.number)
@@ -90,8 +90,8 @@ extension BundleContent {
         case .before: return .before(node.number)
         case .after: return .after(node.number)
         case .semver:
-            return .semver(SemverComparison(rawValue: node.detail) ?? .equal, tables.versions[Int(node.operand)])
-        case .inCIDR: return .inCIDR(Array(tables.ranges[Int(node.operand)..<Int(node.operand + node.count)]))
+            return .semver(SemverComparison(rawValue: node.detail) ?? .equal, tables.view.versions[Int(node.operand)])
+        case .inCIDR: return .inCIDR(Array(tables.view.ranges[Int(node.operand)..<Int(node.operand + node.count)]))
         case .exists: return .exists(node.operand != 0)
         }
     }
