@@ -27,7 +27,9 @@ struct Flagc: ParsableCommand {
                 print(fullMessage(for: error))
                 Foundation.exit(0)
             }
-            Output.error(fullMessage(for: error))
+            var message = fullMessage(for: error)
+            if message.hasPrefix("Error: ") { message.removeFirst("Error: ".count) }
+            Output.error(message)
             Foundation.exit(code == .validationFailure || error is ValidationError ? ExitStatus.usage : code.rawValue)
         }
     }
