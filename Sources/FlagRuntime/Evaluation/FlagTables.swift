@@ -259,13 +259,14 @@ private struct TableDecoder {
         guard reader.isAtEnd else { throw DecodingError("trailing bytes after the flags") }
     }
 
-    /// Names the flag or segment being read, when the limit is hit.
-    var current = ""
+    /// The flag or segment being read (its kind and name index), named when the limit is hit.
+    var current: (kind: StaticString, name: Int32) = ("flag", 0)
 
     var tooExpensive: DecodingError {
         DecodingError(
-            "evaluating \(current) would visit more than \(FlagTables.maximumEvaluationCost) conditions "
-                + "(prerequisites and segments are evaluated again at each use)")
+            "evaluating \(current.kind) '\(strings[Int(current.name)])' would visit more than "
+                + "\(FlagTables.maximumEvaluationCost) conditions (prerequisites and segments are evaluated again "
+                + "at each use)")
     }
 
     // MARK: Scalars
@@ -307,7 +308,7 @@ private struct TableDecoder {
 
     mutating func readSegment() throws(DecodingError) {
         let name = try readStringIndex()
-        current = "segment '\(strings[Int(name)])'"
+        current = ("segment", name)
         let included = try readStringSet()
         let excluded = try readStringSet()
         conditionCost = 0
@@ -318,7 +319,7 @@ private struct TableDecoder {
 
     mutating func readFlag() throws(DecodingError) {
         let key = try readStringIndex()
-        current = "flag '\(strings[Int(key)])'"
+        current = ("flag", key)
         guard let type = FlagType(rawValue: try reader.readUInt8()) else { throw DecodingError("unknown flag type") }
         let variantCount = try reader.readCount(maximum: 1 << 16)
         guard variantCount > 0 else { throw DecodingError("flag without variants") }
