@@ -34,7 +34,9 @@ public final class FlagBundle: Sendable {
         let plaintext = try BundleLoader.decrypt(layout, bytes: bytes, contentKey: contentKey)
         let tables = try BundleLoader.decodePayload(plaintext)
         guard tables.view.flags.count == layout.header.flagCount else {
-            throw .malformedPayload("holds \(tables.view.flags.count) flags, the header says \(layout.header.flagCount)")
+            throw .malformedPayload(
+                "holds \(tables.view.flags.count) flags, the header says \(layout.header.flagCount)"
+            )
         }
         let bundle = FlagBundle(header: layout.header, tables: tables, clock: options.evaluationClock)
         guard bundle.flagIndex.count == tables.view.flags.count else { throw .malformedPayload("duplicate flag key") }
@@ -81,14 +83,20 @@ public final class FlagBundle: Sendable {
             return context.attributes[tables.view.strings[Int(tables.view.attributes[index])]]
         }
         return PreparedContext(
-            values: values, targetingKey: context.targetingKey, now: context.now, bundleID: ObjectIdentifier(self))
+            values: values,
+            targetingKey: context.targetingKey,
+            now: context.now,
+            bundleID: ObjectIdentifier(self)
+        )
     }
 
     // MARK: Evaluation core
 
     package func outcome(_ index: Int, _ context: some AttributeSource) -> Outcome {
         let flag = tables.view.flags[index]
-        if flag.fixedVariant >= 0 { return Outcome(variant: Int(flag.fixedVariant), reason: flag.fixedReason, rule: -1) }
+        if flag.fixedVariant >= 0 {
+            return Outcome(variant: Int(flag.fixedVariant), reason: flag.fixedReason, rule: -1)
+        }
         let evaluator = Evaluator(tables: tables, source: context, clock: clock)
         return evaluator.evaluate(flag: index)
     }
@@ -119,9 +127,12 @@ public final class FlagBundle: Sendable {
         let variant = Int(flag.variantStart) + outcome.variant
         let ruleName = outcome.rule >= 0 ? tables.view.rules[Int(flag.ruleStart) + outcome.rule].name : -1
         return EvaluationDetail(
-            flagKey: tables.view.strings[Int(flag.key)], value: tables.value(ofVariant: variant, type: flag.type),
-            variant: tables.view.strings[Int(tables.view.variants[variant].name)], reason: outcome.reason,
-            ruleName: ruleName >= 0 ? tables.view.strings[Int(ruleName)] : nil)
+            flagKey: tables.view.strings[Int(flag.key)],
+            value: tables.value(ofVariant: variant, type: flag.type),
+            variant: tables.view.strings[Int(tables.view.variants[variant].name)],
+            reason: outcome.reason,
+            ruleName: ruleName >= 0 ? tables.view.strings[Int(ruleName)] : nil
+        )
     }
 }
 
@@ -148,7 +159,13 @@ extension FlagBundle {
 extension EvaluationDetail {
     func map<Other>(_ transform: (Value) -> Other) -> EvaluationDetail<Other> {
         EvaluationDetail<Other>(
-            flagKey: flagKey, value: transform(value), variant: variant, reason: reason, ruleName: ruleName,
-            errorCode: errorCode, errorMessage: errorMessage)
+            flagKey: flagKey,
+            value: transform(value),
+            variant: variant,
+            reason: reason,
+            ruleName: ruleName,
+            errorCode: errorCode,
+            errorMessage: errorMessage
+        )
     }
 }

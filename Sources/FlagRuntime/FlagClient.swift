@@ -57,12 +57,17 @@ public struct FlagClient: Sendable {
 
     /// Value, variant, reason, rule and error code; `PROVIDER_NOT_READY` when nothing was loaded.
     public func detail<Value: FlagValueRepresentable>(
-        _ key: String, default defaultValue: Value, context: EvaluationContext
+        _ key: String,
+        default defaultValue: Value,
+        context: EvaluationContext
     ) -> EvaluationDetail<Value> {
         guard let bundle else {
             return .failure(
-                key, defaultValue, .providerNotReady,
-                "no bundle loaded: \(loadError.map(String.init(describing:)) ?? "unknown error")")
+                key,
+                defaultValue,
+                .providerNotReady,
+                "no bundle loaded: \(loadError.map(String.init(describing:)) ?? "unknown error")"
+            )
         }
         return bundle.detail(key, default: defaultValue, context: context)
     }

@@ -31,19 +31,29 @@ package struct TestKeys: Sendable {
     /// A keyring listing this signing key (valid `notBefore...notAfter`), signed by `signers`
     /// (default: this root).
     package func keyring(
-        version: UInt32 = 1, issuedAt: Int64 = TestClock.start, expiresAt: Int64 = TestClock.start + 90 * 86_400,
-        notBefore: Int64 = TestClock.start - 86_400, notAfter: Int64 = TestClock.start + 365 * 86_400,
-        revoked: [KeyID] = [], extraKeys: [Keyring.SigningKey] = [], signers: [SecureBytes]? = nil
+        version: UInt32 = 1,
+        issuedAt: Int64 = TestClock.start,
+        expiresAt: Int64 = TestClock.start + 90 * 86_400,
+        notBefore: Int64 = TestClock.start - 86_400,
+        notAfter: Int64 = TestClock.start + 365 * 86_400,
+        revoked: [KeyID] = [],
+        extraKeys: [Keyring.SigningKey] = [],
+        signers: [SecureBytes]? = nil
     ) -> Keyring {
         var keyring = Keyring(
-            version: version, issuedAt: issuedAt, expiresAt: expiresAt,
+            version: version,
+            issuedAt: issuedAt,
+            expiresAt: expiresAt,
             signingKeys: [Keyring.SigningKey(publicKey: signingPublicKey, notBefore: notBefore, notAfter: notAfter)]
                 + extraKeys,
-            revokedKeyIDs: revoked)
+            revokedKeyIDs: revoked
+        )
         let body = keyring.body
         keyring.signatures = (signers ?? [rootSeed]).map { seed in
             Keyring.Signature(
-                rootID: KeyID(of: try! Sodium.signingPublicKey(seed: seed)), bytes: try! Sodium.sign(body, seed: seed))
+                rootID: KeyID(of: try! Sodium.signingPublicKey(seed: seed)),
+                bytes: try! Sodium.sign(body, seed: seed)
+            )
         }
         return keyring
     }
@@ -55,19 +65,33 @@ package struct TestKeys: Sendable {
 
     /// A sealed, signed bundle of `content`.
     package func bundle(
-        _ content: BundleContent, target: String = "test", environment: String = "test",
-        bundleVersion: UInt64? = nil, issuedAt: Int64 = TestClock.start, expiresAt: Int64? = nil,
-        keyring: Keyring? = nil, extraRecipients: [[UInt8]] = []
+        _ content: BundleContent,
+        target: String = "test",
+        environment: String = "test",
+        bundleVersion: UInt64? = nil,
+        issuedAt: Int64 = TestClock.start,
+        expiresAt: Int64? = nil,
+        keyring: Keyring? = nil,
+        extraRecipients: [[UInt8]] = []
     ) -> [UInt8] {
         let keyring = keyring ?? self.keyring()
-        let signingKey = keyring.signingKey(signingKeyID)
+        let signingKey =
+            keyring.signingKey(signingKeyID)
             ?? Keyring.SigningKey(publicKey: signingPublicKey, notBefore: 0, notAfter: .max)
         return try! BundleWriter.write(
             BundleWriter.Input(
-                content: content, target: target, environment: environment,
-                bundleVersion: bundleVersion ?? UInt64(issuedAt), issuedAt: issuedAt,
-                expiresAt: expiresAt ?? issuedAt + 30 * 86_400, keyring: keyring, signingKey: signingKey,
-                signingSeed: signingSeed, recipients: [recipientPublicKey] + extraRecipients))
+                content: content,
+                target: target,
+                environment: environment,
+                bundleVersion: bundleVersion ?? UInt64(issuedAt),
+                issuedAt: issuedAt,
+                expiresAt: expiresAt ?? issuedAt + 30 * 86_400,
+                keyring: keyring,
+                signingKey: signingKey,
+                signingSeed: signingSeed,
+                recipients: [recipientPublicKey] + extraRecipients
+            )
+        )
     }
 }
 
@@ -80,12 +104,16 @@ package enum TestClock {
 package enum TestProject {
     /// The project of one flags file (and optionally a target file), with its diagnostics.
     package static func load(
-        _ flags: String, target: String = "recipients: [keys/test.recipient.pub]\n", targetName: String = "test"
+        _ flags: String,
+        target: String = "recipients: [keys/test.recipient.pub]\n",
+        targetName: String = "test"
     ) -> (FlagProject, [Diagnostic]) {
         let diagnostics = DiagnosticCollector()
         let project = FlagProject.load(
             flagFiles: [("flags/test.yaml", Array(flags.utf8))],
-            targetFiles: [("targets/\(targetName).yaml", Array(target.utf8))], diagnostics: diagnostics)
+            targetFiles: [("targets/\(targetName).yaml", Array(target.utf8))],
+            diagnostics: diagnostics
+        )
         return (project, diagnostics.sorted)
     }
 
@@ -96,10 +124,14 @@ package enum TestProject {
 
     /// Compiles `flags` for a target (environment `environment`); fails the test run on errors.
     package static func content(
-        _ flags: String, environment: String = "test", target: String? = nil
+        _ flags: String,
+        environment: String = "test",
+        target: String? = nil
     ) throws -> BundleContent {
         let (project, diagnostics) = load(
-            flags, target: target ?? "environment: \(environment)\nrecipients: [keys/test.recipient.pub]\n")
+            flags,
+            target: target ?? "environment: \(environment)\nrecipients: [keys/test.recipient.pub]\n"
+        )
         let errors = diagnostics.filter { $0.severity == .error }
         guard errors.isEmpty else { throw DiagnosticList(errors) }
         return Builder.content(of: project, target: project.targets[0])

@@ -124,7 +124,8 @@ package enum Workload {
                     "seats": .number(Double(generator.next() % 1_000)),
                     "email": .string(generator.next() % 10 == 0 ? "u\(index)@example.com" : "u\(index)@mail.test"),
                 ],
-                now: 1_796_220_000)  // 2026-12-02T12:00:00Z: the ramps are at 25 %
+                now: 1_796_220_000
+            )  // 2026-12-02T12:00:00Z: the ramps are at 25 %
         }
     }
 }

@@ -36,9 +36,12 @@ struct FlagcPlugin: BuildToolPlugin {
             .buildCommand(
                 displayName: "flagc generate --target \(configuration.target)",
                 executable: try context.tool(named: "flagc").url,
-                arguments: ["generate", "--target", configuration.target, "--output", output.path, "--root", root.path],
+                arguments: [
+                    "generate", "--target", configuration.target, "--output", output.path, "--root", root.path,
+                ],
                 inputFiles: inputs,
-                outputFiles: [output])
+                outputFiles: [output]
+            )
         ]
     }
 }

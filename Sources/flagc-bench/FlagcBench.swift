@@ -100,7 +100,8 @@ enum FlagcBench {
             let project = FlagProject.load(
                 flagFiles: [("flags/bench.yaml", Array(yaml.utf8))],
                 targetFiles: [("targets/bench.yaml", Array("recipients: [keys/bench.recipient.pub]\n".utf8))],
-                diagnostics: diagnostics)
+                diagnostics: diagnostics
+            )
             if diagnostics.hasErrors {
                 FileHandle.standardError.write(Data(DiagnosticList(diagnostics.sorted).description.utf8))
                 exit(1)
@@ -148,11 +149,16 @@ enum FlagcBench {
             // A loop for `perf record`: the 3-condition split flag by handle, prepared and not.
             let project = project(yaml1000)
             let content = Builder.content(of: project, target: project.targets[0])
-            let bundle = try FlagBundle.load(bytes: keys.bundle(content, target: "bench"), options: keys.options(now: 1_796_220_000))
+            let bundle = try FlagBundle.load(
+                bytes: keys.bundle(content, target: "bench"),
+                options: keys.options(now: 1_796_220_000)
+            )
             let handle = bundle.handle(for: Workload.flagKey(1))!
             let context = EvaluationContext(
                 targetingKey: "user-42",
-                attributes: ["country": "FR", "appVersion": "2.5.0", "age": 30, "plan": "pro"], now: 1_796_220_000)
+                attributes: ["country": "FR", "appVersion": "2.5.0", "age": 30, "plan": "pro"],
+                now: 1_796_220_000
+            )
             let prepared = bundle.prepare(context)
             let fixed = bundle.handle(for: Workload.flagKey(7))!
             let key = Workload.flagKey(1)
@@ -162,7 +168,8 @@ enum FlagcBench {
                 ("by handle, prepared", { sink &+= bundle.bool(handle, default: false, context: prepared) ? 1 : 0 }),
                 ("static by handle", { sink &+= bundle.bool(fixed, default: false, context: context) ? 1 : 0 }),
             ]
-            for (name, body) in figures where arguments.contains("--prepared-only") ? name == "by handle, prepared" : true {
+            for (name, body) in figures
+            where arguments.contains("--prepared-only") ? name == "by handle, prepared" : true {
                 print(name, rounded(measure(rounds: 11, batch: 500_000, body).median, 1), "ns")
             }
             return
@@ -244,13 +251,23 @@ enum FlagcBench {
                     "keyring",
                     {
                         let layout = try! BundleHeader.parseLayout(bytes)
-                        sink &+= (try! BundleLoader.checkKeyring(layout, bytes: bytes, options: options, now: options.now!))
+                        sink &+=
+                            (try! BundleLoader.checkKeyring(layout, bytes: bytes, options: options, now: options.now!))
                             .publicKey.count
                     }
                 ),
                 ("signature", { try! BundleLoader.checkSignature(layout, bytes: bytes, signingKey: signingKey) }),
-                ("unwrap", { sink &+= (try! BundleLoader.unwrapContentKey(layout.header, recipient: options.recipientKey)).count }),
-                ("decrypt", { sink &+= (try! BundleLoader.decrypt(layout, bytes: bytes, contentKey: contentKey)).count }),
+                (
+                    "unwrap",
+                    {
+                        sink &+=
+                            (try! BundleLoader.unwrapContentKey(layout.header, recipient: options.recipientKey)).count
+                    }
+                ),
+                (
+                    "decrypt",
+                    { sink &+= (try! BundleLoader.decrypt(layout, bytes: bytes, contentKey: contentKey)).count }
+                ),
                 (
                     "index",
                     {
@@ -275,10 +292,16 @@ enum FlagcBench {
         let staticHandle = bundle.handle(for: staticKey)!
         let matching = EvaluationContext(
             targetingKey: "user-42",
-            attributes: ["country": "FR", "appVersion": "2.5.0", "age": 30, "plan": "pro", "seats": 10,
-                         "email": "u42@mail.test"],
-            now: 1_796_220_000)
-        precondition(bundle.detail(rulesKey, default: false, context: matching).reason == .split, "benchmark flag must split")
+            attributes: [
+                "country": "FR", "appVersion": "2.5.0", "age": 30, "plan": "pro", "seats": 10,
+                "email": "u42@mail.test",
+            ],
+            now: 1_796_220_000
+        )
+        precondition(
+            bundle.detail(rulesKey, default: false, context: matching).reason == .split,
+            "benchmark flag must split"
+        )
         let prepared = bundle.prepare(matching)
         let evaluations = quick ? 20_000 : 200_000
         let rounds = quick ? 5 : 15
@@ -334,7 +357,9 @@ enum FlagcBench {
             let start = now()
             DispatchQueue.concurrentPerform(iterations: threads) { thread in
                 var local = 0
-                for context in batchContexts[min(thread * chunk, batchContexts.count)..<min((thread + 1) * chunk, batchContexts.count)] {
+                for context in batchContexts[
+                    min(thread * chunk, batchContexts.count)..<min((thread + 1) * chunk, batchContexts.count)
+                ] {
                     for handle in handles {
                         local &+= bundle.variantIndex(handle, context: context) ?? 0
                     }
@@ -363,7 +388,11 @@ enum FlagcBench {
             let content = Builder.content(of: project, target: project.target("dev")!)
             let path = temporary.appendingPathComponent("function.bundle").path
             FileManager.default.createFile(
-                atPath: path, contents: Data(functionKeys.bundle(content, target: "dev", issuedAt: Int64(Date().timeIntervalSince1970))))
+                atPath: path,
+                contents: Data(
+                    functionKeys.bundle(content, target: "dev", issuedAt: Int64(Date().timeIntervalSince1970))
+                )
+            )
             var environment = ProcessInfo.processInfo.environment
             environment["FLAGC_BUNDLE"] = path
             environment["FLAGC_ROOT_PUBLIC_KEY"] = functionKeys.root.text
@@ -415,7 +444,10 @@ enum FlagcBench {
             case let number as Double: return number.isFinite ? String(number) : "null"
             case let text as String: return JSONValue.string(text).jsonText
             case let object as [String: Double]:
-                return "{" + object.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\(jsonText($0.value))" }.joined(separator: ",") + "}"
+                return "{"
+                    + object.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\(jsonText($0.value))" }.joined(
+                        separator: ","
+                    ) + "}"
             default: return "null"
             }
         }

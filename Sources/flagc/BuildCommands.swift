@@ -5,7 +5,9 @@ import Foundation
 
 struct CheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "check", abstract: "Validate flags/ and targets/ and run policy checks; writes nothing.")
+        commandName: "check",
+        abstract: "Validate flags/ and targets/ and run policy checks; writes nothing."
+    )
 
     @Option(help: "The repository root holding flags/ and targets/.")
     var root = "."
@@ -19,7 +21,9 @@ struct CheckCommand: ParsableCommand {
             Output.note("\(count) error\(count == 1 ? "" : "s")")
             throw ExitCode(ExitStatus.invalidInput)
         }
-        Output.note("ok: \(project.flags.count) flags, \(project.segments.count) segments, \(project.targets.count) targets")
+        Output.note(
+            "ok: \(project.flags.count) flags, \(project.segments.count) segments, \(project.targets.count) targets"
+        )
     }
 }
 
@@ -27,7 +31,8 @@ struct BuildCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "build",
         abstract: "Write out/<target>/ (flags.bundle, generated Swift, manifest.json) for every target or one.",
-        discussion: "Set SOURCE_DATE_EPOCH for reproducible, byte-identical output.")
+        discussion: "Set SOURCE_DATE_EPOCH for reproducible, byte-identical output."
+    )
 
     @Option(help: "Only this target.")
     var target: String?
@@ -45,18 +50,23 @@ struct BuildCommand: ParsableCommand {
             throw ExitCode(ExitStatus.invalidInput)
         }
         do {
-            let keyDirectory = keys.keysDirectory.hasPrefix("/") || root == "."
+            let keyDirectory =
+                keys.keysDirectory.hasPrefix("/") || root == "."
                 ? keys.keysDirectory : (root as NSString).appendingPathComponent(keys.keysDirectory)
             var options = BuildOptions(
-                root: root, target: target,
+                root: root,
+                target: target,
                 issuedAt: try BuildOptions.issueTime(environment: ProcessInfo.processInfo.environment),
-                keyStore: KeyStore(directory: keyDirectory))
+                keyStore: KeyStore(directory: keyDirectory)
+            )
             options.root = root
             let outputs = try Builder.build(project, options: options, diagnostics: diagnostics)
             Output.diagnostics(diagnostics.sorted, sources: project.sources)
             if diagnostics.hasErrors { throw ExitCode(ExitStatus.invalidInput) }
             for output in outputs {
-                Output.note("built \(output.directory)/flags.bundle: \(output.flagCount) flags, \(output.bundleBytes) bytes")
+                Output.note(
+                    "built \(output.directory)/flags.bundle: \(output.flagCount) flags, \(output.bundleBytes) bytes"
+                )
             }
         } catch let failure as KeyStore.Failure {
             Output.diagnostics(diagnostics.sorted, sources: project.sources)

@@ -11,9 +11,11 @@ struct Flagc: ParsableCommand {
         commandName: "flagc",
         abstract: "Compile feature flags into signed, encrypted bundles and typed Swift code.",
         subcommands: [
-            InitCommand.self, CheckCommand.self, BuildCommand.self, GenerateCommand.self, InspectCommand.self, EvalCommand.self,
+            InitCommand.self, CheckCommand.self, BuildCommand.self, GenerateCommand.self, InspectCommand.self,
+            EvalCommand.self,
             KeysCommand.self,
-        ])
+        ]
+    )
 
     static func main() {
         do {

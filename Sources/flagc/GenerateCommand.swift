@@ -6,7 +6,9 @@ import Foundation
 /// Writes only the generated Swift code of one target: no keys needed. What the build plugin runs.
 struct GenerateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "generate", abstract: "Write a target's generated Swift code (no keys needed).")
+        commandName: "generate",
+        abstract: "Write a target's generated Swift code (no keys needed)."
+    )
 
     @Option(help: "The target whose code to generate.")
     var target: String

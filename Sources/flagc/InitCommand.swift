@@ -6,7 +6,8 @@ import Foundation
 struct InitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "init",
-        abstract: "Scaffold flags/, targets/ and keys/ with an example flag, a 'dev' target and development keys.")
+        abstract: "Scaffold flags/, targets/ and keys/ with an example flag, a 'dev' target and development keys."
+    )
 
     @OptionGroup var keys: KeyOptions
 
@@ -18,7 +19,9 @@ struct InitCommand: ParsableCommand {
                 continue
             }
             try fileManager.createDirectory(
-                atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                atPath: (path as NSString).deletingLastPathComponent,
+                withIntermediateDirectories: true
+            )
             do {
                 try SecureFile.writeAtomically(Array(text.utf8), to: path)
             } catch {
@@ -42,10 +45,15 @@ struct InitCommand: ParsableCommand {
         let ignore = ".gitignore"
         let existing = (try? String(contentsOfFile: ignore, encoding: .utf8)) ?? ""
         if !existing.contains("*.key") {
-            try? SecureFile.writeAtomically(Array((existing + "\n# flagc secret keys and build output\n*.key\nout/\n").utf8), to: ignore)
+            try? SecureFile.writeAtomically(
+                Array((existing + "\n# flagc secret keys and build output\n*.key\nout/\n").utf8),
+                to: ignore
+            )
             Output.note("added *.key and out/ to .gitignore")
         }
-        Output.note("next: flagc check && flagc build && flagc eval out/dev/flags.bundle --context '{\"targetingKey\":\"user-1\"}'")
+        Output.note(
+            "next: flagc check && flagc build && flagc eval out/dev/flags.bundle --context '{\"targetingKey\":\"user-1\"}'"
+        )
     }
 
     static let exampleFlags = """

@@ -7,7 +7,8 @@ import Foundation
 struct InspectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inspect",
-        abstract: "Verify a bundle, then print its header and, with a recipient key, its decoded flags.")
+        abstract: "Verify a bundle, then print its header and, with a recipient key, its decoded flags."
+    )
 
     @Argument(help: "The bundle file.")
     var bundle: String
@@ -24,21 +25,28 @@ struct InspectCommand: ParsableCommand {
         do {
             header = try FlagBundle.verifyHeader(bytes: bytes, options: options)
         } catch {
-            throw Output.fail("\(bundle): verification failed (\(error.check)): \(error)", status: ExitStatus.verificationFailure)
+            throw Output.fail(
+                "\(bundle): verification failed (\(error.check)): \(error)",
+                status: ExitStatus.verificationFailure
+            )
         }
         var decoded: FlagBundle?
         if options.recipientKey != nil {
             do {
                 decoded = try FlagBundle.load(bytes: bytes, options: options)
             } catch {
-                throw Output.fail("\(bundle): verification failed (\(error.check)): \(error)", status: ExitStatus.verificationFailure)
+                throw Output.fail(
+                    "\(bundle): verification failed (\(error.check)): \(error)",
+                    status: ExitStatus.verificationFailure
+                )
             }
         }
         if json {
             print(BundleInspection.json(header, bundleBytes: bytes.count, content: decoded))
             return
         }
-        print("""
+        print(
+            """
             bundle:          \(bundle) (\(bytes.count) bytes, format \(header.formatVersion)) — verified
             target:          \(header.target) (environment \(header.environment))
             bundle version:  \(header.bundleVersion)
@@ -48,7 +56,8 @@ struct InspectCommand: ParsableCommand {
             signing key:     \(header.signingKeyID)
             recipients:      \(header.recipientIDs.map(\.description).joined(separator: ", "))
             flags:           \(header.flagCount)
-            """)
+            """
+        )
         if let decoded { print(BundleInspection.contentText(decoded)) }
     }
 }
@@ -61,7 +70,8 @@ struct EvalCommand: ParsableCommand {
             Prints one JSON object per flag per line: {"flag":K,"value":V,"variant":N,"reason":R}, plus "rule" \
             when a named rule decided and "errorCode" on errors. With --contexts, one JSON line per input \
             line, in input order, evaluated on all cores.
-            """)
+            """
+    )
 
     @Argument(help: "The bundle file.")
     var bundle: String
@@ -78,7 +88,9 @@ struct EvalCommand: ParsableCommand {
     @OptionGroup var loader: LoaderOptions
 
     func validate() throws {
-        if (context == nil) == (contexts == nil) { throw ValidationError("give exactly one of --context or --contexts") }
+        if (context == nil) == (contexts == nil) {
+            throw ValidationError("give exactly one of --context or --contexts")
+        }
     }
 
     func run() throws {
@@ -87,13 +99,17 @@ struct EvalCommand: ParsableCommand {
         if options.recipientKey == nil {
             throw Output.fail(
                 "no recipient key for this bundle: pass --key, set FLAGC_RECIPIENT_KEY or add keys/NAME.recipient.key",
-                status: ExitStatus.verificationFailure)
+                status: ExitStatus.verificationFailure
+            )
         }
         let loaded: FlagBundle
         do {
             loaded = try FlagBundle.load(bytes: bytes, options: options)
         } catch {
-            throw Output.fail("\(bundle): verification failed (\(error.check)): \(error)", status: ExitStatus.verificationFailure)
+            throw Output.fail(
+                "\(bundle): verification failed (\(error.check)): \(error)",
+                status: ExitStatus.verificationFailure
+            )
         }
         let clock = try loader.clock()
         if let flag, loaded.handle(for: flag) == nil {
@@ -145,11 +161,12 @@ struct EvalCommand: ParsableCommand {
                     results[index] = flag == nil ? "{\"results\":[" + outputs.joined(separator: ",") + "]}" : outputs[0]
                 } catch {
                     failures.increment()
-                    results[index] = JSONValue.object([
-                        JSONMember("line", .number(Double(index + 1))),
-                        JSONMember("errorCode", .string(EvaluationErrorCode.parseError.rawValue)),
-                        JSONMember("message", .string(String(describing: error))),
-                    ]).jsonText
+                    results[index] =
+                        JSONValue.object([
+                            JSONMember("line", .number(Double(index + 1))),
+                            JSONMember("errorCode", .string(EvaluationErrorCode.parseError.rawValue)),
+                            JSONMember("message", .string(String(describing: error))),
+                        ]).jsonText
                 }
             }
         }

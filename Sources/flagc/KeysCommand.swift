@@ -10,7 +10,8 @@ struct KeysCommand: ParsableCommand {
         subcommands: [
             KeysInit.self, KeysRotate.self, KeysRevoke.self, KeysList.self, KeysRecipient.self,
             KeysRemoveRecipient.self, KeysRenew.self, KeysRotateRoot.self, KeysRetireRoot.self,
-        ])
+        ]
+    )
 }
 
 /// Runs a key operation, mapping its failure to exit code 1 with the message on stderr.
@@ -24,26 +25,34 @@ func runKeyOperation(_ body: () throws(KeyStore.Failure) -> Void) throws {
 
 struct KeysInit: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "init", abstract: "Create the root key, a first signing key and keyring version 1.")
+        commandName: "init",
+        abstract: "Create the root key, a first signing key and keyring version 1."
+    )
     @OptionGroup var keys: KeyOptions
 
     func run() throws {
         try runKeyOperation { () throws(KeyStore.Failure) in
             let id = try KeyManager(store: keys.store).initialize()
-            Output.note("created \(keys.keysDirectory)/root.key (keep it offline), root.pub, keyring v1, signing key \(id)")
+            Output.note(
+                "created \(keys.keysDirectory)/root.key (keep it offline), root.pub, keyring v1, signing key \(id)"
+            )
         }
     }
 }
 
 struct KeysRotate: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "rotate", abstract: "Add a new signing key; older keys keep signing for the grace period.")
+        commandName: "rotate",
+        abstract: "Add a new signing key; older keys keep signing for the grace period."
+    )
     @Option(help: "How long older keys stay valid, e.g. 7d.")
     var grace = "7d"
     @OptionGroup var keys: KeyOptions
 
     func run() throws {
-        guard let seconds = Timestamp.parseDuration(grace) else { throw ValidationError("--grace must be a duration like 7d") }
+        guard let seconds = Timestamp.parseDuration(grace) else {
+            throw ValidationError("--grace must be a duration like 7d")
+        }
         try runKeyOperation { () throws(KeyStore.Failure) in
             let id = try KeyManager(store: keys.store).rotate(grace: seconds)
             let keyring = try keys.store.loadKeyring()
@@ -54,7 +63,9 @@ struct KeysRotate: ParsableCommand {
 
 struct KeysRevoke: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "revoke", abstract: "Revoke a signing key (after a leak); then rebuild and raise the minimum keyring version.")
+        commandName: "revoke",
+        abstract: "Revoke a signing key (after a leak); then rebuild and raise the minimum keyring version."
+    )
     @Argument(help: "The signing key id (16 hex digits).")
     var id: String
     @OptionGroup var keys: KeyOptions
@@ -65,7 +76,8 @@ struct KeysRevoke: ParsableCommand {
             try KeyManager(store: keys.store).revoke(keyID)
             let keyring = try keys.store.loadKeyring()
             Output.note(
-                "revoked \(keyID); keyring is now version \(keyring.version). Rebuild, then set FLAGC_MIN_KEYRING_VERSION=\(keyring.version) on every function.")
+                "revoked \(keyID); keyring is now version \(keyring.version). Rebuild, then set FLAGC_MIN_KEYRING_VERSION=\(keyring.version) on every function."
+            )
         }
     }
 }
@@ -87,7 +99,9 @@ struct KeysList: ParsableCommand {
 
 struct KeysRecipient: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "recipient", abstract: "Create a recipient key pair NAME.recipient.pub / NAME.recipient.key.")
+        commandName: "recipient",
+        abstract: "Create a recipient key pair NAME.recipient.pub / NAME.recipient.key."
+    )
     @Argument(help: "The recipient's name, e.g. the function or target.")
     var name: String
     @OptionGroup var keys: KeyOptions
@@ -102,7 +116,9 @@ struct KeysRecipient: ParsableCommand {
 
 struct KeysRemoveRecipient: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "remove-recipient", abstract: "Delete a recipient's keys; remove it from targets and rebuild.")
+        commandName: "remove-recipient",
+        abstract: "Delete a recipient's keys; remove it from targets and rebuild."
+    )
     @Argument var name: String
     @OptionGroup var keys: KeyOptions
 
@@ -116,7 +132,9 @@ struct KeysRemoveRecipient: ParsableCommand {
 
 struct KeysRenew: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "renew", abstract: "Re-sign the keyring with a new expiry (version + 1).")
+        commandName: "renew",
+        abstract: "Re-sign the keyring with a new expiry (version + 1)."
+    )
     @OptionGroup var keys: KeyOptions
 
     func run() throws {
@@ -130,28 +148,35 @@ struct KeysRenew: ParsableCommand {
 
 struct KeysRotateRoot: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "rotate-root", abstract: "Make a new root; keyrings are co-signed by the old root until retire-root.")
+        commandName: "rotate-root",
+        abstract: "Make a new root; keyrings are co-signed by the old root until retire-root."
+    )
     @OptionGroup var keys: KeyOptions
 
     func run() throws {
         try runKeyOperation { () throws(KeyStore.Failure) in
             let id = try KeyManager(store: keys.store).rotateRoot()
             Output.note(
-                "new root \(id); the keyring is signed by the old and the new root. Pin the new root.pub on every function, then run 'flagc keys retire-root'.")
+                "new root \(id); the keyring is signed by the old and the new root. Pin the new root.pub on every function, then run 'flagc keys retire-root'."
+            )
         }
     }
 }
 
 struct KeysRetireRoot: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "retire-root", abstract: "Stop co-signing with the previous root and delete it.")
+        commandName: "retire-root",
+        abstract: "Stop co-signing with the previous root and delete it."
+    )
     @OptionGroup var keys: KeyOptions
 
     func run() throws {
         try runKeyOperation { () throws(KeyStore.Failure) in
             try KeyManager(store: keys.store).retirePreviousRoot()
             let keyring = try keys.store.loadKeyring()
-            Output.note("retired the previous root; keyring version \(keyring.version) is signed by the current root only")
+            Output.note(
+                "retired the previous root; keyring version \(keyring.version) is signed by the current root only"
+            )
         }
     }
 }

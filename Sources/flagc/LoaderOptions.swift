@@ -8,7 +8,10 @@ struct LoaderOptions: ParsableArguments {
     @Option(name: .customLong("root-key"), help: "A pinned root public key (text or file); repeat for several.")
     var rootKeys: [String] = []
 
-    @Option(name: .customLong("key"), help: "The recipient secret key (file or text); default: FLAGC_RECIPIENT_KEY or keys/*.recipient.key.")
+    @Option(
+        name: .customLong("key"),
+        help: "The recipient secret key (file or text); default: FLAGC_RECIPIENT_KEY or keys/*.recipient.key."
+    )
     var recipientKey: String?
 
     @Option(help: "Refuse a bundle built for another target.")
@@ -20,7 +23,10 @@ struct LoaderOptions: ParsableArguments {
     @Option(name: .customLong("min-bundle-version"), help: "Refuse older bundles (default: FLAGC_MIN_BUNDLE_VERSION).")
     var minimumBundleVersion: UInt64?
 
-    @Option(name: .customLong("min-keyring-version"), help: "Refuse older keyrings (default: FLAGC_MIN_KEYRING_VERSION).")
+    @Option(
+        name: .customLong("min-keyring-version"),
+        help: "Refuse older keyrings (default: FLAGC_MIN_KEYRING_VERSION)."
+    )
     var minimumKeyringVersion: UInt32?
 
     @Option(help: "The clock, RFC 3339 (verification and evaluation).")
@@ -52,10 +58,15 @@ struct LoaderOptions: ParsableArguments {
             options.expectedTarget = target
             options.expectedEnvironment = environment
             options.leeway = leewaySeconds
-            options.minimumBundleVersion = try minimumBundleVersion ?? Self.floor("FLAGC_MIN_BUNDLE_VERSION", environmentValues) ?? 0
-            options.minimumKeyringVersion = try minimumKeyringVersion ?? Self.floor("FLAGC_MIN_KEYRING_VERSION", environmentValues) ?? 0
+            options.minimumBundleVersion =
+                try minimumBundleVersion ?? Self.floor("FLAGC_MIN_BUNDLE_VERSION", environmentValues) ?? 0
+            options.minimumKeyringVersion =
+                try minimumKeyringVersion ?? Self.floor("FLAGC_MIN_KEYRING_VERSION", environmentValues) ?? 0
             guard !options.trustedRoots.isEmpty else {
-                throw Output.fail("no trusted root key: pass --root-key, set FLAGC_ROOT_PUBLIC_KEY or add keys/root.pub", status: ExitStatus.invalidInput)
+                throw Output.fail(
+                    "no trusted root key: pass --root-key, set FLAGC_ROOT_PUBLIC_KEY or add keys/root.pub",
+                    status: ExitStatus.invalidInput
+                )
             }
             if let time = try clock() {
                 options.now = Int64(time.rounded(.down))
@@ -82,12 +93,18 @@ struct LoaderOptions: ParsableArguments {
         do {
             bytes = try BundleInspection.read(path)
         } catch {
-            throw Output.fail("\(path): verification failed (\(error.check)): \(error)", status: ExitStatus.verificationFailure)
+            throw Output.fail(
+                "\(path): verification failed (\(error.check)): \(error)",
+                status: ExitStatus.verificationFailure
+            )
         }
         do {
             return (bytes, try BundleInspection.unverifiedRecipientIDs(bytes))
         } catch {
-            throw Output.fail("\(path): verification failed (\(error.check)): \(error)", status: ExitStatus.verificationFailure)
+            throw Output.fail(
+                "\(path): verification failed (\(error.check)): \(error)",
+                status: ExitStatus.verificationFailure
+            )
         }
     }
 }

@@ -29,12 +29,18 @@ struct ProjectCommandTests {
         let built = try workspace.run("build")
         #expect(built.status == 0, "\(built)")
         let evaluated = try workspace.run(
-            "eval", "out/dev/flags.bundle", "--context", #"{"targetingKey":"someone","email":"ada@example.com"}"#)
+            "eval",
+            "out/dev/flags.bundle",
+            "--context",
+            #"{"targetingKey":"someone","email":"ada@example.com"}"#
+        )
         #expect(evaluated.status == 0, "\(evaluated)")
         #expect(
             evaluated.lines == [
                 #"{"flag":"new-checkout-flow","value":true,"variant":"on","reason":"TARGETING_MATCH","rule":"staff first"}"#
-            ], "\(evaluated)")
+            ],
+            "\(evaluated)"
+        )
     }
 
     @Test("init run twice keeps the existing flags and keys")
@@ -74,7 +80,9 @@ struct ProjectCommandTests {
                   - when: { segment: ghosts }
                     serve: on
 
-            """, to: "flags/x.yaml")
+            """,
+            to: "flags/x.yaml"
+        )
         try workspace.write(
             """
             flags:
@@ -83,7 +91,9 @@ struct ProjectCommandTests {
                 owner: team-a
                 owner: team-b
 
-            """, to: "flags/y.yaml")
+            """,
+            to: "flags/y.yaml"
+        )
         try workspace.write("flags:\n  aliased:\n    default: &x off\n    offVariant: *x\n", to: "flags/w.yaml")
         try workspace.write("flags:\n  broken:\n    default: [off\n", to: "flags/z.yaml")
         try workspace.write("environment: development\nrecipients: [keys/dev.recipient.pub]\n", to: "targets/dev.yaml")
@@ -101,7 +111,9 @@ struct ProjectCommandTests {
                 "flags/x.yaml:13:26: error: unknown segment 'ghosts'",
                 "flags/y.yaml:5:5: error: duplicate key 'owner' (first defined on line 4)",
                 "flags/z.yaml:4:1: error: did not find expected ',' or ']' while parsing a flow sequence (started at line 3, column 14)",
-            ], "\(result)")
+            ],
+            "\(result)"
+        )
         // Each diagnostic shows its source line and a caret under the column.
         #expect(result.stderr.contains("    when: { plan: { startswith: pro } }\n                    ^"), "\(result)")
         #expect(result.stderr.contains("7 errors"), "\(result)")
@@ -124,7 +136,9 @@ struct ProjectCommandTests {
                 owner: team-a
                 owner: team-b
 
-            """, to: "flags/x.yaml")
+            """,
+            to: "flags/x.yaml"
+        )
         try workspace.write("environment: development\nrecipients: [keys/dev.recipient.pub]\n", to: "targets/dev.yaml")
 
         let result = try workspace.run("check")
@@ -132,7 +146,8 @@ struct ProjectCommandTests {
         #expect(result.status == 1, "\(result)")
         #expect(
             result.stderr.contains("flags/x.yaml:9:5: error: duplicate key 'owner' (first defined on line 8)"),
-            "\(result)")
+            "\(result)"
+        )
         #expect(result.stderr.contains("flags/x.yaml:5:27: error: split weights add up to 90%, not 100%"), "\(result)")
     }
 
@@ -163,7 +178,8 @@ struct ProjectCommandTests {
                 keys == [
                     "checkout-button-color", "new-checkout-flow", "patient-records-export", "payments-kill-switch",
                     "request-timeout-seconds", "search-ranking", "search-results-per-page",
-                ])
+                ]
+            )
         }
         #expect(result.stderr.contains("built out/dev/flags.bundle: 7 flags"), "\(result)")
     }
@@ -196,10 +212,19 @@ struct ProjectCommandTests {
         #expect(elsewhere.files(in: ".").isEmpty)
         #expect(project.workspace.files(in: "out/dev") == ["Flags.swift", "flags.bundle", "manifest.json"])
         let evaluated = try elsewhere.run(
-            "eval", project.devBundle, "--keys", project.keys, "--context", "{}", "--flag", "payments-kill-switch")
+            "eval",
+            project.devBundle,
+            "--keys",
+            project.keys,
+            "--context",
+            "{}",
+            "--flag",
+            "payments-kill-switch"
+        )
         #expect(
             evaluated.lines == [#"{"flag":"payments-kill-switch","value":true,"variant":"on","reason":"STATIC"}"#],
-            "\(evaluated)")
+            "\(evaluated)"
+        )
     }
 
     @Test("a build that fails for one target writes no file for any target")
@@ -212,8 +237,10 @@ struct ProjectCommandTests {
         #expect(result.status == 1, "\(result)")
         #expect(
             result.stderr.contains(
-                "targets/prod-eu.yaml:5:14: error: cannot use recipient: cannot read keys/prod-eu.recipient.pub"),
-            "\(result)")
+                "targets/prod-eu.yaml:5:14: error: cannot use recipient: cannot read keys/prod-eu.recipient.pub"
+            ),
+            "\(result)"
+        )
         #expect(!workspace.exists("out"))
     }
 
@@ -232,7 +259,8 @@ struct ProjectCommandTests {
             first.map(\.0) == [
                 "dev/Flags.swift", "dev/flags.bundle", "dev/manifest.json", "prod-eu/Flags.swift",
                 "prod-eu/flags.bundle", "prod-eu/manifest.json",
-            ])
+            ]
+        )
         for ((name, before), (_, after)) in zip(first, second) {
             #expect(before == after, "out/\(name) differs between two builds with SOURCE_DATE_EPOCH=\(epoch)")
         }
@@ -273,7 +301,9 @@ struct ProjectCommandTests {
             #expect(base64.count >= 40)
             for output in workspace.tree("out") {
                 #expect(
-                    !(try workspace.data("out/" + output)).contains(utf8: base64), "out/\(output) holds keys/\(secret)")
+                    !(try workspace.data("out/" + output)).contains(utf8: base64),
+                    "out/\(output) holds keys/\(secret)"
+                )
             }
         }
     }
@@ -292,12 +322,15 @@ struct EvalCommandTests {
 
     static let cases: [Case] = [
         Case(
-            story: "staff by include list", context: #"{"targetingKey":"user-1"}"#, flag: "new-checkout-flow",
+            story: "staff by include list",
+            context: #"{"targetingKey":"user-1"}"#,
+            flag: "new-checkout-flow",
             line:
                 #"{"flag":"new-checkout-flow","value":true,"variant":"on","reason":"TARGETING_MATCH","rule":"staff first"}"#
         ),
         Case(
-            story: "staff by e-mail", context: #"{"targetingKey":"user-500","email":"grace@example.com"}"#,
+            story: "staff by e-mail",
+            context: #"{"targetingKey":"user-500","email":"grace@example.com"}"#,
             flag: "new-checkout-flow",
             line:
                 #"{"flag":"new-checkout-flow","value":true,"variant":"on","reason":"TARGETING_MATCH","rule":"staff first"}"#
@@ -307,12 +340,14 @@ struct EvalCommandTests {
             context:
                 #"{"targetingKey":"user-13","email":"x@example.com","country":"DE","appVersion":"2.5.0","userId":"user-7"}"#,
             flag: "new-checkout-flow",
-            line: #"{"flag":"new-checkout-flow","value":false,"variant":"off","reason":"SPLIT","rule":"eu canary"}"#),
+            line: #"{"flag":"new-checkout-flow","value":false,"variant":"off","reason":"SPLIT","rule":"eu canary"}"#
+        ),
         Case(
             story: "inside the EU canary (bucket 68 by userId)",
             context: #"{"targetingKey":"user-9","country":"NL","appVersion":"2.4.0","userId":"user-27"}"#,
             flag: "new-checkout-flow",
-            line: #"{"flag":"new-checkout-flow","value":true,"variant":"on","reason":"SPLIT","rule":"eu canary"}"#),
+            line: #"{"flag":"new-checkout-flow","value":true,"variant":"on","reason":"SPLIT","rule":"eu canary"}"#
+        ),
         Case(
             story: "button experiment runs where the checkout is on (bucket 4680: green)",
             context: #"{"targetingKey":"user-9","country":"NL","appVersion":"2.4.0","userId":"user-27"}"#,
@@ -328,48 +363,64 @@ struct EvalCommandTests {
         ),
         Case(
             story: "compliance-gated export in an allowed region",
-            context: #"{"region":"us-east-1","accountType":"healthcare"}"#, flag: "patient-records-export",
+            context: #"{"region":"us-east-1","accountType":"healthcare"}"#,
+            flag: "patient-records-export",
             line:
                 #"{"flag":"patient-records-export","value":true,"variant":"on","reason":"TARGETING_MATCH","rule":"allowed regions"}"#
         ),
         Case(
-            story: "compliance-gated export elsewhere", context: #"{"region":"eu-west-1","accountType":"healthcare"}"#,
+            story: "compliance-gated export elsewhere",
+            context: #"{"region":"eu-west-1","accountType":"healthcare"}"#,
             flag: "patient-records-export",
-            line: #"{"flag":"patient-records-export","value":false,"variant":"off","reason":"DEFAULT"}"#),
+            line: #"{"flag":"patient-records-export","value":false,"variant":"off","reason":"DEFAULT"}"#
+        ),
         Case(
-            story: "IPv6 internal network", context: #"{"ip":"fd00::1"}"#, flag: "request-timeout-seconds",
+            story: "IPv6 internal network",
+            context: #"{"ip":"fd00::1"}"#,
+            flag: "request-timeout-seconds",
             line:
                 #"{"flag":"request-timeout-seconds","value":10,"variant":"relaxed","reason":"TARGETING_MATCH","rule":"internal networks"}"#
         ),
         Case(
-            story: "public network", context: #"{"ip":"192.168.1.1"}"#, flag: "request-timeout-seconds",
-            line: #"{"flag":"request-timeout-seconds","value":2.5,"variant":"normal","reason":"DEFAULT"}"#),
+            story: "public network",
+            context: #"{"ip":"192.168.1.1"}"#,
+            flag: "request-timeout-seconds",
+            line: #"{"flag":"request-timeout-seconds","value":2.5,"variant":"normal","reason":"DEFAULT"}"#
+        ),
         Case(
-            story: "beta segment", context: #"{"plan":"pro","betaOptIn":true}"#, flag: "search-results-per-page",
+            story: "beta segment",
+            context: #"{"plan":"pro","betaOptIn":true}"#,
+            flag: "search-results-per-page",
             line:
                 #"{"flag":"search-results-per-page","value":50,"variant":"large","reason":"TARGETING_MATCH","rule":"beta gets more"}"#
         ),
         Case(
-            story: "old mobile app", context: #"{"platform":"ios","appVersion":"1.9.0"}"#,
+            story: "old mobile app",
+            context: #"{"platform":"ios","appVersion":"1.9.0"}"#,
             flag: "search-results-per-page",
             line:
                 #"{"flag":"search-results-per-page","value":10,"variant":"small","reason":"TARGETING_MATCH","rule":"old mobile apps"}"#
         ),
         Case(
-            story: "regex ignoring case", context: #"{"targetingKey":"user-1","email":"ADA@EXAMPLE.COM"}"#,
+            story: "regex ignoring case",
+            context: #"{"targetingKey":"user-1","email":"ADA@EXAMPLE.COM"}"#,
             flag: "search-ranking",
             line:
                 #"{"flag":"search-ranking","value":{"model":"ranker-v2","boost":1.3,"features":["clicks","dwell"]},"variant":"neural","reason":"TARGETING_MATCH","rule":"internal dogfood"}"#
         ),
         Case(
-            story: "split without its bucketing attribute falls through to the default", context: "{}",
+            story: "split without its bucketing attribute falls through to the default",
+            context: "{}",
             flag: "search-ranking",
             line:
                 #"{"flag":"search-ranking","value":{"model":"bm25","boost":1},"variant":"baseline","reason":"DEFAULT"}"#
         ),
         Case(
-            story: "kill switch without rules", context: "{}", flag: "payments-kill-switch",
-            line: #"{"flag":"payments-kill-switch","value":true,"variant":"on","reason":"STATIC"}"#),
+            story: "kill switch without rules",
+            context: "{}",
+            flag: "payments-kill-switch",
+            line: #"{"flag":"payments-kill-switch","value":true,"variant":"on","reason":"STATIC"}"#
+        ),
     ]
 
     @Test("eval --flag prints PRODUCT.md's line for the repository example", arguments: cases)
@@ -377,7 +428,13 @@ struct EvalCommandTests {
         let project = try SharedExample.project()
 
         let result = try project.workspace.run(
-            "eval", "out/dev/flags.bundle", "--context", example.context, "--flag", example.flag)
+            "eval",
+            "out/dev/flags.bundle",
+            "--context",
+            example.context,
+            "--flag",
+            example.flag
+        )
 
         #expect(result.status == 0, "\(result)")
         #expect(result.lines == [example.line], "\(result)")
@@ -388,7 +445,11 @@ struct EvalCommandTests {
         let project = try SharedExample.project()
 
         let result = try project.workspace.run(
-            "eval", "out/dev/flags.bundle", "--context", #"{"targetingKey":"user-1"}"#)
+            "eval",
+            "out/dev/flags.bundle",
+            "--context",
+            #"{"targetingKey":"user-1"}"#
+        )
 
         #expect(result.status == 0, "\(result)")
         // Buckets (PRODUCT.md's murmur3): checkout-button-color.user-1 → 3275 (control), search-ranking.user-1 → 1702.
@@ -403,7 +464,9 @@ struct EvalCommandTests {
                 #"{"flag":"request-timeout-seconds","value":2.5,"variant":"normal","reason":"DEFAULT"}"#,
                 #"{"flag":"search-ranking","value":{"model":"bm25","boost":1},"variant":"baseline","reason":"SPLIT","rule":"experiment"}"#,
                 #"{"flag":"search-results-per-page","value":25,"variant":"medium","reason":"DEFAULT"}"#,
-            ], "\(result)")
+            ],
+            "\(result)"
+        )
     }
 
     @Test("eval --now follows the global ramp step by step: 5% → 25% → 50% → 100%")
@@ -423,25 +486,46 @@ struct EvalCommandTests {
 
         for (time, percent) in [(steps[0] - 1, 0), (steps[0], 5), (steps[1], 25), (steps[2], 50), (steps[3], 100)] {
             let result = try workspace.run(
-                "eval", "out/dev/flags.bundle", "--contexts", "users.jsonl", "--flag", "new-checkout-flow", "--now",
-                Clock.rfc3339(time))
+                "eval",
+                "out/dev/flags.bundle",
+                "--contexts",
+                "users.jsonl",
+                "--flag",
+                "new-checkout-flow",
+                "--now",
+                Clock.rfc3339(time)
+            )
             #expect(result.status == 0, "\(result)")
             #expect(result.lines == order.map { users[$0]! < percent * 100 ? on : off }, "at \(percent)%: \(result)")
         }
         // Where the ramp has reached a user, the button experiment starts for them too.
         let reached = try workspace.run(
-            "eval", "out/dev/flags.bundle", "--context", #"{"targetingKey":"user-27"}"#, "--flag",
+            "eval",
+            "out/dev/flags.bundle",
+            "--context",
+            #"{"targetingKey":"user-27"}"#,
+            "--flag",
             "checkout-button-color",
-            "--now", Clock.rfc3339(steps[0]))
+            "--now",
+            Clock.rfc3339(steps[0])
+        )
         let notYet = try workspace.run(
-            "eval", "out/dev/flags.bundle", "--context", #"{"targetingKey":"user-7"}"#, "--flag",
+            "eval",
+            "out/dev/flags.bundle",
+            "--context",
+            #"{"targetingKey":"user-7"}"#,
+            "--flag",
             "checkout-button-color",
-            "--now", Clock.rfc3339(steps[0]))
+            "--now",
+            Clock.rfc3339(steps[0])
+        )
         #expect(reached.lines.first?.contains(#""reason":"SPLIT","rule":"button experiment""#) == true, "\(reached)")
         #expect(
             notYet.lines == [
                 #"{"flag":"checkout-button-color","value":"grey","variant":"control","reason":"PREREQUISITE_FAILED"}"#
-            ], "\(notYet)")
+            ],
+            "\(notYet)"
+        )
     }
 
     @Test("eval --contexts gives one line per input line, in order, equal to --context results")
@@ -459,16 +543,33 @@ struct EvalCommandTests {
         let now = Clock.rfc3339(Clock.now)
 
         let batch = try workspace.run(
-            "eval", project.devBundle, "--keys", project.keys, "--contexts", "contexts.jsonl", "--now", now)
+            "eval",
+            project.devBundle,
+            "--keys",
+            project.keys,
+            "--contexts",
+            "contexts.jsonl",
+            "--now",
+            now
+        )
 
         #expect(batch.status == 0, "\(batch.stderr)")
         #expect(batch.lines.count == contexts.count)
         for index in [0, 1, 2, 7, 27, 500, 999, 1_000, 1_234, 1_998, 1_999] {
             let single = try workspace.run(
-                "eval", project.devBundle, "--keys", project.keys, "--context", contexts[index], "--now", now)
+                "eval",
+                project.devBundle,
+                "--keys",
+                project.keys,
+                "--context",
+                contexts[index],
+                "--now",
+                now
+            )
             #expect(single.status == 0, "\(single)")
             #expect(
-                batch.lines[index] == #"{"results":["# + single.lines.joined(separator: ",") + "]}", "line \(index + 1)"
+                batch.lines[index] == #"{"results":["# + single.lines.joined(separator: ",") + "]}",
+                "line \(index + 1)"
             )
         }
         // From stdin, with one flag: one flag object per line.
@@ -477,12 +578,22 @@ struct EvalCommandTests {
                 "eval", project.devBundle, "--keys", project.keys, "--contexts", "-", "--flag", "new-checkout-flow",
                 "--now", now,
             ],
-            stdin: try workspace.data("contexts.jsonl"))
+            stdin: try workspace.data("contexts.jsonl")
+        )
         #expect(piped.status == 0, "\(piped.stderr)")
         #expect(piped.lines.count == contexts.count)
         let single = try workspace.run(
-            "eval", project.devBundle, "--keys", project.keys, "--context", contexts[1_234], "--flag",
-            "new-checkout-flow", "--now", now)
+            "eval",
+            project.devBundle,
+            "--keys",
+            project.keys,
+            "--context",
+            contexts[1_234],
+            "--flag",
+            "new-checkout-flow",
+            "--now",
+            now
+        )
         #expect(piped.lines[1_234] == single.lines.first)
     }
 
@@ -497,11 +608,20 @@ struct EvalCommandTests {
             {"targetingKey":"user-7","country":"DE","appVersion":"2.5.0","userId":"user-7"}
             [1]
 
-            """, to: "contexts.jsonl")
+            """,
+            to: "contexts.jsonl"
+        )
 
         let result = try workspace.run(
-            "eval", project.devBundle, "--keys", project.keys, "--contexts", "contexts.jsonl", "--flag",
-            "new-checkout-flow")
+            "eval",
+            project.devBundle,
+            "--keys",
+            project.keys,
+            "--contexts",
+            "contexts.jsonl",
+            "--flag",
+            "new-checkout-flow"
+        )
 
         #expect(result.status == 1, "\(result)")
         #expect(result.lines.count == 4, "\(result)")
@@ -511,7 +631,8 @@ struct EvalCommandTests {
         )
         #expect(
             result.lines[2]
-                == #"{"flag":"new-checkout-flow","value":false,"variant":"off","reason":"SPLIT","rule":"eu canary"}"#)
+                == #"{"flag":"new-checkout-flow","value":false,"variant":"off","reason":"SPLIT","rule":"eu canary"}"#
+        )
         for (index, line) in [(1, result.lines[1]), (3, result.lines[3])] {
             let error = try JSON.object(line)
             #expect(error["line"] as? Int == index + 1, "\(line)")
@@ -526,11 +647,20 @@ struct EvalCommandTests {
         let project = try SharedExample.project()
         let workspace = try Workspace()
         try workspace.write(
-            #"{"targetingKey":"user-1"}"# + "\r\n" + #"{"targetingKey":"user-2"}"# + "\r\n", to: "contexts.jsonl")
+            #"{"targetingKey":"user-1"}"# + "\r\n" + #"{"targetingKey":"user-2"}"# + "\r\n",
+            to: "contexts.jsonl"
+        )
 
         let result = try workspace.run(
-            "eval", project.devBundle, "--keys", project.keys, "--contexts", "contexts.jsonl", "--flag",
-            "new-checkout-flow")
+            "eval",
+            project.devBundle,
+            "--keys",
+            project.keys,
+            "--contexts",
+            "contexts.jsonl",
+            "--flag",
+            "new-checkout-flow"
+        )
 
         #expect(result.status == 0, "\(result)")
         #expect(
@@ -538,7 +668,10 @@ struct EvalCommandTests {
                 == Array(
                     repeating:
                         #"{"flag":"new-checkout-flow","value":true,"variant":"on","reason":"TARGETING_MATCH","rule":"staff first"}"#,
-                    count: 2), "\(result)")
+                    count: 2
+                ),
+            "\(result)"
+        )
     }
 
     @Test("eval --flag of a flag the bundle lacks exits 1 naming it")
@@ -546,7 +679,13 @@ struct EvalCommandTests {
         let project = try SharedExample.project()
 
         let result = try project.workspace.run(
-            "eval", "out/dev/flags.bundle", "--context", "{}", "--flag", "no-such-flag")
+            "eval",
+            "out/dev/flags.bundle",
+            "--context",
+            "{}",
+            "--flag",
+            "no-such-flag"
+        )
 
         #expect(result.status == 1, "\(result)")
         #expect(result.stderr.contains("no flag 'no-such-flag'"), "\(result)")
@@ -706,8 +845,19 @@ struct ExitCodeTests {
         }
         // The same checks pass when they hold.
         let matching = try project.workspace.run(
-            "eval", "out/dev/flags.bundle", "--context", "{}", "--flag", "payments-kill-switch", "--target", "dev",
-            "--environment", "development", "--min-bundle-version", String(version))
+            "eval",
+            "out/dev/flags.bundle",
+            "--context",
+            "{}",
+            "--flag",
+            "payments-kill-switch",
+            "--target",
+            "dev",
+            "--environment",
+            "development",
+            "--min-bundle-version",
+            String(version)
+        )
         #expect(matching.status == 0, "\(matching)")
     }
 }
@@ -719,7 +869,8 @@ struct SecretKeyTests {
         try workspace.files(in: "keys").filter { $0.hasSuffix(".key") }.map {
             String(
                 try workspace.text("keys/" + $0).trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ":")
-                    .last!)
+                    .last!
+            )
         }
     }
 
@@ -764,7 +915,13 @@ struct SecretKeyTests {
         try workspace.setPermissions(0o644, "keys/dev.recipient.key")
 
         let result = try workspace.run(
-            "eval", project.devBundle, "--root-key", project.workspace.path("keys/root.pub"), "--context", "{}")
+            "eval",
+            project.devBundle,
+            "--root-key",
+            project.workspace.path("keys/root.pub"),
+            "--context",
+            "{}"
+        )
 
         #expect(result.status != 0, "\(result)")
         #expect(result.stderr.contains("keys/dev.recipient.key"), "\(result)")
@@ -777,7 +934,8 @@ struct SecretKeyTests {
         let workspace = project.workspace
         let secrets = try Self.secretTexts(workspace)
         let signing = try workspace.text("keys/signing-\(project.signingKeyID).key").trimmingCharacters(
-            in: .whitespacesAndNewlines)
+            in: .whitespacesAndNewlines
+        )
         let root = try workspace.text("keys/root.key").trimmingCharacters(in: .whitespacesAndNewlines)
         let recipient = try workspace.text("keys/dev.recipient.key").trimmingCharacters(in: .whitespacesAndNewlines)
         let recipientBase64 = String(recipient.split(separator: ":").last!)
@@ -818,16 +976,19 @@ struct SecretKeyTests {
                 "eval", "out/dev/flags.bundle", "--keys", "/nonexistent", "--context", #"{"targetingKey":"user-1"}"#,
                 "--flag", "new-checkout-flow",
             ],
-            environment: ["FLAGC_RECIPIENT_KEY": recipient, "FLAGC_ROOT_PUBLIC_KEY": root])
+            environment: ["FLAGC_RECIPIENT_KEY": recipient, "FLAGC_ROOT_PUBLIC_KEY": root]
+        )
         #expect(evaluated.status == 0, "\(evaluated)")
         #expect(
             evaluated.lines == [
                 #"{"flag":"new-checkout-flow","value":true,"variant":"on","reason":"TARGETING_MATCH","rule":"staff first"}"#
-            ])
+            ]
+        )
 
         let garbage = try workspace.run(
             ["build", "--target", "dev"],
-            environment: ["FLAGC_SIGNING_KEY": "flagc-signing-secret:not-a-real-secret-value"])
+            environment: ["FLAGC_SIGNING_KEY": "flagc-signing-secret:not-a-real-secret-value"]
+        )
         #expect(garbage.status == 1, "\(garbage)")
         #expect(garbage.stderr.contains("FLAGC_SIGNING_KEY"), "\(garbage)")
         #expect(!garbage.allOutput.contains("not-a-real-secret-value"))

@@ -118,7 +118,9 @@ final class Workspace: Sendable {
     func write(_ data: Data, to relative: String) throws {
         let file = url.appendingPathComponent(relative)
         try FileManager.default.createDirectory(
-            at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+            at: file.deletingLastPathComponent(),
+            withIntermediateDirectories: true
+        )
         try data.write(to: file)
     }
 
@@ -146,7 +148,9 @@ final class Workspace: Sendable {
         while let next = enumerator.nextObject() as? String {
             var isDirectory: ObjCBool = false
             if FileManager.default.fileExists(
-                atPath: base.appendingPathComponent(next).path, isDirectory: &isDirectory),
+                atPath: base.appendingPathComponent(next).path,
+                isDirectory: &isDirectory
+            ),
                 !isDirectory.boolValue
             {
                 files.append(next)
@@ -178,7 +182,10 @@ final class Workspace: Sendable {
     /// Runs `flagc` here with a clean environment plus `environment`, and `stdin` (or nothing) as input.
     @discardableResult
     func run(
-        _ arguments: [String], environment: [String: String] = [:], stdin: Data? = nil, timeout: TimeInterval = 60
+        _ arguments: [String],
+        environment: [String: String] = [:],
+        stdin: Data? = nil,
+        timeout: TimeInterval = 60
     ) throws -> CommandResult {
         let io = FileManager.default.temporaryDirectory.appendingPathComponent("flagc-io-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: io, withIntermediateDirectories: true)
@@ -220,9 +227,12 @@ final class Workspace: Sendable {
         }
         process.waitUntilExit()
         return CommandResult(
-            arguments: arguments, status: process.terminationStatus,
+            arguments: arguments,
+            status: process.terminationStatus,
             stdoutData: try Data(contentsOf: outURL),
-            stderr: String(decoding: try Data(contentsOf: errURL), as: UTF8.self), timedOut: timedOut)
+            stderr: String(decoding: try Data(contentsOf: errURL), as: UTF8.self),
+            timedOut: timedOut
+        )
     }
 
     @discardableResult
@@ -269,7 +279,9 @@ struct ExampleProject: Sendable {
         self.workspace = workspace
         for folder in ["flags", "targets"] {
             try FileManager.default.copyItem(
-                at: Repository.root.appendingPathComponent(folder), to: workspace.url.appendingPathComponent(folder))
+                at: Repository.root.appendingPathComponent(folder),
+                to: workspace.url.appendingPathComponent(folder)
+            )
         }
         if let rampSteps {
             let file = "flags/checkout.yaml"

@@ -89,7 +89,8 @@ struct KeyRotationTests {
 
         // The old bundle carries keyring v1, where its key was not revoked yet.
         let stillLoads = try workspace.run(
-            ["eval", "leaked.bundle", "--min-keyring-version", "0"] + Self.evalArguments)
+            ["eval", "leaked.bundle", "--min-keyring-version", "0"] + Self.evalArguments
+        )
         #expect(stillLoads.status == 0, "\(stillLoads)")
         #expect(stillLoads.lines == [Self.staffLine])
         let refused = try workspace.run(["eval", "leaked.bundle", "--min-keyring-version", "3"] + Self.evalArguments)
@@ -97,10 +98,13 @@ struct KeyRotationTests {
         #expect(refused.stderr.contains("keyring version 1 is below the minimum 3"), "\(refused)")
         #expect(refused.stdout.isEmpty)
         let refusedByEnvironment = try workspace.run(
-            ["eval", "leaked.bundle"] + Self.evalArguments, environment: ["FLAGC_MIN_KEYRING_VERSION": "3"])
+            ["eval", "leaked.bundle"] + Self.evalArguments,
+            environment: ["FLAGC_MIN_KEYRING_VERSION": "3"]
+        )
         #expect(refusedByEnvironment.status == 3, "\(refusedByEnvironment)")
         let fresh = try workspace.run(
-            ["eval", "out/dev/flags.bundle", "--min-keyring-version", "3"] + Self.evalArguments)
+            ["eval", "out/dev/flags.bundle", "--min-keyring-version", "3"] + Self.evalArguments
+        )
         #expect(fresh.status == 0, "\(fresh)")
         #expect(fresh.lines == [Self.staffLine])
         #expect(try workspace.inspect("out/dev/flags.bundle")["signingKeyId"] as? String != oldKey)
@@ -146,10 +150,12 @@ struct KeyRotationTests {
         }
         // A bundle from before the rotation is signed by the old root only.
         let oldWithOldPin = try workspace.run(
-            ["eval", "before.bundle", "--root-key", "old-root.pub"] + Self.evalArguments)
+            ["eval", "before.bundle", "--root-key", "old-root.pub"] + Self.evalArguments
+        )
         #expect(oldWithOldPin.status == 0, "\(oldWithOldPin)")
         let oldWithNewPin = try workspace.run(
-            ["eval", "before.bundle", "--root-key", "keys/root.pub"] + Self.evalArguments)
+            ["eval", "before.bundle", "--root-key", "keys/root.pub"] + Self.evalArguments
+        )
         #expect(oldWithNewPin.status == 3, "\(oldWithNewPin)")
         #expect(oldWithNewPin.stderr.contains("keyring-signature"), "\(oldWithNewPin)")
 
@@ -157,10 +163,12 @@ struct KeyRotationTests {
         try workspace.succeed("keys", "retire-root")
         try workspace.succeed("build", "--target", "dev")
         let retiredPin = try workspace.run(
-            ["eval", "out/dev/flags.bundle", "--root-key", "old-root.pub"] + Self.evalArguments)
+            ["eval", "out/dev/flags.bundle", "--root-key", "old-root.pub"] + Self.evalArguments
+        )
         #expect(retiredPin.status == 3, "\(retiredPin)")
         let newPin = try workspace.run(
-            ["eval", "out/dev/flags.bundle", "--root-key", "keys/root.pub"] + Self.evalArguments)
+            ["eval", "out/dev/flags.bundle", "--root-key", "keys/root.pub"] + Self.evalArguments
+        )
         #expect(newPin.status == 0, "\(newPin)")
         #expect((try workspace.keyring()["signedBy"] as? [String])?.count == 1)
         let again = try workspace.run("keys", "retire-root")
@@ -223,7 +231,8 @@ struct KeyRotationTests {
         let start = Int(issuedAt.timeIntervalSince1970)
         func eval(at time: Int) throws -> CommandResult {
             try example.workspace.run(
-                ["eval", "out/dev/flags.bundle", "--now", Clock.rfc3339(time)] + Self.evalArguments)
+                ["eval", "out/dev/flags.bundle", "--now", Clock.rfc3339(time)] + Self.evalArguments
+            )
         }
 
         let valid = try eval(at: start + 29 * 86_400)
@@ -250,7 +259,8 @@ struct KeyRotationTests {
         let target = try workspace.text("targets/prod-eu.yaml")
         try workspace.write(
             target.replacingOccurrences(of: "keys/prod-eu.recipient.pub", with: "keys/prod-eu-2.recipient.pub"),
-            to: "targets/prod-eu.yaml")
+            to: "targets/prod-eu.yaml"
+        )
         let removed = try workspace.run("keys", "remove-recipient", "prod-eu")
         #expect(removed.status == 0, "\(removed)")
         #expect(!workspace.exists("keys/prod-eu.recipient.key"))
@@ -258,11 +268,13 @@ struct KeyRotationTests {
         try workspace.succeed("build", "--target", "prod-eu")
 
         let newKey = try workspace.run(
-            ["eval", "out/prod-eu/flags.bundle", "--key", "keys/prod-eu-2.recipient.key"] + Self.evalArguments)
+            ["eval", "out/prod-eu/flags.bundle", "--key", "keys/prod-eu-2.recipient.key"] + Self.evalArguments
+        )
         #expect(newKey.status == 0, "\(newKey)")
         #expect(newKey.lines == [Self.staffLine])
         let oldKey = try workspace.run(
-            ["eval", "out/prod-eu/flags.bundle", "--key", "old-prod-eu.key"] + Self.evalArguments)
+            ["eval", "out/prod-eu/flags.bundle", "--key", "old-prod-eu.key"] + Self.evalArguments
+        )
         #expect(oldKey.status == 3, "\(oldKey)")
         #expect(oldKey.stderr.contains("not among the bundle's recipients"), "\(oldKey)")
     }

@@ -80,12 +80,18 @@ struct EvaluationPropertyTests {
                 let bucket = Bucketing.bucket(salt: key, value: user)
                 // Before the first step nobody is in; then, one random moment inside each step.
                 var wasInside = bundle.bool(
-                    handle, default: true, context: EvaluationContext(targetingKey: user, now: start - 1))
+                    handle,
+                    default: true,
+                    context: EvaluationContext(targetingKey: user, now: start - 1)
+                )
                 if wasInside { violations.append("\(key): \(user) inside before the first step") }
                 for (position, hundredths) in steps.enumerated() {
                     let now = start + Double(position) * day + Double(random.next() % 86_400)
                     let inside = bundle.bool(
-                        handle, default: !wasInside, context: EvaluationContext(targetingKey: user, now: now))
+                        handle,
+                        default: !wasInside,
+                        context: EvaluationContext(targetingKey: user, now: now)
+                    )
                     if wasInside && !inside { violations.append("\(key): \(user) left the ramp at step \(position)") }
                     if inside != (bucket < hundredths) {
                         violations.append("\(key): \(user) (bucket \(bucket)) at \(hundredths) was \(inside)")

@@ -16,8 +16,11 @@ struct OperatorSemanticsTests {
         let expected: Bool
 
         init(
-            _ condition: String, _ attributes: [String: AttributeValue], _ expected: Bool,
-            key targetingKey: String? = "user-0", now: Double? = nil
+            _ condition: String,
+            _ attributes: [String: AttributeValue],
+            _ expected: Bool,
+            key targetingKey: String? = "user-0",
+            now: Double? = nil
         ) {
             self.condition = condition
             self.attributes = attributes
@@ -58,7 +61,9 @@ struct OperatorSemanticsTests {
     /// Whether `condition` holds for `context`: a boolean flag serves `on` from a rule named `hit` when it does,
     /// and its default `off` otherwise. Checks the reason and rule name that go with either outcome.
     static func holds(
-        _ condition: String, segments: String = "", context: EvaluationContext,
+        _ condition: String,
+        segments: String = "",
+        context: EvaluationContext,
         sourceLocation: Testing.SourceLocation = #_sourceLocation
     ) throws -> Bool {
         let yaml = """
@@ -86,7 +91,11 @@ struct OperatorSemanticsTests {
         return false
     }
 
-    static func check(_ row: Row, segments: String = "", sourceLocation: Testing.SourceLocation = #_sourceLocation)
+    static func check(
+        _ row: Row,
+        segments: String = "",
+        sourceLocation: Testing.SourceLocation = #_sourceLocation
+    )
         throws
     {
         let holds = try holds(row.condition, segments: segments, context: row.context, sourceLocation: sourceLocation)
@@ -284,7 +293,10 @@ struct OperatorSemanticsTests {
         Row(#"{ email: { matches: '^[a-z]+@example\.com$' } }"#, ["email": "alice@example.com"], true),
         Row(#"{ email: { matches: '^[a-z]+@example\.com$' } }"#, ["email": "Alice@example.com"], false),
         Row(
-            #"{ email: { matches: '^[a-z]+@example\.com$', ignoreCase: true } }"#, ["email": "Alice@EXAMPLE.com"], true),
+            #"{ email: { matches: '^[a-z]+@example\.com$', ignoreCase: true } }"#,
+            ["email": "Alice@EXAMPLE.com"],
+            true
+        ),
         Row(#"{ email: { matches: '^[a-z]+@example\.com$' } }"#, ["email": "alice@exampleXcom"], false),
         Row(#"{ email: { matches: '^[a-z]+@example\.com$' } }"#, ["email": "alice@example.com\n"], false),
         // Searched anywhere in the value, not anchored.
@@ -320,7 +332,10 @@ struct OperatorSemanticsTests {
         )
         #expect(
             try !Self.holds(
-                "{ s: { matches: '(a|aa)*b' } }", context: EvaluationContext(attributes: ["s": adversarial])))
+                "{ s: { matches: '(a|aa)*b' } }",
+                context: EvaluationContext(attributes: ["s": adversarial])
+            )
+        )
         #expect(
             try Self.holds("{ s: { matches: '(a|aa)*!' } }", context: EvaluationContext(attributes: ["s": adversarial]))
         )
@@ -482,11 +497,17 @@ struct OperatorSemanticsTests {
         Row("{ now: { before: \"2026-12-01T09:00:00Z\" } }", [:], true, now: time("2026-11-30T00:00:00Z")),
         Row("{ now: { before: \"2026-12-01T10:00:00+01:00\" } }", [:], false, now: time("2026-12-01T09:00:00Z")),
         Row(
-            "{ now: { after: \"2026-12-01T00:00:00Z\", before: \"2026-12-02T00:00:00Z\" } }", [:], true,
-            now: time("2026-12-01T18:00:00Z")),
+            "{ now: { after: \"2026-12-01T00:00:00Z\", before: \"2026-12-02T00:00:00Z\" } }",
+            [:],
+            true,
+            now: time("2026-12-01T18:00:00Z")
+        ),
         Row(
-            "{ now: { after: \"2026-12-01T09:00:00Z\" } }", ["now": "2030-01-01T00:00:00Z"], false,
-            now: time("2026-11-30T00:00:00Z")),
+            "{ now: { after: \"2026-12-01T09:00:00Z\" } }",
+            ["now": "2030-01-01T00:00:00Z"],
+            false,
+            now: time("2026-11-30T00:00:00Z")
+        ),
         Row("{ now: { exists: true } }", [:], true, now: time("2026-11-30T00:00:00Z")),
         Row("{ now: { gt: 1767225600 } }", [:], true, now: time("2026-11-30T00:00:00Z")),
     ]
@@ -498,7 +519,8 @@ struct OperatorSemanticsTests {
         "without a time in the context, `now` is the bundle's evaluation clock",
         arguments: [
             ("2026-11-30T23:59:59Z", false), ("2026-12-01T09:00:01Z", true), ("2027-06-01T00:00:00Z", true),
-        ])
+        ]
+    )
     func nowIsTheBundleClock(clock: String, expected: Bool) throws {
         let yaml = """
             flags:
@@ -513,7 +535,9 @@ struct OperatorSemanticsTests {
         #expect(detail.variant == (expected ? "on" : "off"))
         // A context time overrides the bundle clock.
         let overridden = bundle.evaluate(
-            "probe", context: EvaluationContext(targetingKey: "user-0", now: Self.time("2020-01-01T00:00:00Z")))
+            "probe",
+            context: EvaluationContext(targetingKey: "user-0", now: Self.time("2020-01-01T00:00:00Z"))
+        )
         #expect(overridden.variant == "off")
     }
 
@@ -633,7 +657,9 @@ struct OperatorSemanticsTests {
 
     @Test(
         "a missing or null attribute makes every operator false except ne, notIn, notContains and exists: false",
-        arguments: missingRows.map { Row($0.condition, [:], $0.expected) }, Absence.allCases)
+        arguments: missingRows.map { Row($0.condition, [:], $0.expected) },
+        Absence.allCases
+    )
     func missingAttribute(row: Row, absence: Absence) throws {
         try Self.check(Row(row.condition, absence.attributes, row.expected))
     }
@@ -644,7 +670,8 @@ struct OperatorSemanticsTests {
             ("{ targetingKey: user-1 }", false), ("{ targetingKey: { ne: user-1 } }", true),
             ("{ targetingKey: { notIn: [user-1] } }", true), ("{ targetingKey: { notContains: user } }", true),
             ("{ targetingKey: { startsWith: user } }", false), ("{ targetingKey: { matches: '' } }", false),
-        ])
+        ]
+    )
     func missingTargetingKey(condition: String, expected: Bool) throws {
         try Self.check(Row(condition, [:], expected, key: nil))
     }
@@ -701,13 +728,19 @@ struct OperatorSemanticsTests {
         Row("{ not: { any: [{ country: DE }, { plan: pro }] } }", ["country": "FR", "plan": "free"], true),
         Row(
             "{ any: [{ all: [{ country: DE }, { plan: pro }] }, { not: { beta: true } }] }",
-            ["country": "DE", "plan": "pro", "beta": true], true),
+            ["country": "DE", "plan": "pro", "beta": true],
+            true
+        ),
         Row(
             "{ any: [{ all: [{ country: DE }, { plan: pro }] }, { not: { beta: true } }] }",
-            ["country": "DE", "plan": "free", "beta": true], false),
+            ["country": "DE", "plan": "free", "beta": true],
+            false
+        ),
         Row(
             "{ any: [{ all: [{ country: DE }, { plan: pro }] }, { not: { beta: true } }] }",
-            ["country": "DE", "plan": "free"], true),
+            ["country": "DE", "plan": "free"],
+            true
+        ),
         Row("{ country: DE, any: [{ plan: pro }, { plan: team }] }", ["country": "DE", "plan": "team"], true),
         Row("{ country: DE, any: [{ plan: pro }, { plan: team }] }", ["country": "NL", "plan": "team"], false),
         Row("{ all: [{ any: [{ a: 1 }, { b: 1 }] }, { any: [{ c: 1 }, { d: 1 }] }] }", ["b": 1, "d": 1], true),

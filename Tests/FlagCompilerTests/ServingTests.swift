@@ -11,8 +11,12 @@ struct ServingTests {
 
     /// Expects `detail` to be a served variant (no error) with this reason and rule.
     static func expect(
-        _ detail: EvaluationDetail<FlagValue?>, variant: String, reason: EvaluationReason, rule: String? = nil,
-        value: FlagValue? = nil, sourceLocation: Testing.SourceLocation = #_sourceLocation
+        _ detail: EvaluationDetail<FlagValue?>,
+        variant: String,
+        reason: EvaluationReason,
+        rule: String? = nil,
+        value: FlagValue? = nil,
+        sourceLocation: Testing.SourceLocation = #_sourceLocation
     ) {
         #expect(detail.variant == variant, sourceLocation: sourceLocation)
         #expect(detail.reason == reason, sourceLocation: sourceLocation)
@@ -41,52 +45,95 @@ struct ServingTests {
 
     static let reasonCases: [ReasonCase] = [
         ReasonCase(
-            name: "a flag without rules is STATIC", flag: "{ default: on }",
-            context: EvaluationContext(targetingKey: "u"), variant: "on", reason: .static, rule: nil),
+            name: "a flag without rules is STATIC",
+            flag: "{ default: on }",
+            context: EvaluationContext(targetingKey: "u"),
+            variant: "on",
+            reason: .static,
+            rule: nil
+        ),
         ReasonCase(
             name: "a string flag without rules is STATIC",
             flag: "{ type: string, variants: { a: A, b: B }, default: b }",
-            context: EvaluationContext(), variant: "b", reason: .static, rule: nil),
+            context: EvaluationContext(),
+            variant: "b",
+            reason: .static,
+            rule: nil
+        ),
         ReasonCase(
             name: "a rule serving a variant is TARGETING_MATCH with its name",
             flag: "{ rules: [{ name: germany, when: { country: DE }, serve: on }] }",
-            context: EvaluationContext(attributes: ["country": "DE"]), variant: "on", reason: .targetingMatch,
-            rule: "germany"),
+            context: EvaluationContext(attributes: ["country": "DE"]),
+            variant: "on",
+            reason: .targetingMatch,
+            rule: "germany"
+        ),
         ReasonCase(
             name: "an unnamed rule reports no rule name",
             flag: "{ rules: [{ when: { country: DE }, serve: on }] }",
-            context: EvaluationContext(attributes: ["country": "DE"]), variant: "on", reason: .targetingMatch,
-            rule: nil),
+            context: EvaluationContext(attributes: ["country": "DE"]),
+            variant: "on",
+            reason: .targetingMatch,
+            rule: nil
+        ),
         ReasonCase(
             name: "a rule without a condition always matches",
             flag: "{ rules: [{ name: everyone, serve: on }] }",
-            context: EvaluationContext(), variant: "on", reason: .targetingMatch, rule: "everyone"),
+            context: EvaluationContext(),
+            variant: "on",
+            reason: .targetingMatch,
+            rule: "everyone"
+        ),
         ReasonCase(
             name: "no matching rule serves the default with reason DEFAULT",
             flag: "{ default: off, rules: [{ name: germany, when: { country: DE }, serve: on }] }",
-            context: EvaluationContext(attributes: ["country": "FR"]), variant: "off", reason: .default, rule: nil),
+            context: EvaluationContext(attributes: ["country": "FR"]),
+            variant: "off",
+            reason: .default,
+            rule: nil
+        ),
         ReasonCase(
             name: "a split that decides is SPLIT with the rule's name",
             flag: "{ rules: [{ name: everyone, serve: { split: { on: 100, off: 0 } } }] }",
-            context: EvaluationContext(targetingKey: "u"), variant: "on", reason: .split, rule: "everyone"),
+            context: EvaluationContext(targetingKey: "u"),
+            variant: "on",
+            reason: .split,
+            rule: "everyone"
+        ),
         ReasonCase(
             name: "a ramp that decides is SPLIT with the rule's name",
             flag:
                 "{ rules: [{ name: ramp, serve: { progressive: { variant: on, others: off, steps: [{ at: 0, percent: 100 }] } } }] }",
-            context: EvaluationContext(targetingKey: "u"), variant: "on", reason: .split, rule: "ramp"),
+            context: EvaluationContext(targetingKey: "u"),
+            variant: "on",
+            reason: .split,
+            rule: "ramp"
+        ),
         ReasonCase(
             name: "a ramp before its first step serves the others, still SPLIT",
             flag:
                 "{ rules: [{ name: ramp, serve: { progressive: { variant: on, others: off, steps: [{ at: \"2999-01-01T00:00:00Z\", percent: 100 }] } } }] }",
-            context: EvaluationContext(targetingKey: "u", now: 0), variant: "off", reason: .split, rule: "ramp"),
+            context: EvaluationContext(targetingKey: "u", now: 0),
+            variant: "off",
+            reason: .split,
+            rule: "ramp"
+        ),
         ReasonCase(
             name: "a disabled flag is DISABLED, without a rule",
             flag: "{ enabled: false, rules: [{ name: everyone, serve: on }] }",
-            context: EvaluationContext(), variant: "off", reason: .disabled, rule: nil),
+            context: EvaluationContext(),
+            variant: "off",
+            reason: .disabled,
+            rule: nil
+        ),
         ReasonCase(
             name: "a failed prerequisite is PREREQUISITE_FAILED, without a rule",
             flag: "{ requires: [{ flag: gate, variant: on }], rules: [{ name: everyone, serve: on }] }",
-            context: EvaluationContext(), variant: "off", reason: .prerequisiteFailed, rule: nil),
+            context: EvaluationContext(),
+            variant: "off",
+            reason: .prerequisiteFailed,
+            rule: nil
+        ),
     ]
 
     @Test("reasons and rule names", arguments: reasonCases)
@@ -98,8 +145,11 @@ struct ServingTests {
             """
         let bundle = try TestProject.bundle(yaml)
         Self.expect(
-            bundle.evaluate("subject", context: testCase.context), variant: testCase.variant, reason: testCase.reason,
-            rule: testCase.rule)
+            bundle.evaluate("subject", context: testCase.context),
+            variant: testCase.variant,
+            reason: testCase.reason,
+            rule: testCase.rule
+        )
     }
 
     // MARK: - Rule order
@@ -131,15 +181,21 @@ struct ServingTests {
             (["country": "DE", "plan": "pro"], "green", "germany"),
             (["country": "DE"], "green", "germany"),
             (["country": "FR", "plan": "pro"], "orange", "pro plan"),
-        ] as [([String: AttributeValue], String, String)])
+        ] as [([String: AttributeValue], String, String)]
+    )
     func firstMatchingRuleWins(attributes: [String: AttributeValue], variant: String, rule: String) throws {
         let bundle = try TestProject.bundle(Self.ruleOrderYAML)
         Self.expect(
             bundle.evaluate("color", context: EvaluationContext(targetingKey: "u", attributes: attributes)),
-            variant: variant, reason: .targetingMatch, rule: rule)
+            variant: variant,
+            reason: .targetingMatch,
+            rule: rule
+        )
         Self.expect(
             bundle.evaluate("color", context: EvaluationContext(targetingKey: "u", attributes: ["country": "FR"])),
-            variant: "blue", reason: .default)
+            variant: "blue",
+            reason: .default
+        )
     }
 
     // MARK: - Kill switch and offVariant
@@ -155,29 +211,47 @@ struct ServingTests {
     static let offCases: [OffCase] = [
         OffCase(name: "boolean with default off serves off", flag: "default: off", variant: "off", value: .bool(false)),
         OffCase(
-            name: "boolean with default on still serves off", flag: "default: on", variant: "off", value: .bool(false)),
+            name: "boolean with default on still serves off",
+            flag: "default: on",
+            variant: "off",
+            value: .bool(false)
+        ),
         OffCase(
-            name: "boolean with offVariant on serves on", flag: "default: off\n    offVariant: on", variant: "on",
-            value: .bool(true)),
+            name: "boolean with offVariant on serves on",
+            flag: "default: off\n    offVariant: on",
+            variant: "on",
+            value: .bool(true)
+        ),
         OffCase(
             name: "string serves its default",
-            flag: "type: string\n    variants: { a: A, b: B, c: C }\n    default: b", variant: "b", value: .string("B")),
+            flag: "type: string\n    variants: { a: A, b: B, c: C }\n    default: b",
+            variant: "b",
+            value: .string("B")
+        ),
         OffCase(
             name: "string with offVariant serves it",
-            flag: "type: string\n    variants: { a: A, b: B, c: C }\n    default: b\n    offVariant: c", variant: "c",
-            value: .string("C")),
+            flag: "type: string\n    variants: { a: A, b: B, c: C }\n    default: b\n    offVariant: c",
+            variant: "c",
+            value: .string("C")
+        ),
         OffCase(
             name: "integer serves its default",
-            flag: "type: integer\n    variants: { small: 10, large: 50 }\n    default: large", variant: "large",
-            value: .integer(50)),
+            flag: "type: integer\n    variants: { small: 10, large: 50 }\n    default: large",
+            variant: "large",
+            value: .integer(50)
+        ),
         OffCase(
             name: "number serves its offVariant",
             flag: "type: number\n    variants: { fast: 0.5, slow: 2.5 }\n    default: fast\n    offVariant: slow",
-            variant: "slow", value: .number(2.5)),
+            variant: "slow",
+            value: .number(2.5)
+        ),
         OffCase(
             name: "object serves its default",
-            flag: "type: object\n    variants: { a: { x: 1 }, b: { x: 2 } }\n    default: a", variant: "a",
-            value: .object(.object([JSONMember("x", .number(1))]))),
+            flag: "type: object\n    variants: { a: { x: 1 }, b: { x: 2 } }\n    default: a",
+            variant: "a",
+            value: .object(.object([JSONMember("x", .number(1))]))
+        ),
     ]
 
     @Test("a disabled flag serves its offVariant, whatever its rules and prerequisites", arguments: offCases)
@@ -195,8 +269,11 @@ struct ServingTests {
             """
         let bundle = try TestProject.bundle(yaml)
         Self.expect(
-            bundle.evaluate("subject", context: EvaluationContext(targetingKey: "u")), variant: testCase.variant,
-            reason: .disabled, value: testCase.value)
+            bundle.evaluate("subject", context: EvaluationContext(targetingKey: "u")),
+            variant: testCase.variant,
+            reason: .disabled,
+            value: testCase.value
+        )
     }
 
     @Test("a failed prerequisite serves the offVariant, like the kill switch", arguments: offCases)
@@ -210,8 +287,11 @@ struct ServingTests {
             """
         let bundle = try TestProject.bundle(yaml)
         Self.expect(
-            bundle.evaluate("subject", context: EvaluationContext(targetingKey: "u")), variant: testCase.variant,
-            reason: .prerequisiteFailed, value: testCase.value)
+            bundle.evaluate("subject", context: EvaluationContext(targetingKey: "u")),
+            variant: testCase.variant,
+            reason: .prerequisiteFailed,
+            value: testCase.value
+        )
     }
 
     // MARK: - Environments
@@ -254,51 +334,122 @@ struct ServingTests {
     static let environmentCases: [EnvironmentCase] = [
         // No override for this environment: the flag as written.
         EnvironmentCase(
-            environment: "dev", flag: "tier", attributes: ["plan": "pro"], variant: "b", reason: .targetingMatch,
-            rule: "base rule"),
+            environment: "dev",
+            flag: "tier",
+            attributes: ["plan": "pro"],
+            variant: "b",
+            reason: .targetingMatch,
+            rule: "base rule"
+        ),
         EnvironmentCase(
-            environment: "dev", flag: "tier", attributes: ["plan": "free"], variant: "a", reason: .default, rule: nil),
+            environment: "dev",
+            flag: "tier",
+            attributes: ["plan": "free"],
+            variant: "a",
+            reason: .default,
+            rule: nil
+        ),
         // `default` overridden, rules kept.
         EnvironmentCase(
-            environment: "staging", flag: "tier", attributes: ["plan": "free"], variant: "b", reason: .default,
-            rule: nil),
+            environment: "staging",
+            flag: "tier",
+            attributes: ["plan": "free"],
+            variant: "b",
+            reason: .default,
+            rule: nil
+        ),
         EnvironmentCase(
-            environment: "staging", flag: "tier", attributes: ["plan": "pro"], variant: "b", reason: .targetingMatch,
-            rule: "base rule"),
+            environment: "staging",
+            flag: "tier",
+            attributes: ["plan": "pro"],
+            variant: "b",
+            reason: .targetingMatch,
+            rule: "base rule"
+        ),
         // `enabled` and `offVariant` overridden.
         EnvironmentCase(
-            environment: "production", flag: "tier", attributes: ["plan": "pro"], variant: "c", reason: .disabled,
-            rule: nil),
+            environment: "production",
+            flag: "tier",
+            attributes: ["plan": "pro"],
+            variant: "c",
+            reason: .disabled,
+            rule: nil
+        ),
         // `rules` replaced as a whole.
         EnvironmentCase(
-            environment: "eu", flag: "tier", attributes: ["plan": "pro"], variant: "a", reason: .default, rule: nil),
+            environment: "eu",
+            flag: "tier",
+            attributes: ["plan": "pro"],
+            variant: "a",
+            reason: .default,
+            rule: nil
+        ),
         EnvironmentCase(
-            environment: "eu", flag: "tier", attributes: ["country": "DE"], variant: "c", reason: .targetingMatch,
-            rule: "eu rule"),
+            environment: "eu",
+            flag: "tier",
+            attributes: ["country": "DE"],
+            variant: "c",
+            reason: .targetingMatch,
+            rule: "eu rule"
+        ),
         EnvironmentCase(
-            environment: "empty", flag: "tier", attributes: ["plan": "pro"], variant: "a", reason: .static, rule: nil),
+            environment: "empty",
+            flag: "tier",
+            attributes: ["plan": "pro"],
+            variant: "a",
+            reason: .static,
+            rule: nil
+        ),
         EnvironmentCase(
-            environment: "combined", flag: "tier", attributes: ["plan": "free"], variant: "b", reason: .targetingMatch,
-            rule: "combined rule"),
+            environment: "combined",
+            flag: "tier",
+            attributes: ["plan": "free"],
+            variant: "b",
+            reason: .targetingMatch,
+            rule: "combined rule"
+        ),
         EnvironmentCase(
-            environment: "combined", flag: "tier", attributes: ["plan": "pro"], variant: "c", reason: .default,
-            rule: nil),
+            environment: "combined",
+            flag: "tier",
+            attributes: ["plan": "pro"],
+            variant: "c",
+            reason: .default,
+            rule: nil
+        ),
         // An environment can switch a disabled flag on.
         EnvironmentCase(
-            environment: "dev", flag: "dormant", attributes: [:], variant: "off", reason: .disabled, rule: nil),
+            environment: "dev",
+            flag: "dormant",
+            attributes: [:],
+            variant: "off",
+            reason: .disabled,
+            rule: nil
+        ),
         EnvironmentCase(
-            environment: "production", flag: "dormant", attributes: [:], variant: "on", reason: .static, rule: nil),
+            environment: "production",
+            flag: "dormant",
+            attributes: [:],
+            variant: "on",
+            reason: .static,
+            rule: nil
+        ),
     ]
 
     @Test(
         "environments.<env> overrides enabled, default, offVariant and rules for that environment's targets",
-        arguments: environmentCases)
+        arguments: environmentCases
+    )
     func environmentOverrides(testCase: EnvironmentCase) throws {
         let bundle = try TestProject.bundle(Self.environmentYAML, environment: testCase.environment)
         Self.expect(
             bundle.evaluate(
-                testCase.flag, context: EvaluationContext(targetingKey: "u", attributes: testCase.attributes)),
-            variant: testCase.variant, reason: testCase.reason, rule: testCase.rule)
+                testCase.flag,
+                context: EvaluationContext(targetingKey: "u", attributes: testCase.attributes)
+            ),
+            variant: testCase.variant,
+            reason: testCase.reason,
+            rule: testCase.rule
+        )
     }
 
     @Test("the combined override also replaces the offVariant")
@@ -360,29 +511,67 @@ struct ServingTests {
     static let prerequisiteCases: [PrerequisiteCase] = [
         PrerequisiteCase(flag: "middle", attributes: ["country": "DE"], variant: "on", reason: .static, rule: nil),
         PrerequisiteCase(
-            flag: "middle", attributes: ["country": "FR"], variant: "off", reason: .prerequisiteFailed, rule: nil),
+            flag: "middle",
+            attributes: ["country": "FR"],
+            variant: "off",
+            reason: .prerequisiteFailed,
+            rule: nil
+        ),
         PrerequisiteCase(flag: "middle", attributes: [:], variant: "off", reason: .prerequisiteFailed, rule: nil),
         // A chain of two: top needs middle needs base, all for the same context.
         PrerequisiteCase(
-            flag: "top", attributes: ["country": "DE"], variant: "y", reason: .targetingMatch, rule: "everyone"),
+            flag: "top",
+            attributes: ["country": "DE"],
+            variant: "y",
+            reason: .targetingMatch,
+            rule: "everyone"
+        ),
         PrerequisiteCase(
-            flag: "top", attributes: ["country": "FR"], variant: "x", reason: .prerequisiteFailed, rule: nil),
+            flag: "top",
+            attributes: ["country": "FR"],
+            variant: "x",
+            reason: .prerequisiteFailed,
+            rule: nil
+        ),
         // A prerequisite can require any variant.
         PrerequisiteCase(flag: "needs-off", attributes: ["country": "FR"], variant: "on", reason: .static, rule: nil),
         PrerequisiteCase(
-            flag: "needs-off", attributes: ["country": "DE"], variant: "off", reason: .prerequisiteFailed, rule: nil),
+            flag: "needs-off",
+            attributes: ["country": "DE"],
+            variant: "off",
+            reason: .prerequisiteFailed,
+            rule: nil
+        ),
         // Every prerequisite must hold.
         PrerequisiteCase(
-            flag: "needs-both", attributes: ["country": "DE", "plan": "pro"], variant: "on", reason: .static, rule: nil),
+            flag: "needs-both",
+            attributes: ["country": "DE", "plan": "pro"],
+            variant: "on",
+            reason: .static,
+            rule: nil
+        ),
         PrerequisiteCase(
-            flag: "needs-both", attributes: ["country": "DE", "plan": "free"], variant: "off",
-            reason: .prerequisiteFailed, rule: nil),
+            flag: "needs-both",
+            attributes: ["country": "DE", "plan": "free"],
+            variant: "off",
+            reason: .prerequisiteFailed,
+            rule: nil
+        ),
         PrerequisiteCase(
-            flag: "needs-both", attributes: ["country": "FR", "plan": "pro"], variant: "off",
-            reason: .prerequisiteFailed, rule: nil),
+            flag: "needs-both",
+            attributes: ["country": "FR", "plan": "pro"],
+            variant: "off",
+            reason: .prerequisiteFailed,
+            rule: nil
+        ),
         // A disabled prerequisite serves its offVariant, which is what the dependent sees.
         PrerequisiteCase(
-            flag: "needs-switched-off", attributes: [:], variant: "off", reason: .prerequisiteFailed, rule: nil),
+            flag: "needs-switched-off",
+            attributes: [:],
+            variant: "off",
+            reason: .prerequisiteFailed,
+            rule: nil
+        ),
     ]
 
     @Test("prerequisites are evaluated for the same context", arguments: prerequisiteCases)
@@ -390,8 +579,13 @@ struct ServingTests {
         let bundle = try TestProject.bundle(Self.prerequisiteYAML)
         Self.expect(
             bundle.evaluate(
-                testCase.flag, context: EvaluationContext(targetingKey: "u", attributes: testCase.attributes)),
-            variant: testCase.variant, reason: testCase.reason, rule: testCase.rule)
+                testCase.flag,
+                context: EvaluationContext(targetingKey: "u", attributes: testCase.attributes)
+            ),
+            variant: testCase.variant,
+            reason: testCase.reason,
+            rule: testCase.rule
+        )
     }
 
     // MARK: - Splits: bucketing attribute, fall-through, salt
@@ -438,10 +632,15 @@ struct ServingTests {
             seen.insert(expected)
             for user in ["u1", "u2", "u3"] {
                 let context = EvaluationContext(
-                    targetingKey: user, attributes: ["accountId": .string("acct-\(account)")])
+                    targetingKey: user,
+                    attributes: ["accountId": .string("acct-\(account)")]
+                )
                 Self.expect(
-                    bundle.evaluate("plan-split", context: context), variant: expected, reason: .split,
-                    rule: "by account")
+                    bundle.evaluate("plan-split", context: context),
+                    variant: expected,
+                    reason: .split,
+                    rule: "by account"
+                )
             }
         }
         #expect(seen == ["a", "b"])
@@ -452,11 +651,14 @@ struct ServingTests {
         arguments: [
             (42.0, "42"), (-7.0, "-7"), (0.0, "0"), (-0.0, "0"), (1.5, "1.5"), (0.1, "0.1"), (-2.25, "-2.25"),
             (9_007_199_254_740_991.0, "9007199254740991"),
-        ])
+        ]
+    )
     func numericBucketingAttribute(number: Double, text: String) throws {
         let bundle = try TestProject.bundle(Self.bucketingYAML)
         let byNumber = bundle.evaluate(
-            "plan-split", context: EvaluationContext(attributes: ["accountId": .number(number)]))
+            "plan-split",
+            context: EvaluationContext(attributes: ["accountId": .number(number)])
+        )
         let byText = bundle.evaluate("plan-split", context: EvaluationContext(attributes: ["accountId": .string(text)]))
         Self.expect(byNumber, variant: Self.half("plan-split", text), reason: .split, rule: "by account")
         #expect(byNumber.variant == byText.variant)
@@ -474,43 +676,80 @@ struct ServingTests {
 
     static let fallThroughCases: [FallThroughCase] = [
         FallThroughCase(
-            name: "missing `by` attribute: the next rule buckets by targetingKey", flag: "plan-split",
-            context: EvaluationContext(targetingKey: "user-7"), variant: half("plan-split", "user-7"), reason: .split,
-            rule: "by key"),
+            name: "missing `by` attribute: the next rule buckets by targetingKey",
+            flag: "plan-split",
+            context: EvaluationContext(targetingKey: "user-7"),
+            variant: half("plan-split", "user-7"),
+            reason: .split,
+            rule: "by key"
+        ),
         FallThroughCase(
-            name: "null `by` attribute counts as missing", flag: "plan-split",
+            name: "null `by` attribute counts as missing",
+            flag: "plan-split",
             context: EvaluationContext(targetingKey: "user-7", attributes: ["accountId": nil]),
-            variant: half("plan-split", "user-7"), reason: .split, rule: "by key"),
+            variant: half("plan-split", "user-7"),
+            reason: .split,
+            rule: "by key"
+        ),
         FallThroughCase(
-            name: "a list cannot be bucketed: the rule does not match", flag: "plan-split",
+            name: "a list cannot be bucketed: the rule does not match",
+            flag: "plan-split",
             context: EvaluationContext(targetingKey: "user-7", attributes: ["accountId": ["a", "b"]]),
-            variant: half("plan-split", "user-7"), reason: .split, rule: "by key"),
+            variant: half("plan-split", "user-7"),
+            reason: .split,
+            rule: "by key"
+        ),
         FallThroughCase(
-            name: "no `by` attribute and no targetingKey: on to the last rule", flag: "plan-split",
-            context: EvaluationContext(), variant: "fallback", reason: .targetingMatch, rule: "last"),
+            name: "no `by` attribute and no targetingKey: on to the last rule",
+            flag: "plan-split",
+            context: EvaluationContext(),
+            variant: "fallback",
+            reason: .targetingMatch,
+            rule: "last"
+        ),
         FallThroughCase(
-            name: "an empty targetingKey is present and buckets", flag: "plan-split",
-            context: EvaluationContext(targetingKey: ""), variant: half("plan-split", ""), reason: .split,
-            rule: "by key"),
+            name: "an empty targetingKey is present and buckets",
+            flag: "plan-split",
+            context: EvaluationContext(targetingKey: ""),
+            variant: half("plan-split", ""),
+            reason: .split,
+            rule: "by key"
+        ),
         FallThroughCase(
-            name: "a split with nothing after it falls through to the default", flag: "split-only",
-            context: EvaluationContext(targetingKey: "user-7"), variant: "none", reason: .default, rule: nil),
+            name: "a split with nothing after it falls through to the default",
+            flag: "split-only",
+            context: EvaluationContext(targetingKey: "user-7"),
+            variant: "none",
+            reason: .default,
+            rule: nil
+        ),
         FallThroughCase(
-            name: "a ramp with a missing `by` attribute falls through to the default", flag: "org-ramp",
-            context: EvaluationContext(targetingKey: "user-7"), variant: "off", reason: .default, rule: nil),
+            name: "a ramp with a missing `by` attribute falls through to the default",
+            flag: "org-ramp",
+            context: EvaluationContext(targetingKey: "user-7"),
+            variant: "off",
+            reason: .default,
+            rule: nil
+        ),
         FallThroughCase(
-            name: "a ramp buckets by its `by` attribute", flag: "org-ramp",
+            name: "a ramp buckets by its `by` attribute",
+            flag: "org-ramp",
             context: EvaluationContext(targetingKey: "user-7", attributes: ["orgId": "org-3"]),
-            variant: Bucketing.bucket(salt: "org-ramp", value: "org-3") < 5000 ? "on" : "off", reason: .split,
-            rule: "ramp by org"),
+            variant: Bucketing.bucket(salt: "org-ramp", value: "org-3") < 5000 ? "on" : "off",
+            reason: .split,
+            rule: "ramp by org"
+        ),
     ]
 
     @Test("a missing bucketing attribute makes the rule fall through", arguments: fallThroughCases)
     func missingBucketingAttribute(testCase: FallThroughCase) throws {
         let bundle = try TestProject.bundle(Self.bucketingYAML)
         Self.expect(
-            bundle.evaluate(testCase.flag, context: testCase.context), variant: testCase.variant!,
-            reason: testCase.reason, rule: testCase.rule)
+            bundle.evaluate(testCase.flag, context: testCase.context),
+            variant: testCase.variant!,
+            reason: testCase.reason,
+            rule: testCase.rule
+        )
     }
 
     @Test("flags sharing a salt bucket every user alike; another salt does not")
@@ -630,7 +869,9 @@ struct ServingTests {
         for (now, inside) in expected {
             for user in ["user-1", "user-2", "user-42"] {
                 let detail = bundle.evaluate(
-                    "new-checkout-flow", context: EvaluationContext(targetingKey: user, now: Self.time(now)))
+                    "new-checkout-flow",
+                    context: EvaluationContext(targetingKey: user, now: Self.time(now))
+                )
                 Self.expect(detail, variant: inside.contains(user) ? "on" : "off", reason: .split, rule: "ramp")
             }
         }
@@ -697,18 +938,30 @@ struct ServingTests {
             #expect(Bucketing.bucket(salt: "new-checkout-flow", value: key) == bucket)
             let detail = bundle.evaluate(
                 "new-checkout-flow",
-                context: EvaluationContext(targetingKey: key, attributes: ["country": "US"], now: Self.time(step.now)))
+                context: EvaluationContext(targetingKey: key, attributes: ["country": "US"], now: Self.time(step.now))
+            )
             Self.expect(
-                detail, variant: bucket < step.percent * 100 ? "on" : "off", reason: .split, rule: "global ramp")
+                detail,
+                variant: bucket < step.percent * 100 ? "on" : "off",
+                reason: .split,
+                rule: "global ramp"
+            )
         }
         // Staff come first whatever the step; without a targetingKey the ramp cannot bucket.
         Self.expect(
             bundle.evaluate(
-                "new-checkout-flow", context: EvaluationContext(targetingKey: "user-1", now: Self.time(step.now))),
-            variant: "on", reason: .targetingMatch, rule: "staff first")
+                "new-checkout-flow",
+                context: EvaluationContext(targetingKey: "user-1", now: Self.time(step.now))
+            ),
+            variant: "on",
+            reason: .targetingMatch,
+            rule: "staff first"
+        )
         Self.expect(
             bundle.evaluate("new-checkout-flow", context: EvaluationContext(now: Self.time(step.now))),
-            variant: "off", reason: .default)
+            variant: "off",
+            reason: .default
+        )
     }
 
     @Test("staging serves the checkout flow's overridden default when no rule decides")
@@ -716,7 +969,9 @@ struct ServingTests {
         let bundle = try TestProject.bundle(Self.checkoutYAML, environment: "staging")
         Self.expect(
             bundle.evaluate("new-checkout-flow", context: EvaluationContext(attributes: ["country": "US"])),
-            variant: "on", reason: .default)
+            variant: "on",
+            reason: .default
+        )
     }
 
     // MARK: - Typed getters
@@ -770,7 +1025,8 @@ struct ServingTests {
         #expect(bundle.double(try #require(bundle.handle(for: "timeout")), default: 0, context: prepared) == 2.5)
         #expect(
             bundle.object(try #require(bundle.handle(for: "theme")), default: .null, context: prepared)
-                == Self.lightTheme)
+                == Self.lightTheme
+        )
     }
 
     enum Getter: String, Sendable, CaseIterable, CustomTestStringConvertible {
@@ -790,7 +1046,11 @@ struct ServingTests {
 
         /// Evaluates `key` through this getter with a sentinel default: whether the sentinel came back, and the
         /// detail's reason, variant and error code.
-        func read(_ bundle: FlagBundle, _ key: String, _ context: EvaluationContext) -> (
+        func read(
+            _ bundle: FlagBundle,
+            _ key: String,
+            _ context: EvaluationContext
+        ) -> (
             sentinel: Bool, reason: EvaluationReason, variant: String?, error: EvaluationErrorCode?
         ) {
             switch self {
@@ -827,7 +1087,9 @@ struct ServingTests {
 
     @Test(
         "a getter of another type serves the caller's default with TYPE_MISMATCH",
-        arguments: Getter.allCases, ["dark-mode", "greeting", "page-size", "timeout", "theme"])
+        arguments: Getter.allCases,
+        ["dark-mode", "greeting", "page-size", "timeout", "theme"]
+    )
     func typeMismatch(getter: Getter, key: String) throws {
         let bundle = try TestProject.bundle(Self.typedYAML)
         let result = getter.read(bundle, key, EvaluationContext(targetingKey: "u"))
@@ -864,17 +1126,22 @@ struct ServingTests {
     func evaluateAllMatchesEvaluate() throws {
         let typedFlags = Self.typedYAML.split(separator: "\n", omittingEmptySubsequences: false).dropFirst()
         let bundle = try TestProject.bundle(
-            Self.checkoutYAML + "\n" + typedFlags.joined(separator: "\n"), environment: "production")
+            Self.checkoutYAML + "\n" + typedFlags.joined(separator: "\n"),
+            environment: "production"
+        )
         for user in ["user-1", "cust-2", "cust-5", "user-13"] {
             let context = EvaluationContext(
-                targetingKey: user, attributes: ["country": "DE", "appVersion": "2.4.0", "userId": .string(user)],
-                now: Self.time("2026-12-02T10:00:00Z"))
+                targetingKey: user,
+                attributes: ["country": "DE", "appVersion": "2.4.0", "userId": .string(user)],
+                now: Self.time("2026-12-02T10:00:00Z")
+            )
             let all = bundle.evaluateAll(context: context)
             #expect(all.map(\.flagKey) == bundle.flagKeys)
             #expect(
                 Set(all.map(\.flagKey)) == [
                     "new-checkout-flow", "dark-mode", "greeting", "page-size", "timeout", "theme",
-                ])
+                ]
+            )
             for detail in all {
                 let single = bundle.evaluate(detail.flagKey, context: context)
                 #expect(single.value == detail.value)

@@ -117,8 +117,15 @@ struct SpecSuiteTests {
             let context = member(fields, "context") ?? .object([])
             cases.append(
                 SpecCase(
-                    file: file, suite: index, description: description, context: context,
-                    now: try optionalString(fields, "now"), flag: try string(fields, "flag"), expected: expected))
+                    file: file,
+                    suite: index,
+                    description: description,
+                    context: context,
+                    now: try optionalString(fields, "now"),
+                    flag: try string(fields, "flag"),
+                    expected: expected
+                )
+            )
         }
         return (CompiledSuite(name: name, early: compile(earlyClock), late: compile(lateClock)), cases)
     }
@@ -207,10 +214,12 @@ struct SpecSuiteTests {
             let detail = bundle.evaluate(spec.flag, context: context)
             #expect(
                 Self.jsonEqual(Self.json(detail.value), expectedValue),
-                "value \(Self.json(detail.value).jsonText), expected \(expectedValue.jsonText)\(clock)")
+                "value \(Self.json(detail.value).jsonText), expected \(expectedValue.jsonText)\(clock)"
+            )
             #expect(
                 Self.jsonEqual(Self.json(detail.variant), expectedVariant),
-                "variant \(detail.variant ?? "null"), expected \(expectedVariant.jsonText)\(clock)")
+                "variant \(detail.variant ?? "null"), expected \(expectedVariant.jsonText)\(clock)"
+            )
             #expect(detail.reason.rawValue == expectedReason, "\(clock)")
             if let rule = Self.member(expected, "rule") {
                 #expect(Self.jsonEqual(Self.json(detail.ruleName), rule), "rule \(detail.ruleName ?? "null")\(clock)")

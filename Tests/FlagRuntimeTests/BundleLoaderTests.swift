@@ -5,9 +5,9 @@ import Foundation
 import Testing
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #elseif canImport(Darwin)
-    import Darwin
+import Darwin
 #endif
 
 // Proves that the bundle loader fails closed: for every check in docs/trust.md, a bundle that fails
@@ -95,10 +95,17 @@ enum LoaderFixture {
         let sealSeed = SecureBytes(copying: Sodium.hash(label + [3], outputCount: 32))
         let sealed = try! Sodium.sealDeterministically(contentKey, to: keys.recipientPublicKey, seed: sealSeed)
         let header = BundleHeader(
-            bundleVersion: UInt64(TestClock.start), issuedAt: TestClock.start, expiresAt: TestClock.start + 86_400,
-            target: "test", environment: "test", flagCount: flagCount, signingKeyID: keys.signingKeyID,
+            bundleVersion: UInt64(TestClock.start),
+            issuedAt: TestClock.start,
+            expiresAt: TestClock.start + 86_400,
+            target: "test",
+            environment: "test",
+            flagCount: flagCount,
+            signingKeyID: keys.signingKeyID,
             keyring: keys.keyring(),
-            sealedKeys: [.init(recipientID: KeyID(of: keys.recipientPublicKey), sealedKey: sealed)], nonce: nonce)
+            sealedKeys: [.init(recipientID: KeyID(of: keys.recipientPublicKey), sealedKey: sealed)],
+            nonce: nonce
+        )
         var bytes = header.encodedPrefix(ciphertextCount: payload.count + Sodium.tagBytes)
         bytes += try! Sodium.encrypt(payload, additionalData: bytes, nonce: nonce, key: contentKey)
         bytes += try! Sodium.sign(bytes, seed: keys.signingSeed)
@@ -110,10 +117,18 @@ enum LoaderFixture {
     static func signedByAnotherKey(_ keys: TestKeys, seed: SecureBytes, keyring: Keyring) -> [UInt8] {
         try! BundleWriter.write(
             BundleWriter.Input(
-                content: content, target: "test", environment: "test", bundleVersion: UInt64(TestClock.start),
-                issuedAt: TestClock.start, expiresAt: TestClock.start + 30 * 86_400, keyring: keyring,
-                signingKey: keyring.signingKey(keys.signingKeyID)!, signingSeed: seed,
-                recipients: [keys.recipientPublicKey]))
+                content: content,
+                target: "test",
+                environment: "test",
+                bundleVersion: UInt64(TestClock.start),
+                issuedAt: TestClock.start,
+                expiresAt: TestClock.start + 30 * 86_400,
+                keyring: keyring,
+                signingKey: keyring.signingKey(keys.signingKeyID)!,
+                signingSeed: seed,
+                recipients: [keys.recipientPublicKey]
+            )
+        )
     }
 
     /// The load error of `bytes`, or nil when it loads.
@@ -232,7 +247,9 @@ struct BundleLoaderTests {
 
         /// A refusal whose error names the fixture's keys.
         init(
-            _ behaviour: String, check: String, expecting expected: @escaping @Sendable (TestKeys) -> BundleLoadError,
+            _ behaviour: String,
+            check: String,
+            expecting expected: @escaping @Sendable (TestKeys) -> BundleLoadError,
             build: @escaping Build
         ) {
             self.behaviour = behaviour
@@ -280,7 +297,8 @@ struct BundleLoaderTests {
             (Array(keys.bundle(content).prefix(3)), keys.options())
         },
         Refusal(
-            "truncated by one byte", expecting: .malformedHeader("truncated: ciphertext or signature missing")
+            "truncated by one byte",
+            expecting: .malformedHeader("truncated: ciphertext or signature missing")
         ) { keys in
             (Array(keys.bundle(content).dropLast()), keys.options())
         },
@@ -288,7 +306,8 @@ struct BundleLoaderTests {
             (Array(keys.bundle(content).prefix(40)), keys.options())
         },
         Refusal(
-            "one trailing byte", expecting: .malformedHeader("length fields do not add up to the input size")
+            "one trailing byte",
+            expecting: .malformedHeader("length fields do not add up to the input size")
         ) { keys in
             (keys.bundle(content) + [0], keys.options())
         },
@@ -299,12 +318,14 @@ struct BundleLoaderTests {
             (patched(keys.bundle(content), at: 4, littleEndian: 0xFFFF, width: 2), keys.options())
         },
         Refusal(
-            "format version 0, which never existed", expecting: .malformedHeader("format version 0 does not exist")
+            "format version 0, which never existed",
+            expecting: .malformedHeader("format version 0 does not exist")
         ) { keys in
             (patched(keys.bundle(content), at: 4, littleEndian: 0, width: 2), keys.options())
         },
         Refusal(
-            "a newer format version is named even when nothing after it parses", expecting: .unsupportedFormatVersion(2)
+            "a newer format version is named even when nothing after it parses",
+            expecting: .unsupportedFormatVersion(2)
         ) { keys in
             (Array("FLGB".utf8) + [2, 0], keys.options())
         },
@@ -338,12 +359,14 @@ struct BundleLoaderTests {
             return (keys.bundle(content, keyring: keyring), keys.options())
         },
         Refusal(
-            "a signing key added to the keyring after the root signed it", expecting: .keyringSignatureInvalid
+            "a signing key added to the keyring after the root signed it",
+            expecting: .keyringSignatureInvalid
         ) { keys in
             let attacker = TestKeys()
             var keyring = keys.keyring()
             keyring.signingKeys.append(
-                Keyring.SigningKey(publicKey: attacker.signingPublicKey, notBefore: 0, notAfter: .max))
+                Keyring.SigningKey(publicKey: attacker.signingPublicKey, notBefore: 0, notAfter: .max)
+            )
             return (
                 attacker.bundle(content, keyring: keyring, extraRecipients: [keys.recipientPublicKey]), keys.options()
             )
@@ -368,12 +391,14 @@ struct BundleLoaderTests {
 
         // keyring-expiry
         Refusal(
-            "the keyring expired one second beyond the leeway", expecting: .keyringExpired(expiresAt: start - 301)
+            "the keyring expired one second beyond the leeway",
+            expecting: .keyringExpired(expiresAt: start - 301)
         ) { keys in
             (keys.bundle(content, keyring: keys.keyring(expiresAt: start - 301)), keys.options())
         },
         Refusal(
-            "the keyring expired and the leeway is zero", expecting: .keyringExpired(expiresAt: start - 1)
+            "the keyring expired and the leeway is zero",
+            expecting: .keyringExpired(expiresAt: start - 1)
         ) { keys in
             var options = keys.options()
             options.leeway = 0
@@ -395,34 +420,42 @@ struct BundleLoaderTests {
 
         // signing-key
         Refusal(
-            "the signing key is not in the keyring", check: "signing-key",
+            "the signing key is not in the keyring",
+            check: "signing-key",
             expecting: { keys in .signingKeyUnknown(keys.signingKeyID) }
         ) { keys in
             let keyring = TestKeys().keyring(signers: [keys.rootSeed])
             return (keys.bundle(content, keyring: keyring), keys.options())
         },
         Refusal(
-            "the signing key is revoked", check: "signing-key",
+            "the signing key is revoked",
+            check: "signing-key",
             expecting: { keys in .signingKeyRevoked(keys.signingKeyID) }
         ) { keys in
             (keys.bundle(content, keyring: keys.keyring(revoked: [keys.signingKeyID])), keys.options())
         },
         Refusal(
-            "a revoked key stays revoked inside its validity window", check: "signing-key",
+            "a revoked key stays revoked inside its validity window",
+            check: "signing-key",
             expecting: { keys in .signingKeyRevoked(keys.signingKeyID) }
         ) { keys in
             let keyring = keys.keyring(
-                notBefore: 0, notAfter: .max, revoked: [TestKeys().signingKeyID, keys.signingKeyID])
+                notBefore: 0,
+                notAfter: .max,
+                revoked: [TestKeys().signingKeyID, keys.signingKeyID]
+            )
             return (keys.bundle(content, keyring: keyring), keys.options())
         },
         Refusal(
-            "issued one second after the key's notAfter (no leeway on the window)", check: "signing-key",
+            "issued one second after the key's notAfter (no leeway on the window)",
+            check: "signing-key",
             expecting: { keys in .signingKeyNotValidAtIssueTime(keys.signingKeyID) }
         ) { keys in
             (keys.bundle(content, keyring: keys.keyring(notAfter: start - 1)), keys.options())
         },
         Refusal(
-            "issued one second before the key's notBefore", check: "signing-key",
+            "issued one second before the key's notBefore",
+            check: "signing-key",
             expecting: { keys in .signingKeyNotValidAtIssueTime(keys.signingKeyID) }
         ) { keys in
             (keys.bundle(content, keyring: keys.keyring(notBefore: start + 1)), keys.options())
@@ -459,19 +492,25 @@ struct BundleLoaderTests {
             let bytes = keys.bundle(content)
             return (
                 patched(
-                    bytes, at: BundleOffsets(bytes).expiresAt, littleEndian: UInt64(start + 999 * 86_400), width: 8),
+                    bytes,
+                    at: BundleOffsets(bytes).expiresAt,
+                    littleEndian: UInt64(start + 999 * 86_400),
+                    width: 8
+                ),
                 keys.options()
             )
         },
 
         // bundle-expiry
         Refusal(
-            "the bundle expired one second beyond the leeway", expecting: .bundleExpired(expiresAt: start - 301)
+            "the bundle expired one second beyond the leeway",
+            expecting: .bundleExpired(expiresAt: start - 301)
         ) { keys in
             (keys.bundle(content, issuedAt: start - 3_600, expiresAt: start - 301), keys.options())
         },
         Refusal(
-            "issued one second beyond the leeway in the future", expecting: .bundleNotYetValid(issuedAt: start + 301)
+            "issued one second beyond the leeway in the future",
+            expecting: .bundleNotYetValid(issuedAt: start + 301)
         ) { keys in
             (keys.bundle(content, issuedAt: start + 301), keys.options())
         },
@@ -479,7 +518,8 @@ struct BundleLoaderTests {
             (keys.bundle(content, expiresAt: .min), keys.options())
         },
         Refusal(
-            "issued at Int64.max, one second after now, with zero leeway", expecting: .bundleNotYetValid(issuedAt: .max)
+            "issued at Int64.max, one second after now, with zero leeway",
+            expecting: .bundleNotYetValid(issuedAt: .max)
         ) { keys in
             var options = keys.options(now: .max - 1)
             options.leeway = 0
@@ -501,7 +541,8 @@ struct BundleLoaderTests {
             return (keys.bundle(content, expiresAt: start + 3_601), options)
         },
         Refusal(
-            "expiring before it is issued", expecting: .bundleLifetimeTooLong(issuedAt: start, expiresAt: start - 1)
+            "expiring before it is issued",
+            expecting: .bundleLifetimeTooLong(issuedAt: start, expiresAt: start - 1)
         ) { keys in
             (keys.bundle(content, expiresAt: start - 1), keys.options())
         },
@@ -520,7 +561,8 @@ struct BundleLoaderTests {
             (keys.bundle(content, target: "Prod-EU"), keys.options(target: "prod-eu"))
         },
         Refusal(
-            "a bundle of another environment", expecting: .environmentMismatch(expected: "production", found: "staging")
+            "a bundle of another environment",
+            expecting: .environmentMismatch(expected: "production", found: "staging")
         ) { keys in
             var options = keys.options()
             options.expectedEnvironment = "production"
@@ -757,8 +799,11 @@ struct BundleLoaderTests {
         },
         OrderCase(failures: "revoked key, bad signature, expired bundle", firstCheck: "signing-key") { keys in
             let bytes = keys.bundle(
-                content, issuedAt: start - 7_200, expiresAt: start - 3_600,
-                keyring: keys.keyring(revoked: [keys.signingKeyID]))
+                content,
+                issuedAt: start - 7_200,
+                expiresAt: start - 3_600,
+                keyring: keys.keyring(revoked: [keys.signingKeyID])
+            )
             return (flipped(bytes, at: bytes.count - 1), keys.options())
         },
         OrderCase(failures: "bad signature, expired bundle, not a recipient", firstCheck: "bundle-signature") { keys in
@@ -804,7 +849,8 @@ struct BundleLoaderTests {
 
     @Test(
         "a keyring signed by the old and the new root loads for a function pinning either or both",
-        arguments: ["old", "new", "both"])
+        arguments: ["old", "new", "both"]
+    )
     func rootRotationLoadsForEitherRoot(pinned: String) throws {
         let old = TestKeys()
         let new = TestKeys()
@@ -908,7 +954,9 @@ struct BundleLoaderTests {
     ]
 
     @Test(
-        "loadOrServeDefaults serves the caller's defaults with PROVIDER_NOT_READY and says why", arguments: clientCases)
+        "loadOrServeDefaults serves the caller's defaults with PROVIDER_NOT_READY and says why",
+        arguments: clientCases
+    )
     func loadOrServeDefaultsServesDefaults(_ clientCase: ClientCase) throws {
         let keys = TestKeys()
         let (bytes, options) = clientCase.build(keys)
@@ -987,7 +1035,8 @@ struct BundleLoaderTests {
         #expect(reportedPath == path)
         #expect(
             client.detail("new-checkout-flow", default: true, context: EvaluationContext()).errorCode
-                == .providerNotReady)
+                == .providerNotReady
+        )
     }
 
     // MARK: Regressions
@@ -1047,7 +1096,12 @@ struct BundleLoaderTests {
         let keys = TestKeys()
         let keyring = keys.keyring(notBefore: .min, notAfter: .max)
         let bytes = keys.bundle(
-            LoaderFixture.content, bundleVersion: 1, issuedAt: .min, expiresAt: .max, keyring: keyring)
+            LoaderFixture.content,
+            bundleVersion: 1,
+            issuedAt: .min,
+            expiresAt: .max,
+            keyring: keyring
+        )
         let error = LoaderFixture.loadError(bytes, keys.options())
         #expect(error == .bundleLifetimeTooLong(issuedAt: .min, expiresAt: .max))
     }
@@ -1093,7 +1147,8 @@ struct LoadOptionsEnvironmentTests {
 
     @Test(
         "root keys are read from a comma or new-line separated list",
-        arguments: [", ", ",", "\n", " ,\n ", ",,"])
+        arguments: [", ", ",", "\n", " ,\n ", ",,"]
+    )
     func parsesRootList(separator: String) throws {
         let roots = [TestKeys().root, TestKeys().root, TestKeys().root]
         let text = " " + roots.map(\.text).joined(separator: separator) + separator + " "
@@ -1158,39 +1213,58 @@ struct LoadOptionsEnvironmentTests {
 
     static let malformed: [Malformed] = [
         Malformed(
-            variable: "FLAGC_ROOT_PUBLIC_KEY", value: { secretText(.rootSecret, $0.rootSeed) },
-            label: "a root secret key"),
-        Malformed(
-            variable: "FLAGC_ROOT_PUBLIC_KEY", value: { secretText(.recipientSecret, $0.recipientSecret) },
-            label: "a recipient secret key"),
-        Malformed(
-            variable: "FLAGC_ROOT_PUBLIC_KEY", value: { $0.root.text + "," + String($0.root.text.dropLast(2)) },
-            label: "a valid and a truncated root"),
-        Malformed(
-            variable: "FLAGC_ROOT_PUBLIC_KEY", value: { String($0.root.text.split(separator: ":")[1]) },
-            label: "a root without its kind prefix"),
-        Malformed(
-            variable: "FLAGC_RECIPIENT_KEY", value: { secretText(.signingSecret, $0.signingSeed) },
-            label: "a signing secret key"),
-        Malformed(
-            variable: "FLAGC_RECIPIENT_KEY", value: { secretText(.rootSecret, $0.rootSeed) }, label: "a root secret key"
+            variable: "FLAGC_ROOT_PUBLIC_KEY",
+            value: { secretText(.rootSecret, $0.rootSeed) },
+            label: "a root secret key"
         ),
         Malformed(
-            variable: "FLAGC_RECIPIENT_KEY", value: { secretText(.recipientSecret, $0.recipientSecret) + "A" },
-            label: "a recipient secret with one character too many"),
+            variable: "FLAGC_ROOT_PUBLIC_KEY",
+            value: { secretText(.recipientSecret, $0.recipientSecret) },
+            label: "a recipient secret key"
+        ),
+        Malformed(
+            variable: "FLAGC_ROOT_PUBLIC_KEY",
+            value: { $0.root.text + "," + String($0.root.text.dropLast(2)) },
+            label: "a valid and a truncated root"
+        ),
+        Malformed(
+            variable: "FLAGC_ROOT_PUBLIC_KEY",
+            value: { String($0.root.text.split(separator: ":")[1]) },
+            label: "a root without its kind prefix"
+        ),
+        Malformed(
+            variable: "FLAGC_RECIPIENT_KEY",
+            value: { secretText(.signingSecret, $0.signingSeed) },
+            label: "a signing secret key"
+        ),
+        Malformed(
+            variable: "FLAGC_RECIPIENT_KEY",
+            value: { secretText(.rootSecret, $0.rootSeed) },
+            label: "a root secret key"
+        ),
+        Malformed(
+            variable: "FLAGC_RECIPIENT_KEY",
+            value: { secretText(.recipientSecret, $0.recipientSecret) + "A" },
+            label: "a recipient secret with one character too many"
+        ),
         Malformed(
             variable: "FLAGC_RECIPIENT_KEY",
             value: { String(secretText(.recipientSecret, $0.recipientSecret).dropLast()) },
-            label: "a recipient secret with one character missing"),
+            label: "a recipient secret with one character missing"
+        ),
         Malformed(
             variable: "FLAGC_RECIPIENT_KEY",
             value: { secretText(.recipientSecret, $0.recipientSecret).replacingOccurrences(of: "-", with: "+") + "+" },
-            label: "a recipient secret in the standard base64 alphabet"),
+            label: "a recipient secret in the standard base64 alphabet"
+        ),
         Malformed(variable: "FLAGC_RECIPIENT_KEY", value: { _ in "" }, label: "empty"),
         Malformed(variable: "FLAGC_MIN_BUNDLE_VERSION", value: { _ in "-1" }, label: "negative"),
         Malformed(variable: "FLAGC_MIN_BUNDLE_VERSION", value: { _ in "12abc" }, label: "trailing letters"),
         Malformed(
-            variable: "FLAGC_MIN_BUNDLE_VERSION", value: { _ in "18446744073709551616" }, label: "above UInt64.max"),
+            variable: "FLAGC_MIN_BUNDLE_VERSION",
+            value: { _ in "18446744073709551616" },
+            label: "above UInt64.max"
+        ),
         Malformed(variable: "FLAGC_MIN_BUNDLE_VERSION", value: { _ in "1e3" }, label: "exponent"),
         Malformed(variable: "FLAGC_MIN_KEYRING_VERSION", value: { _ in "4294967296" }, label: "above UInt32.max"),
         Malformed(variable: "FLAGC_MIN_KEYRING_VERSION", value: { _ in "v3" }, label: "prefixed"),

@@ -5,9 +5,9 @@ import Foundation
 import Testing
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #elseif canImport(Darwin)
-    import Darwin
+import Darwin
 #endif
 
 // Property tests over small real bundles: every single-bit change, every truncation and every
@@ -28,8 +28,11 @@ struct BundleTamperTests {
         static func simple() -> Fixture {
             let keys = TestKeys()
             return Fixture(
-                label: "one root, one recipient", keys: keys, bytes: keys.bundle(LoaderFixture.content),
-                options: keys.options())
+                label: "one root, one recipient",
+                keys: keys,
+                bytes: keys.bundle(LoaderFixture.content),
+                options: keys.options()
+            )
         }
 
         /// A keyring co-signed by two roots (a rotation) that also lists and revokes other keys, and a
@@ -39,12 +42,16 @@ struct BundleTamperTests {
             let previous = TestKeys()
             let spare = TestKeys()
             let keyring = keys.keyring(
-                version: 7, revoked: [TestKeys().signingKeyID, TestKeys().signingKeyID],
+                version: 7,
+                revoked: [TestKeys().signingKeyID, TestKeys().signingKeyID],
                 extraKeys: [Keyring.SigningKey(publicKey: spare.signingPublicKey, notBefore: 0, notAfter: .max)],
-                signers: [previous.rootSeed, keys.rootSeed])
+                signers: [previous.rootSeed, keys.rootSeed]
+            )
             let bytes = keys.bundle(
-                LoaderFixture.content, keyring: keyring,
-                extraRecipients: [TestKeys().recipientPublicKey, TestKeys().recipientPublicKey])
+                LoaderFixture.content,
+                keyring: keyring,
+                extraRecipients: [TestKeys().recipientPublicKey, TestKeys().recipientPublicKey]
+            )
             return Fixture(label: "two roots, three recipients", keys: keys, bytes: bytes, options: keys.options())
         }
     }
@@ -72,7 +79,8 @@ struct BundleTamperTests {
         #expect(
             fixture.bytes.count
                 == 143 + offsets.keyringLength + offsets.targetLength + offsets.environmentLength + 88
-                + layout.ciphertext.count)
+                + layout.ciphertext.count
+        )
     }
 
     @Test("flipping any single bit makes loading fail at the parse or a signature check", arguments: fixtures)
@@ -147,8 +155,11 @@ struct BundleTamperTests {
         for extra in [1, 16, 64] {
             let grown =
                 patched(
-                    fixture.bytes, at: offsets.ciphertextLengthField, littleEndian: ciphertextCount + UInt64(extra),
-                    width: 4)
+                    fixture.bytes,
+                    at: offsets.ciphertextLengthField,
+                    littleEndian: ciphertextCount + UInt64(extra),
+                    width: 4
+                )
                 + [UInt8](repeating: 0, count: extra)
             #expect(LoaderFixture.loadError(grown, fixture.options) == .bundleSignatureInvalid)
         }
@@ -166,13 +177,25 @@ struct BundleTamperTests {
 
     static let hostileFields: [HostileField] = [
         HostileField(
-            field: "keyring length", offset: { _ in BundleOffsets.keyringLengthField }, width: 4, value: 0xFFFF_FFFF),
+            field: "keyring length",
+            offset: { _ in BundleOffsets.keyringLengthField },
+            width: 4,
+            value: 0xFFFF_FFFF
+        ),
         HostileField(
-            field: "keyring length", offset: { _ in BundleOffsets.keyringLengthField }, width: 4, value: 1 << 17),
+            field: "keyring length",
+            offset: { _ in BundleOffsets.keyringLengthField },
+            width: 4,
+            value: 1 << 17
+        ),
         HostileField(field: "keyring length", offset: { _ in BundleOffsets.keyringLengthField }, width: 4, value: 0),
         HostileField(field: "ciphertext length", offset: { $0.ciphertextLengthField }, width: 4, value: 0xFFFF_FFFF),
         HostileField(
-            field: "ciphertext length", offset: { $0.ciphertextLengthField }, width: 4, value: 0xFFFF_FFFF - 63),
+            field: "ciphertext length",
+            offset: { $0.ciphertextLengthField },
+            width: 4,
+            value: 0xFFFF_FFFF - 63
+        ),
         HostileField(field: "ciphertext length", offset: { $0.ciphertextLengthField }, width: 4, value: 0),
         HostileField(field: "ciphertext length", offset: { $0.ciphertextLengthField }, width: 4, value: 15),
         HostileField(field: "flag count", offset: { $0.flagCount }, width: 4, value: 0xFFFF_FFFF),
@@ -193,9 +216,9 @@ struct BundleTamperTests {
     static func peakResidentBytes() -> Int {
         var usage = rusage()
         #if canImport(Glibc)
-            getrusage(RUSAGE_SELF.rawValue, &usage)
+        getrusage(RUSAGE_SELF.rawValue, &usage)
         #else
-            getrusage(RUSAGE_SELF, &usage)
+        getrusage(RUSAGE_SELF, &usage)
         #endif
         return Int(usage.ru_maxrss) * 1024
     }
@@ -205,7 +228,11 @@ struct BundleTamperTests {
         let fixture = Self.fixture
         let offsets = BundleOffsets(fixture.bytes)
         let bytes = patched(
-            fixture.bytes, at: hostile.offset(offsets), littleEndian: hostile.value, width: hostile.width)
+            fixture.bytes,
+            at: hostile.offset(offsets),
+            littleEndian: hostile.value,
+            width: hostile.width
+        )
         #expect(bytes != fixture.bytes)
         let peakBefore = Self.peakResidentBytes()
         let clock = ContinuousClock()
@@ -231,7 +258,9 @@ struct BundleTamperTests {
         HostilePayload(label: "string table count 2^24 with no strings", payload: [0x80, 0x80, 0x80, 0x08]),
         HostilePayload(label: "string table count 2^24 + 1", payload: [0x81, 0x80, 0x80, 0x08]),
         HostilePayload(
-            label: "string count UInt64.max", payload: [0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01]),
+            label: "string count UInt64.max",
+            payload: [0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01]
+        ),
         HostilePayload(label: "an eleven-byte varint", payload: [UInt8](repeating: 0x80, count: 10) + [0x01]),
         HostilePayload(label: "one string of length 2^20 with no bytes", payload: [0x01, 0x80, 0x80, 0x40]),
         HostilePayload(label: "empty tables, then 2^20 flags", payload: [0x00, 0x00, 0x00, 0x80, 0x80, 0x40]),

@@ -132,28 +132,50 @@ struct KeyTextTests {
         MalformedText(label: "no kind prefix", make: { body($0) }, message: notAKey),
         MalformedText(label: "unknown kind prefix", make: { "flagc-recipient-private:" + body($0) }, message: notAKey),
         MalformedText(
-            label: "kind prefix in upper case", make: { "FLAGC-RECIPIENT-SECRET:" + body($0) }, message: notAKey),
+            label: "kind prefix in upper case",
+            make: { "FLAGC-RECIPIENT-SECRET:" + body($0) },
+            message: notAKey
+        ),
         MalformedText(
-            label: "space before the colon", make: { "flagc-recipient-secret :" + body($0) }, message: notAKey),
+            label: "space before the colon",
+            make: { "flagc-recipient-secret :" + body($0) },
+            message: notAKey
+        ),
         MalformedText(label: "empty body", make: { _ in "flagc-recipient-secret:" }, message: malformedKey),
         MalformedText(
-            label: "one character missing (31.5 bytes)", make: { String($0.dropLast()) }, message: malformedKey),
+            label: "one character missing (31.5 bytes)",
+            make: { String($0.dropLast()) },
+            message: malformedKey
+        ),
         MalformedText(
-            label: "four characters missing (30 bytes)", make: { String($0.dropLast(4)) }, message: malformedKey),
+            label: "four characters missing (30 bytes)",
+            make: { String($0.dropLast(4)) },
+            message: malformedKey
+        ),
         MalformedText(label: "four characters more (35 bytes)", make: { $0 + "AAAA" }, message: malformedKey),
         MalformedText(label: "the body twice (over 64 bytes)", make: { $0 + body($0) + "A" }, message: malformedKey),
         MalformedText(
-            label: "far too long (over the 64-byte buffer)", make: { $0 + String(repeating: "A", count: 200) },
-            message: malformedKey),
+            label: "far too long (over the 64-byte buffer)",
+            make: { $0 + String(repeating: "A", count: 200) },
+            message: malformedKey
+        ),
         MalformedText(label: "with base64 padding", make: { $0 + "=" }, message: malformedKey),
         MalformedText(label: "an invalid character", make: { String($0.dropLast()) + "!" }, message: malformedKey),
         MalformedText(
-            label: "the standard alphabet's '+'", make: { String($0.dropLast()) + "+" }, message: malformedKey),
+            label: "the standard alphabet's '+'",
+            make: { String($0.dropLast()) + "+" },
+            message: malformedKey
+        ),
         MalformedText(
-            label: "the standard alphabet's '/'", make: { String($0.dropLast()) + "/" }, message: malformedKey),
+            label: "the standard alphabet's '/'",
+            make: { String($0.dropLast()) + "/" },
+            message: malformedKey
+        ),
         MalformedText(
             label: "white space inside the body",
-            make: { text in String(text.prefix(40)) + " " + String(text.dropFirst(40)) }, message: malformedKey),
+            make: { text in String(text.prefix(40)) + " " + String(text.dropFirst(40)) },
+            message: malformedKey
+        ),
         MalformedText(label: "a second colon", make: { $0 + ":" + body($0) }, message: malformedKey),
         MalformedText(label: "a non-ASCII character", make: { String($0.dropLast()) + "é" }, message: malformedKey),
         MalformedText(label: "a NUL character", make: { String($0.dropLast()) + "\u{0}" }, message: malformedKey),
@@ -245,8 +267,11 @@ struct KeyTextTests {
             Comparison(label: "both empty", left: [], right: [], isEqual: true),
             Comparison(label: "empty and zero byte", left: [], right: [0], isEqual: false),
             Comparison(
-                label: "all zeros", left: [UInt8](repeating: 0, count: 32), right: [UInt8](repeating: 0, count: 32),
-                isEqual: true),
+                label: "all zeros",
+                left: [UInt8](repeating: 0, count: 32),
+                right: [UInt8](repeating: 0, count: 32),
+                isEqual: true
+            ),
         ]
     }()
 

@@ -35,7 +35,10 @@ enum FuzzKeys {
 
     static let options: LoadOptions = {
         var options = LoadOptions(
-            trustedRoots: [RootPublicKey(bytes: rootPublicKey)], recipientKey: recipient, now: now)
+            trustedRoots: [RootPublicKey(bytes: rootPublicKey)],
+            recipientKey: recipient,
+            now: now
+        )
         options.evaluationClock = { Double(now) }
         return options
     }()
@@ -64,8 +67,11 @@ enum FuzzContexts {
             }
             contexts.append(
                 EvaluationContext(
-                    targetingKey: round == 3 ? nil : "user-\(round * 7)", attributes: values,
-                    now: round == 2 ? 1_796_000_000 : nil))
+                    targetingKey: round == 3 ? nil : "user-\(round * 7)",
+                    attributes: values,
+                    now: round == 2 ? 1_796_000_000 : nil
+                )
+            )
         }
         return contexts
     }
@@ -89,10 +95,17 @@ func evaluateEverything(_ bundle: FlagBundle, attributes: [String]) {
 
 /// A header for bundles made from a fuzzed payload; its fields do not matter to evaluation.
 let placeholderHeader = BundleHeader(
-    bundleVersion: 1, issuedAt: FuzzKeys.now, expiresAt: FuzzKeys.now + 86_400, target: "fuzz",
-    environment: "fuzz", flagCount: 0, signingKeyID: KeyID(of: FuzzKeys.signingPublicKey),
-    keyring: Keyring(version: 1, issuedAt: 0, expiresAt: 0, signingKeys: [], revokedKeyIDs: []), sealedKeys: [],
-    nonce: [])
+    bundleVersion: 1,
+    issuedAt: FuzzKeys.now,
+    expiresAt: FuzzKeys.now + 86_400,
+    target: "fuzz",
+    environment: "fuzz",
+    flagCount: 0,
+    signingKeyID: KeyID(of: FuzzKeys.signingPublicKey),
+    keyring: Keyring(version: 1, issuedAt: 0, expiresAt: 0, signingKeys: [], revokedKeyIDs: []),
+    sealedKeys: [],
+    nonce: []
+)
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func loaderFuzzerTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
@@ -189,7 +202,10 @@ enum SeedWriter {
                     keyring: keyring(
                         version: 7,
                         extraKeys: [Keyring.SigningKey(publicKey: extraSigningPublic, notBefore: 0, notAfter: 1)],
-                        revoked: [KeyID(of: extraSigningPublic)], signers: [otherRoot, FuzzKeys.rootSeed]))
+                        revoked: [KeyID(of: extraSigningPublic)],
+                        signers: [otherRoot, FuzzKeys.rootSeed]
+                    )
+                )
             ),
             ("revoked-signing-key", bundle(content, keyring: keyring(revoked: [KeyID(of: FuzzKeys.signingPublicKey)]))),
             ("expired", bundle(content, issuedAt: FuzzKeys.now - 40 * 86_400)),
@@ -210,7 +226,8 @@ enum SeedWriter {
         let project = FlagProject.load(
             flagFiles: [("flags/\(file)", yaml)],
             targetFiles: [("targets/seed.yaml", Array("environment: \(environment)\nrecipients: [k.pub]\n".utf8))],
-            diagnostics: diagnostics)
+            diagnostics: diagnostics
+        )
         guard !diagnostics.hasErrors, let target = project.targets.first else {
             print("\(file): does not compile:\n\(DiagnosticList(diagnostics.sorted))")
             return nil
@@ -219,37 +236,58 @@ enum SeedWriter {
     }
 
     static func keyring(
-        version: UInt32 = 1, extraKeys: [Keyring.SigningKey] = [], revoked: [KeyID] = [],
+        version: UInt32 = 1,
+        extraKeys: [Keyring.SigningKey] = [],
+        revoked: [KeyID] = [],
         signers: [SecureBytes] = [FuzzKeys.rootSeed]
     ) -> Keyring {
         var keyring = Keyring(
-            version: version, issuedAt: FuzzKeys.now - 86_400, expiresAt: FuzzKeys.now + 365 * 86_400,
+            version: version,
+            issuedAt: FuzzKeys.now - 86_400,
+            expiresAt: FuzzKeys.now + 365 * 86_400,
             signingKeys: [
                 Keyring.SigningKey(
-                    publicKey: FuzzKeys.signingPublicKey, notBefore: FuzzKeys.now - 400 * 86_400,
-                    notAfter: FuzzKeys.now + 365 * 86_400)
+                    publicKey: FuzzKeys.signingPublicKey,
+                    notBefore: FuzzKeys.now - 400 * 86_400,
+                    notAfter: FuzzKeys.now + 365 * 86_400
+                )
             ] + extraKeys,
-            revokedKeyIDs: revoked)
+            revokedKeyIDs: revoked
+        )
         let body = keyring.body
         keyring.signatures = signers.map { seed in
             Keyring.Signature(
-                rootID: KeyID(of: try! Sodium.signingPublicKey(seed: seed)), bytes: try! Sodium.sign(body, seed: seed))
+                rootID: KeyID(of: try! Sodium.signingPublicKey(seed: seed)),
+                bytes: try! Sodium.sign(body, seed: seed)
+            )
         }
         return keyring
     }
 
     static func bundle(
-        _ content: BundleContent, environment: String = "production", issuedAt: Int64 = FuzzKeys.now - 3_600,
-        keyring: Keyring? = nil, recipients: [[UInt8]]? = nil, extraRecipients: [[UInt8]] = []
+        _ content: BundleContent,
+        environment: String = "production",
+        issuedAt: Int64 = FuzzKeys.now - 3_600,
+        keyring: Keyring? = nil,
+        recipients: [[UInt8]]? = nil,
+        extraRecipients: [[UInt8]] = []
     ) -> [UInt8] {
         let keyring = keyring ?? self.keyring()
         let signingKey = keyring.signingKey(KeyID(of: FuzzKeys.signingPublicKey))!
         return try! BundleWriter.write(
             BundleWriter.Input(
-                content: content, target: "fuzz", environment: environment, bundleVersion: UInt64(issuedAt),
-                issuedAt: issuedAt, expiresAt: issuedAt + 30 * 86_400, keyring: keyring, signingKey: signingKey,
+                content: content,
+                target: "fuzz",
+                environment: environment,
+                bundleVersion: UInt64(issuedAt),
+                issuedAt: issuedAt,
+                expiresAt: issuedAt + 30 * 86_400,
+                keyring: keyring,
+                signingKey: signingKey,
                 signingSeed: FuzzKeys.signingSeed,
-                recipients: (recipients ?? [FuzzKeys.recipient.publicKey]) + extraRecipients))
+                recipients: (recipients ?? [FuzzKeys.recipient.publicKey]) + extraRecipients
+            )
+        )
     }
 
     static func save(_ bytes: [UInt8], to path: String) {

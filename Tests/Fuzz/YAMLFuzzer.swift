@@ -20,7 +20,11 @@ let targetFiles: [(String, [UInt8])] = [
 
 /// Tight limits, so the depth, node-count and diagnostic-count exits are fuzzed too.
 let tightLimits = YAMLReader.Limits(
-    maximumInputBytes: 1 << 16, maximumDepth: 6, maximumNodes: 300, maximumDiagnostics: 3)
+    maximumInputBytes: 1 << 16,
+    maximumDepth: 6,
+    maximumNodes: 300,
+    maximumDiagnostics: 3
+)
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func yamlFuzzerTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
@@ -35,7 +39,10 @@ public func yamlFuzzerTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -
     // (duplicate keys, anchors, tags) the recovering read, whose tree it still checks.
     let diagnostics = DiagnosticCollector()
     let project = FlagProject.load(
-        flagFiles: [("flags/f.yaml", bytes)], targetFiles: targetFiles, diagnostics: diagnostics)
+        flagFiles: [("flags/f.yaml", bytes)],
+        targetFiles: targetFiles,
+        diagnostics: diagnostics
+    )
     var renderer = DiagnosticRenderer()
     for (path, text) in project.sources { renderer.addSource(text, for: path) }
     for diagnostic in diagnostics.sorted {
@@ -78,10 +85,17 @@ func checkPosition(_ diagnostic: Diagnostic) {
 
 /// A header for bundles made in memory; evaluation does not look at it.
 let header = BundleHeader(
-    bundleVersion: 1, issuedAt: 0, expiresAt: 0, target: "t", environment: "", flagCount: 0,
+    bundleVersion: 1,
+    issuedAt: 0,
+    expiresAt: 0,
+    target: "t",
+    environment: "",
+    flagCount: 0,
     signingKeyID: KeyID(bytes: [UInt8](repeating: 0, count: 8)),
-    keyring: Keyring(version: 1, issuedAt: 0, expiresAt: 0, signingKeys: [], revokedKeyIDs: []), sealedKeys: [],
-    nonce: [])
+    keyring: Keyring(version: 1, issuedAt: 0, expiresAt: 0, signingKeys: [], revokedKeyIDs: []),
+    sealedKeys: [],
+    nonce: []
+)
 
 /// Every flag for a context without attributes and one where each attribute has a plausible value.
 func evaluate(_ bundle: FlagBundle, attributes names: [String]) {

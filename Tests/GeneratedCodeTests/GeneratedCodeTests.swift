@@ -43,7 +43,8 @@ struct GeneratedCodeTests {
         let project = try Self.project()
         #expect(
             Builder.swiftSource(of: project, target: "dev", issuedAt: TestClock.start)
-                == Builder.swiftSource(of: project, target: "dev", issuedAt: TestClock.start))
+                == Builder.swiftSource(of: project, target: "dev", issuedAt: TestClock.start)
+        )
     }
 
     static let contexts: [EvaluationContext] = {
@@ -52,11 +53,16 @@ struct GeneratedCodeTests {
             EvaluationContext(targetingKey: "user-13", attributes: ["email": "x@example.com"]),
             EvaluationContext(
                 targetingKey: "user-42",
-                attributes: ["country": "DE", "appVersion": "2.4.0", "userId": "u-42", "email": "Ada@Example.com"]),
+                attributes: ["country": "DE", "appVersion": "2.4.0", "userId": "u-42", "email": "Ada@Example.com"]
+            ),
             EvaluationContext(
-                targetingKey: "user-7", attributes: ["plan": "pro", "betaOptIn": true, "ip": "10.1.2.3"]),
+                targetingKey: "user-7",
+                attributes: ["plan": "pro", "betaOptIn": true, "ip": "10.1.2.3"]
+            ),
             EvaluationContext(
-                targetingKey: "user-8", attributes: ["platform": "ios", "appVersion": "1.9.9", "ip": "fd00::1"]),
+                targetingKey: "user-8",
+                attributes: ["platform": "ios", "appVersion": "1.9.9", "ip": "fd00::1"]
+            ),
             EvaluationContext(attributes: ["region": "us-east-1", "accountType": "healthcare"]),
             EvaluationContext(),
         ]
@@ -69,7 +75,10 @@ struct GeneratedCodeTests {
                     attributes: [
                         "country": countries[index % countries.count], "appVersion": .string("2.\(index % 7).0"),
                         "userId": .string("u-\(index)"),
-                    ], now: now))
+                    ],
+                    now: now
+                )
+            )
         }
         return contexts
     }()
@@ -85,15 +94,20 @@ struct GeneratedCodeTests {
         #expect(color.rawValue == bundle.evaluate("checkout-button-color", context: context).variant)
         #expect(color.value == bundle.string("checkout-button-color", default: "", context: context))
         #expect(flags.checkoutButtonColor(prepared) == color)
-        #expect(flags.paymentsKillSwitch(context) == bundle.bool("payments-kill-switch", default: false, context: context))
+        #expect(
+            flags.paymentsKillSwitch(context) == bundle.bool("payments-kill-switch", default: false, context: context)
+        )
         #expect(
             flags.patientRecordsExport(context)
-                == bundle.bool("patient-records-export", default: true, context: context))
+                == bundle.bool("patient-records-export", default: true, context: context)
+        )
         #expect(
-            flags.searchResultsPerPage(context) == bundle.int("search-results-per-page", default: -1, context: context))
+            flags.searchResultsPerPage(context) == bundle.int("search-results-per-page", default: -1, context: context)
+        )
         #expect(
             flags.requestTimeoutSeconds(context)
-                == bundle.double("request-timeout-seconds", default: -1, context: context))
+                == bundle.double("request-timeout-seconds", default: -1, context: context)
+        )
         #expect(flags.searchRanking(context) == bundle.object("search-ranking", default: .null, context: context))
     }
 
@@ -109,13 +123,18 @@ struct GeneratedCodeTests {
               search-results-per-page:
                 variants: { small: "10" }
                 default: small
-            """)
+            """
+        )
         let bundle = try FlagBundle.load(bytes: keys.bundle(content), options: keys.options())
         let error = try #require(throws: SchemaMismatch.self) { try Flags(bundle: bundle) }
         let text = error.problems.joined(separator: "\n")
         #expect(text.contains("flag 'payments-kill-switch' is missing"))
         #expect(text.contains("flag 'search-results-per-page' is string, expected integer"))
-        #expect(text.contains("flag 'checkout-button-color' has variants [control, green], expected [control, green, orange]"))
+        #expect(
+            text.contains(
+                "flag 'checkout-button-color' has variants [control, green], expected [control, green, orange]"
+            )
+        )
         #expect(!text.contains("new-checkout-flow"))
     }
 

@@ -25,7 +25,9 @@ public struct BuildOptions: Sendable {
         guard let text = environment["SOURCE_DATE_EPOCH"] else { return Int64(Date().timeIntervalSince1970) }
         // Up to the end of year 9999, so adding a bundle's lifetime can never overflow.
         guard let value = Int64(text), value >= 0, value <= 253_402_300_799 else {
-            throw KeyStore.Failure("SOURCE_DATE_EPOCH must be a whole number of seconds (up to year 9999), found '\(text)'")
+            throw KeyStore.Failure(
+                "SOURCE_DATE_EPOCH must be a whole number of seconds (up to year 9999), found '\(text)'"
+            )
         }
         return value
     }
@@ -54,7 +56,9 @@ public enum Builder {
     /// The target's content, or nil (with an error) when the runtime would refuse its bundle,
     /// e.g. because a flag is too expensive to evaluate.
     package static func checkedContent(
-        of project: FlagProject, target: TargetDefinition, diagnostics: DiagnosticCollector
+        of project: FlagProject,
+        target: TargetDefinition,
+        diagnostics: DiagnosticCollector
     ) -> BundleContent? {
         let content = content(of: project, target: target)
         do {
@@ -69,14 +73,17 @@ public enum Builder {
     /// Builds every target (or one): bundle, generated Swift and manifest per target. Everything is
     /// computed first and written afterwards, each file atomically, so a failure writes nothing.
     public static func build(
-        _ project: FlagProject, options: BuildOptions, diagnostics: DiagnosticCollector
+        _ project: FlagProject,
+        options: BuildOptions,
+        diagnostics: DiagnosticCollector
     ) throws(KeyStore.Failure) -> [TargetOutput] {
         var targets = project.targets
         if let name = options.target {
             guard let target = project.target(name) else {
                 let suggestion = Suggestion.closest(to: name, among: project.targets.map(\.name))
                 throw KeyStore.Failure(
-                    "no target '\(name)' in targets/" + (suggestion.map { "; did you mean '\($0)'?" } ?? ""))
+                    "no target '\(name)' in targets/" + (suggestion.map { "; did you mean '\($0)'?" } ?? "")
+                )
             }
             targets = [target]
         }
@@ -85,11 +92,14 @@ public enum Builder {
         let (seed, signingKey) = try options.keyStore.signingKey(in: keyring, at: options.issuedAt)
         let roots = try options.keyStore.trustedRoots()
         guard keyring.isSigned(byAnyOf: roots) else {
-            throw KeyStore.Failure("the keyring is not signed by any trusted root (\(roots.map(\.id.description).joined(separator: ", ")))")
+            throw KeyStore.Failure(
+                "the keyring is not signed by any trusted root (\(roots.map(\.id.description).joined(separator: ", ")))"
+            )
         }
         if keyring.expiresAt < max(options.issuedAt, Int64(Date().timeIntervalSince1970)) {
             throw KeyStore.Failure(
-                "the keyring expired at \(Timestamp.formatRFC3339(keyring.expiresAt)); run 'flagc keys renew'")
+                "the keyring expired at \(Timestamp.formatRFC3339(keyring.expiresAt)); run 'flagc keys renew'"
+            )
         }
 
         var pending: [(path: String, bytes: [UInt8])] = []
@@ -111,7 +121,8 @@ public enum Builder {
             guard recipients.count <= BundleHeader.maximumRecipients else {
                 diagnostics.error(
                     "target '\(target.name)' has \(recipients.count) recipients; a bundle holds at most \(BundleHeader.maximumRecipients)",
-                    at: target.location)
+                    at: target.location
+                )
                 continue
             }
             let expiresAt = options.issuedAt + target.expiresAfter
@@ -120,24 +131,42 @@ public enum Builder {
                     "the keyring expires at \(Timestamp.formatRFC3339(keyring.expiresAt)), before this target's "
                         + "bundle (\(Timestamp.formatRFC3339(expiresAt))); functions refuse the bundle from then on "
                         + "unless you run 'flagc keys renew' and rebuild",
-                    at: target.location)
+                    at: target.location
+                )
             }
             let bundle: [UInt8]
             do {
                 bundle = try BundleWriter.write(
                     BundleWriter.Input(
-                        content: content, target: target.name, environment: target.environment,
-                        bundleVersion: UInt64(options.issuedAt), issuedAt: options.issuedAt, expiresAt: expiresAt,
-                        keyring: keyring, signingKey: signingKey, signingSeed: seed, recipients: recipients))
+                        content: content,
+                        target: target.name,
+                        environment: target.environment,
+                        bundleVersion: UInt64(options.issuedAt),
+                        issuedAt: options.issuedAt,
+                        expiresAt: expiresAt,
+                        keyring: keyring,
+                        signingKey: signingKey,
+                        signingSeed: seed,
+                        recipients: recipients
+                    )
+                )
             } catch {
                 throw KeyStore.Failure("cannot seal the bundle of target '\(target.name)': \(error)")
             }
             let directory = resolve(options.outputDirectory + "/" + target.name, root: options.root)
-            let swift = SwiftGenerator(project: project, target: target, content: content, issuedAt: options.issuedAt).source()
+            let swift = SwiftGenerator(project: project, target: target, content: content, issuedAt: options.issuedAt)
+                .source()
             let manifest = Manifest.make(
-                project: project, target: target, content: content, bundle: bundle, keyring: keyring,
-                signingKey: signingKey.id, recipients: recipients.map { KeyID(of: $0) }, issuedAt: options.issuedAt,
-                expiresAt: expiresAt)
+                project: project,
+                target: target,
+                content: content,
+                bundle: bundle,
+                keyring: keyring,
+                signingKey: signingKey.id,
+                recipients: recipients.map { KeyID(of: $0) },
+                issuedAt: options.issuedAt,
+                expiresAt: expiresAt
+            )
             let files = [
                 ("flags.bundle", bundle), ("\(target.swiftTypeName).swift", Array(swift.utf8)),
                 ("manifest.json", Array(manifest.utf8)),
@@ -145,20 +174,28 @@ public enum Builder {
             for (name, bytes) in files { pending.append((directory + "/" + name, bytes)) }
             outputs.append(
                 TargetOutput(
-                    target: target.name, directory: directory, bundleBytes: bundle.count,
-                    flagCount: content.flags.count, files: files.map { directory + "/" + $0.0 }))
+                    target: target.name,
+                    directory: directory,
+                    bundleBytes: bundle.count,
+                    flagCount: content.flags.count,
+                    files: files.map { directory + "/" + $0.0 }
+                )
+            )
         }
         if diagnostics.hasErrors { return [] }
         for (path, bytes) in pending {
             do {
                 try FileManager.default.createDirectory(
-                    atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                    atPath: (path as NSString).deletingLastPathComponent,
+                    withIntermediateDirectories: true
+                )
                 try SecureFile.writeAtomically(bytes, to: path)
             } catch let error as SecureFile.Failure {
                 throw KeyStore.Failure(error.description)
             } catch {
                 throw KeyStore.Failure(
-                    "cannot create \((path as NSString).deletingLastPathComponent): \(error.localizedDescription)")
+                    "cannot create \((path as NSString).deletingLastPathComponent): \(error.localizedDescription)"
+                )
             }
         }
         return outputs
@@ -184,7 +221,10 @@ extension Builder {
     public static func swiftSource(of project: FlagProject, target name: String, issuedAt: Int64) -> String? {
         guard let target = project.target(name) else { return nil }
         return SwiftGenerator(
-            project: project, target: target, content: content(of: project, target: target), issuedAt: issuedAt
+            project: project,
+            target: target,
+            content: content(of: project, target: target),
+            issuedAt: issuedAt
         ).source()
     }
 

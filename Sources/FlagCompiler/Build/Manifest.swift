@@ -4,8 +4,15 @@ import FlagRuntime
 /// deploy tooling. Public facts only — never key material.
 enum Manifest {
     static func make(
-        project: FlagProject, target: TargetDefinition, content: BundleContent, bundle: [UInt8], keyring: Keyring,
-        signingKey: KeyID, recipients: [KeyID], issuedAt: Int64, expiresAt: Int64
+        project: FlagProject,
+        target: TargetDefinition,
+        content: BundleContent,
+        bundle: [UInt8],
+        keyring: Keyring,
+        signingKey: KeyID,
+        recipients: [KeyID],
+        issuedAt: Int64,
+        expiresAt: Int64
     ) -> String {
         let flags = content.flags.sorted { $0.key < $1.key }.map { flag -> JSONValue in
             let definition = project.flag(flag.key)
@@ -97,31 +104,46 @@ public enum BundleInspection {
                 ("default", .string(flag.variants[flag.defaultVariant].name)),
                 ("offVariant", .string(flag.variants[flag.offVariant].name)),
                 ("salt", .string(flag.salt)),
-                ("prerequisites", .array(flag.prerequisites.map { prerequisite in
-                    let required = content.flags[prerequisite.flag]
-                    return .members([
-                        ("flag", .string(required.key)),
-                        ("variant", .string(required.variants[prerequisite.variant].name)),
-                    ])
-                })),
-                ("rules", .array(flag.rules.map { rule in
-                    .members([
-                        ("name", rule.name.map(JSONValue.string)),
-                        ("conditional", .bool(rule.condition != nil)),
-                        ("serve", .string(serveSummary(rule.serve, flag))),
-                    ])
-                })),
+                (
+                    "prerequisites",
+                    .array(
+                        flag.prerequisites.map { prerequisite in
+                            let required = content.flags[prerequisite.flag]
+                            return .members([
+                                ("flag", .string(required.key)),
+                                ("variant", .string(required.variants[prerequisite.variant].name)),
+                            ])
+                        }
+                    )
+                ),
+                (
+                    "rules",
+                    .array(
+                        flag.rules.map { rule in
+                            .members([
+                                ("name", rule.name.map(JSONValue.string)),
+                                ("conditional", .bool(rule.condition != nil)),
+                                ("serve", .string(serveSummary(rule.serve, flag))),
+                            ])
+                        }
+                    )
+                ),
             ])
         }
         return .members([
             ("attributes", .strings(content.attributes)),
-            ("segments", .array(content.segments.map { segment in
-                .members([
-                    ("name", .string(segment.name)),
-                    ("included", .number(Double(segment.included.count))),
-                    ("excluded", .number(Double(segment.excluded.count))),
-                ])
-            })),
+            (
+                "segments",
+                .array(
+                    content.segments.map { segment in
+                        .members([
+                            ("name", .string(segment.name)),
+                            ("included", .number(Double(segment.included.count))),
+                            ("excluded", .number(Double(segment.excluded.count))),
+                        ])
+                    }
+                )
+            ),
             ("flags", .array(flags)),
         ])
     }
@@ -141,13 +163,16 @@ public enum BundleInspection {
         case .variant(let index): return flag.variants[index].name
         case .split(_, let variants, let thresholds):
             var previous = 0
-            return "split " + zip(variants, thresholds).map { variant, threshold in
-                defer { previous = threshold }
-                return "\(flag.variants[variant].name) \(ProjectValidator.percentText(threshold - previous))%"
-            }.joined(separator: ", ")
+            return "split "
+                + zip(variants, thresholds).map { variant, threshold in
+                    defer { previous = threshold }
+                    return "\(flag.variants[variant].name) \(ProjectValidator.percentText(threshold - previous))%"
+                }.joined(separator: ", ")
         case .progressive(_, let variant, let others, let steps):
             return "ramp \(flag.variants[variant].name) over \(flag.variants[others].name): "
-                + steps.map { "\(ProjectValidator.percentText($0.threshold))% from \(Timestamp.formatRFC3339($0.startsAt))" }
+                + steps.map {
+                    "\(ProjectValidator.percentText($0.threshold))% from \(Timestamp.formatRFC3339($0.startsAt))"
+                }
                 .joined(separator: ", ")
         }
     }
@@ -176,23 +201,30 @@ public enum EvaluationOutput {
 /// `flagc keys list`.
 public enum KeyringReport {
     public static func json(_ keyring: Keyring, roots: [RootPublicKey]) -> String {
-        JSONText.pretty(.members([
-            ("version", .number(Double(keyring.version))),
-            ("issuedAt", .string(Timestamp.formatRFC3339(keyring.issuedAt))),
-            ("expiresAt", .string(Timestamp.formatRFC3339(keyring.expiresAt))),
-            ("signedBy", .strings(keyring.signatures.map(\.rootID.description))),
-            ("roots", .strings(roots.map(\.id.description))),
-            ("signingKeys", .array(keyring.signingKeys.map { key in
-                .members([
-                    ("id", .string(key.id.description)),
-                    ("role", .string("signing")),
-                    ("notBefore", .string(Timestamp.formatRFC3339(key.notBefore))),
-                    ("notAfter", .string(Timestamp.formatRFC3339(key.notAfter))),
-                    ("revoked", .bool(keyring.isRevoked(key.id))),
-                ])
-            })),
-            ("revoked", .strings(keyring.revokedKeyIDs.map(\.description))),
-        ]))
+        JSONText.pretty(
+            .members([
+                ("version", .number(Double(keyring.version))),
+                ("issuedAt", .string(Timestamp.formatRFC3339(keyring.issuedAt))),
+                ("expiresAt", .string(Timestamp.formatRFC3339(keyring.expiresAt))),
+                ("signedBy", .strings(keyring.signatures.map(\.rootID.description))),
+                ("roots", .strings(roots.map(\.id.description))),
+                (
+                    "signingKeys",
+                    .array(
+                        keyring.signingKeys.map { key in
+                            .members([
+                                ("id", .string(key.id.description)),
+                                ("role", .string("signing")),
+                                ("notBefore", .string(Timestamp.formatRFC3339(key.notBefore))),
+                                ("notAfter", .string(Timestamp.formatRFC3339(key.notAfter))),
+                                ("revoked", .bool(keyring.isRevoked(key.id))),
+                            ])
+                        }
+                    )
+                ),
+                ("revoked", .strings(keyring.revokedKeyIDs.map(\.description))),
+            ])
+        )
     }
 
     public static func text(_ keyring: Keyring, roots: [RootPublicKey]) -> String {
@@ -204,7 +236,8 @@ public enum KeyringReport {
         for key in keyring.signingKeys {
             lines.append(
                 "signing   \(key.id)  \(Timestamp.formatRFC3339(key.notBefore)) .. \(Timestamp.formatRFC3339(key.notAfter))"
-                    + (keyring.isRevoked(key.id) ? "  REVOKED" : ""))
+                    + (keyring.isRevoked(key.id) ? "  REVOKED" : "")
+            )
         }
         for id in keyring.revokedKeyIDs where keyring.signingKey(id) == nil { lines.append("revoked   \(id)") }
         return lines.joined(separator: "\n")

@@ -48,7 +48,8 @@ struct SwiftGenerator {
             """
         for accessor in accessors {
             let variants = accessor.flag.variants.map { Self.literal($0.name) }.joined(separator: ", ")
-            out += "        FlagRuntime.FlagSchema(key: \(Self.literal(accessor.flag.key)), "
+            out +=
+                "        FlagRuntime.FlagSchema(key: \(Self.literal(accessor.flag.key)), "
                 + "type: .\(accessor.flag.type), variants: [\(variants)]),\n"
         }
         out += """
@@ -95,7 +96,8 @@ struct SwiftGenerator {
         if let expiresAt = accessor.definition?.metadata.expiresAt, let expires = accessor.definition?.metadata.expires,
             expiresAt < issuedAt
         {
-            text += "    @available(*, deprecated, message: \(Self.literal("flag '\(flag.key)' expired on \(expires.value); remove it")))\n"
+            text +=
+                "    @available(*, deprecated, message: \(Self.literal("flag '\(flag.key)' expired on \(expires.value); remove it")))\n"
         }
         let defaultVariant = flag.variants[flag.defaultVariant]
         switch flag.type {
@@ -120,14 +122,18 @@ struct SwiftGenerator {
             var usedCases: Set<String> = []
             let cases = flag.variants.map { Self.unique(Self.lowerCamel($0.name), in: &usedCases) }
             text += "    \(access) func \(accessor.name)(\n"
-            text += "        _ context: FlagRuntime.EvaluationContext, default defaultValue: \(enumName) = .\(Self.escaped(cases[flag.defaultVariant]))\n"
+            text +=
+                "        _ context: FlagRuntime.EvaluationContext, default defaultValue: \(enumName) = .\(Self.escaped(cases[flag.defaultVariant]))\n"
             text += "    ) -> \(enumName) {\n"
-            text += "        \(enumName)(index: bundle.variantIndex(handles[\(index)], context: context)) ?? defaultValue\n"
+            text +=
+                "        \(enumName)(index: bundle.variantIndex(handles[\(index)], context: context)) ?? defaultValue\n"
             text += "    }\n\n"
             text += "    \(access) func \(accessor.name)(\n"
-            text += "        _ context: FlagRuntime.PreparedContext, default defaultValue: \(enumName) = .\(Self.escaped(cases[flag.defaultVariant]))\n"
+            text +=
+                "        _ context: FlagRuntime.PreparedContext, default defaultValue: \(enumName) = .\(Self.escaped(cases[flag.defaultVariant]))\n"
             text += "    ) -> \(enumName) {\n"
-            text += "        bundle.variantIndex(handles[\(index)], context: context).flatMap(\(enumName).init(index:)) ?? defaultValue\n"
+            text +=
+                "        bundle.variantIndex(handles[\(index)], context: context).flatMap(\(enumName).init(index:)) ?? defaultValue\n"
             text += "    }\n\n"
             text += "    /// The variants of flag `\(flag.key)`.\n"
             text += "    \(access) enum \(enumName): Swift.String, Sendable, CaseIterable {\n"

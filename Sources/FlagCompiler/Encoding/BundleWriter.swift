@@ -18,8 +18,15 @@ package struct BundleWriter {
         package var recipients: [[UInt8]]
 
         package init(
-            content: BundleContent, target: String, environment: String, bundleVersion: UInt64, issuedAt: Int64,
-            expiresAt: Int64, keyring: Keyring, signingKey: Keyring.SigningKey, signingSeed: SecureBytes,
+            content: BundleContent,
+            target: String,
+            environment: String,
+            bundleVersion: UInt64,
+            issuedAt: Int64,
+            expiresAt: Int64,
+            keyring: Keyring,
+            signingKey: Keyring.SigningKey,
+            signingSeed: SecureBytes,
             recipients: [[UInt8]]
         ) {
             self.content = content
@@ -39,15 +46,28 @@ package struct BundleWriter {
         let payload = PayloadCodec.encode(input.content)
         let recipients = input.recipients.sorted { KeyID(of: $0) < KeyID(of: $1) }
         // A key only for derivations, so the signing seed itself never keys anything but Ed25519.
-        let derivationKey = SecureBytes(copying: Sodium.hash(
-            Array("flagc/v1/derive".utf8), outputCount: 32, key: input.signingSeed))
+        let derivationKey = SecureBytes(
+            copying: Sodium.hash(
+                Array("flagc/v1/derive".utf8),
+                outputCount: 32,
+                key: input.signingSeed
+            )
+        )
         // Everything the header binds (target, environment, versions, times, keyring, recipients)
         // and the payload: any change to any of them gives another content key and nonce.
         func header(nonce: [UInt8], sealedKeys: [BundleHeader.SealedKey]) -> BundleHeader {
             BundleHeader(
-                bundleVersion: input.bundleVersion, issuedAt: input.issuedAt, expiresAt: input.expiresAt,
-                target: input.target, environment: input.environment, flagCount: input.content.flags.count,
-                signingKeyID: input.signingKey.id, keyring: input.keyring, sealedKeys: sealedKeys, nonce: nonce)
+                bundleVersion: input.bundleVersion,
+                issuedAt: input.issuedAt,
+                expiresAt: input.expiresAt,
+                target: input.target,
+                environment: input.environment,
+                flagCount: input.content.flags.count,
+                signingKeyID: input.signingKey.id,
+                keyring: input.keyring,
+                sealedKeys: sealedKeys,
+                nonce: nonce
+            )
         }
         let placeholders = recipients.map {
             BundleHeader.SealedKey(recipientID: KeyID(of: $0), sealedKey: $0 + [UInt8](repeating: 0, count: 48))
@@ -56,16 +76,24 @@ package struct BundleWriter {
             header(nonce: [UInt8](repeating: 0, count: Sodium.nonceBytes), sealedKeys: placeholders)
                 .encodedPrefix(ciphertextCount: payload.count + Sodium.tagBytes)
                 + Sodium.hash(payload, outputCount: 32),
-            outputCount: 32)
-        let contentKey = SecureBytes(copying: Sodium.hash(
-            Array("content-key".utf8) + context, outputCount: 32, key: derivationKey))
+            outputCount: 32
+        )
+        let contentKey = SecureBytes(
+            copying: Sodium.hash(
+                Array("content-key".utf8) + context,
+                outputCount: 32,
+                key: derivationKey
+            )
+        )
         let nonce = Sodium.hash(Array("nonce".utf8) + context, outputCount: Sodium.nonceBytes, key: derivationKey)
 
         var sealedKeys: [BundleHeader.SealedKey] = []
         for recipient in recipients {
-            let seed = SecureBytes(copying: contentKey.withUnsafeBytes { key in
-                Sodium.hash(Array("seal".utf8) + Array(key) + recipient, outputCount: 32, key: derivationKey)
-            })
+            let seed = SecureBytes(
+                copying: contentKey.withUnsafeBytes { key in
+                    Sodium.hash(Array("seal".utf8) + Array(key) + recipient, outputCount: 32, key: derivationKey)
+                }
+            )
             let sealed = try Sodium.sealDeterministically(contentKey, to: recipient, seed: seed)
             sealedKeys.append(BundleHeader.SealedKey(recipientID: KeyID(of: recipient), sealedKey: sealed))
         }

@@ -26,7 +26,9 @@ struct TargetLowering {
         }
         let flagIndex = Dictionary(uniqueKeysWithValues: ordered.enumerated().map { ($1, $0) })
         let segmentDefinitions = Dictionary(
-            project.segments.map { ($0.name.value, $0) }, uniquingKeysWith: { first, _ in first })
+            project.segments.map { ($0.name.value, $0) },
+            uniquingKeysWith: { first, _ in first }
+        )
 
         var flags: [CompiledFlag] = []
         for key in ordered {
@@ -36,13 +38,15 @@ struct TargetLowering {
                 Rule(
                     name: rule.name,
                     condition: rule.condition.map { lower($0, segmentDefinitions) },
-                    serve: lower(rule.serve, flag))
+                    serve: lower(rule.serve, flag)
+                )
             }
             let defaultVariant = settings.defaultVariant.flatMap { flag.variantIndex($0.value) } ?? 0
             let offVariant =
                 settings.offVariant.flatMap { flag.variantIndex($0.value) }
                 ?? (flag.type == .boolean
-                    ? flag.variantIndex("off") ?? flag.variants.firstIndex { $0.value == .bool(false) } ?? defaultVariant
+                    ? flag.variantIndex("off") ?? flag.variants.firstIndex { $0.value == .bool(false) }
+                        ?? defaultVariant
                     : defaultVariant)
             let prerequisites = flag.prerequisites.compactMap { prerequisite -> Prerequisite? in
                 guard let index = flagIndex[prerequisite.flag.value], let required = byKey[prerequisite.flag.value],
@@ -52,10 +56,17 @@ struct TargetLowering {
             }
             flags.append(
                 CompiledFlag(
-                    key: key, type: flag.type, variants: flag.variants.map { Variant(name: $0.name.value, value: $0.value) },
-                    defaultVariant: defaultVariant, offVariant: offVariant,
-                    isEnabled: settings.enabled?.value ?? true, salt: flag.salt ?? key,
-                    prerequisites: prerequisites, rules: rules))
+                    key: key,
+                    type: flag.type,
+                    variants: flag.variants.map { Variant(name: $0.name.value, value: $0.value) },
+                    defaultVariant: defaultVariant,
+                    offVariant: offVariant,
+                    isEnabled: settings.enabled?.value ?? true,
+                    salt: flag.salt ?? key,
+                    prerequisites: prerequisites,
+                    rules: rules
+                )
+            )
         }
         return BundleContent(attributes: attributes, segments: segments, flags: flags)
     }
@@ -92,13 +103,17 @@ struct TargetLowering {
                 thresholds.append(cumulative)
             }
             return .split(
-                bucketBy: attribute(bucketBy?.value ?? AttributeKind.targetingKeyName), variants: variants,
-                thresholds: thresholds)
+                bucketBy: attribute(bucketBy?.value ?? AttributeKind.targetingKeyName),
+                variants: variants,
+                thresholds: thresholds
+            )
         case .progressive(let variant, let others, let steps, let bucketBy):
             return .progressive(
                 bucketBy: attribute(bucketBy?.value ?? AttributeKind.targetingKeyName),
-                variant: flag.variantIndex(variant.value) ?? 0, others: flag.variantIndex(others.value) ?? 0,
-                steps: steps.map { RampStep(startsAt: $0.startsAt, threshold: $0.hundredths) })
+                variant: flag.variantIndex(variant.value) ?? 0,
+                others: flag.variantIndex(others.value) ?? 0,
+                steps: steps.map { RampStep(startsAt: $0.startsAt, threshold: $0.hundredths) }
+            )
         }
     }
 
@@ -119,8 +134,12 @@ struct TargetLowering {
         let condition = definition.condition.map { lower($0, definitions) }
         segments.append(
             CompiledSegment(
-                name: name, included: Set(definition.included), excluded: Set(definition.excluded),
-                condition: condition))
+                name: name,
+                included: Set(definition.included),
+                excluded: Set(definition.excluded),
+                condition: condition
+            )
+        )
         segmentIndex[name] = segments.count - 1
         return segments.count - 1
     }
@@ -129,7 +148,9 @@ struct TargetLowering {
     static func topologicalOrder(_ nodes: [String], dependencies: (String) -> [String]) -> [String] {
         var remaining = Dictionary(uniqueKeysWithValues: nodes.map { ($0, Set(dependencies($0))) })
         var dependents: [String: [String]] = [:]
-        for node in nodes { for dependency in remaining[node] ?? [] { dependents[dependency, default: []].append(node) } }
+        for node in nodes {
+            for dependency in remaining[node] ?? [] { dependents[dependency, default: []].append(node) }
+        }
         var ready = nodes.filter { remaining[$0]?.isEmpty ?? true }
         var order: [String] = []
         var cursor = 0

@@ -17,15 +17,19 @@ public struct FlagProject: Sendable {
     /// and runs every project-wide check. Problems go to `diagnostics`.
     public static func load(root: String, diagnostics: DiagnosticCollector) -> FlagProject {
         load(
-            root: root, flagFiles: readYAMLFiles(root: root, folder: "flags", diagnostics: diagnostics),
+            root: root,
+            flagFiles: readYAMLFiles(root: root, folder: "flags", diagnostics: diagnostics),
             targetFiles: readYAMLFiles(root: root, folder: "targets", diagnostics: diagnostics),
-            diagnostics: diagnostics)
+            diagnostics: diagnostics
+        )
     }
 
     /// Reads and checks definitions given as (path, bytes) pairs: what `load(root:diagnostics:)`
     /// does after reading the folders, and what tests use with files that never touch the disk.
     public static func load(
-        root: String = ".", flagFiles: [(String, [UInt8])], targetFiles: [(String, [UInt8])],
+        root: String = ".",
+        flagFiles: [(String, [UInt8])],
+        targetFiles: [(String, [UInt8])],
         diagnostics: DiagnosticCollector
     ) -> FlagProject {
         var project = FlagProject(root: root, files: [], targets: [], sources: [:])
@@ -56,7 +60,9 @@ public struct FlagProject: Sendable {
     }
 
     private static func readYAMLFiles(
-        root: String, folder: String, diagnostics: DiagnosticCollector
+        root: String,
+        folder: String,
+        diagnostics: DiagnosticCollector
     ) -> [(String, [UInt8])] {
         let directory = (root as NSString).appendingPathComponent(folder)
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else {

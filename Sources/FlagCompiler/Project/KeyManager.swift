@@ -36,12 +36,20 @@ public struct KeyManager {
         let root = try generate { () throws(Sodium.Failure) in try Sodium.makeSigningKeyPair() }
         let signing = try generate { () throws(Sodium.Failure) in try Sodium.makeSigningKeyPair() }
         let entry = Keyring.SigningKey(
-            publicKey: signing.publicKey, notBefore: now, notAfter: now + policy.signingKeyLifetime)
+            publicKey: signing.publicKey,
+            notBefore: now,
+            notAfter: now + policy.signingKeyLifetime
+        )
         try writeSecret(.signingSecret, signing.seed, to: store.signingSecretPath(entry.id))
         try writeSecret(.rootSecret, root.seed, to: store.rootSecretPath)
         try write(KeyText.encode(.rootPublic, root.publicKey) + "\n", to: store.rootPublicPath)
         let keyring = Keyring(
-            version: 1, issuedAt: now, expiresAt: now + policy.keyringLifetime, signingKeys: [entry], revokedKeyIDs: [])
+            version: 1,
+            issuedAt: now,
+            expiresAt: now + policy.keyringLifetime,
+            signingKeys: [entry],
+            revokedKeyIDs: []
+        )
         try sign(keyring, roots: [root.seed])
         return entry.id
     }
@@ -53,7 +61,10 @@ public struct KeyManager {
         let roots = try rootSeeds()  // before writing anything, so a refused root leaves keys/ as it was
         let signing = try generate { () throws(Sodium.Failure) in try Sodium.makeSigningKeyPair() }
         let entry = Keyring.SigningKey(
-            publicKey: signing.publicKey, notBefore: now, notAfter: now + policy.signingKeyLifetime)
+            publicKey: signing.publicKey,
+            notBefore: now,
+            notAfter: now + policy.signingKeyLifetime
+        )
         for index in keyring.signingKeys.indices where keyring.signingKeys[index].notAfter > now + grace {
             keyring.signingKeys[index].notAfter = max(keyring.signingKeys[index].notBefore, now + grace)
         }
@@ -64,7 +75,8 @@ public struct KeyManager {
         keyring.revokedKeyIDs.removeAll { id in !keyring.signingKeys.contains { $0.id == id } }
         guard keyring.signingKeys.count <= Keyring.maximumSigningKeys else {
             throw KeyStore.Failure(
-                "the keyring would list more than \(Keyring.maximumSigningKeys) signing keys; wait until older keys pass their window (they are pruned a keyring lifetime after it)")
+                "the keyring would list more than \(Keyring.maximumSigningKeys) signing keys; wait until older keys pass their window (they are pruned a keyring lifetime after it)"
+            )
         }
         try writeSecret(.signingSecret, signing.seed, to: store.signingSecretPath(entry.id))
         try resign(keyring, roots: roots)
@@ -93,7 +105,8 @@ public struct KeyManager {
     public func rotateRoot() throws(KeyStore.Failure) -> KeyID {
         guard !fileManager.fileExists(atPath: store.previousRootSecretPath) else {
             throw KeyStore.Failure(
-                "a root rotation is already under way: run 'flagc keys retire-root' once every function pins the new root")
+                "a root rotation is already under way: run 'flagc keys retire-root' once every function pins the new root"
+            )
         }
         let keyring = try store.loadKeyring()
         let oldRoot = try store.secret(.rootSecret, file: store.rootSecretPath, variable: nil)
@@ -116,7 +129,8 @@ public struct KeyManager {
         // failure leaves a state the command can be run again from.
         let root = try store.secret(.rootSecret, file: store.rootSecretPath, variable: nil)
         try resign(try store.loadKeyring(), roots: [root])
-        for path in [store.previousRootSecretPath, store.previousRootPublicPath] where fileManager.fileExists(atPath: path) {
+        for path in [store.previousRootSecretPath, store.previousRootPublicPath]
+        where fileManager.fileExists(atPath: path) {
             do {
                 try fileManager.removeItem(atPath: path)
             } catch {
@@ -186,7 +200,8 @@ public struct KeyManager {
             do {
                 let publicKey = try Sodium.signingPublicKey(seed: root)
                 signed.signatures.append(
-                    Keyring.Signature(rootID: KeyID(of: publicKey), bytes: try Sodium.sign(body, seed: root)))
+                    Keyring.Signature(rootID: KeyID(of: publicKey), bytes: try Sodium.sign(body, seed: root))
+                )
             } catch {
                 throw KeyStore.Failure("cannot sign the keyring: \(error)")
             }

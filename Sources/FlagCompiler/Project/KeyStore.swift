@@ -98,7 +98,9 @@ public struct KeyStore: Sendable {
     package func signingKey(in keyring: Keyring, at time: Int64) throws(Failure) -> (SecureBytes, Keyring.SigningKey) {
         if environment["FLAGC_SIGNING_KEY"] != nil {
             let seed = try secret(.signingSecret, file: "", variable: "FLAGC_SIGNING_KEY")
-            guard let publicKey = try? Sodium.signingPublicKey(seed: seed) else { throw Failure("unusable FLAGC_SIGNING_KEY") }
+            guard let publicKey = try? Sodium.signingPublicKey(seed: seed) else {
+                throw Failure("unusable FLAGC_SIGNING_KEY")
+            }
             let id = KeyID(of: publicKey)
             guard let entry = keyring.signingKey(id) else {
                 throw Failure("the signing key in FLAGC_SIGNING_KEY (\(id)) is not in the keyring")
@@ -108,12 +110,16 @@ public struct KeyStore: Sendable {
         }
         let available = keyring.signingKeys.filter { FileManager.default.fileExists(atPath: signingSecretPath($0.id)) }
         guard !available.isEmpty else {
-            throw Failure("no signing key: none of the keyring's keys has a secret file in \(directory)/ and FLAGC_SIGNING_KEY is not set")
+            throw Failure(
+                "no signing key: none of the keyring's keys has a secret file in \(directory)/ and FLAGC_SIGNING_KEY is not set"
+            )
         }
         // The newest usable key: latest `notBefore`, and among equals the later one in the keyring
         // (keys are appended as they are made).
         let usable = available.enumerated().filter { !keyring.isRevoked($0.element.id) && $0.element.isValid(at: time) }
-        guard let entry = usable.max(by: { ($0.element.notBefore, $0.offset) < ($1.element.notBefore, $1.offset) })?.element
+        guard
+            let entry = usable.max(by: { ($0.element.notBefore, $0.offset) < ($1.element.notBefore, $1.offset) })?
+                .element
         else {
             try checkUsable(available.max(by: { $0.notBefore < $1.notBefore })!, keyring: keyring, at: time)
             throw Failure("no usable signing key")

@@ -2,7 +2,7 @@ import FlagRuntime
 import Foundation
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// Atomic writes (temporary file in the same folder, fsync, rename) and the permission rules for
@@ -18,7 +18,8 @@ public enum SecureFile {
         let directory = (path as NSString).deletingLastPathComponent
         let folder = directory.isEmpty ? "." : directory
         let temporary = (folder as NSString).appendingPathComponent(
-            ".\((path as NSString).lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+            ".\((path as NSString).lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        )
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
         guard descriptor >= 0 else { throw Failure(description: "cannot write \(path): \(errnoText())") }
         var ok = false
@@ -71,7 +72,10 @@ public enum SecureFile {
     /// Reads a public file.
     public static func read(_ path: String) throws(Failure) -> [UInt8] {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw Failure(description: "cannot read \(path): \(FileManager.default.fileExists(atPath: path) ? "permission denied" : "no such file")")
+            throw Failure(
+                description:
+                    "cannot read \(path): \(FileManager.default.fileExists(atPath: path) ? "permission denied" : "no such file")"
+            )
         }
         return [UInt8](data)
     }

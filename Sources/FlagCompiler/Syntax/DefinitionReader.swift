@@ -47,8 +47,12 @@ struct DefinitionReader {
     private func readSegment(_ entry: YAMLMappingEntry) -> SegmentDefinition? {
         checkName(entry.key, at: entry.keyLocation, what: "segment name")
         var segment = SegmentDefinition(
-            name: Located(entry.key, at: entry.keyLocation), description: nil, included: [], excluded: [],
-            condition: nil)
+            name: Located(entry.key, at: entry.keyLocation),
+            description: nil,
+            included: [],
+            excluded: [],
+            condition: nil
+        )
         guard let fields = mapping(entry.value, "segment '\(entry.key)'") else { return nil }
         for field in checkFields(fields, allowed: ["description", "include", "exclude", "when"], in: "a segment") {
             switch field.key {
@@ -86,12 +90,18 @@ struct DefinitionReader {
                     let suggestion = Suggestion.closest(to: name, among: FlagType.allCases.map(\.description))
                     diagnostics.error(
                         "unknown type '\(name)'; expected boolean, string, integer, number or object"
-                            + (suggestion.map { " (did you mean '\($0)'?)" } ?? ""), at: typeField.value.location)
+                            + (suggestion.map { " (did you mean '\($0)'?)" } ?? ""),
+                        at: typeField.value.location
+                    )
                 }
             }
         }
-        let (type, variants) = readVariants(field("variants"), declaredType: declaredType, flagKey: key,
-            flagLocation: entry.keyLocation)
+        let (type, variants) = readVariants(
+            field("variants"),
+            declaredType: declaredType,
+            flagKey: key,
+            flagLocation: entry.keyLocation
+        )
 
         var settings = readSettings(fields)
         if settings.defaultVariant == nil, type == .boolean, variants.contains(where: { $0.name.value == "off" }) {
@@ -128,15 +138,26 @@ struct DefinitionReader {
                     guard let overrideFields = mapping(override.value, "environment '\(override.key)'") else {
                         continue
                     }
-                    let checked = checkFields(overrideFields, allowed: Self.overridableFields, in: "an environment override")
+                    let checked = checkFields(
+                        overrideFields,
+                        allowed: Self.overridableFields,
+                        in: "an environment override"
+                    )
                     environments[override.key] = Located(readSettings(checked), at: override.keyLocation)
                 }
             default: break
             }
         }
         return FlagDefinition(
-            key: Located(key, at: entry.keyLocation), type: type, variants: variants, settings: settings,
-            prerequisites: prerequisites, salt: salt, metadata: metadata, environments: environments)
+            key: Located(key, at: entry.keyLocation),
+            type: type,
+            variants: variants,
+            settings: settings,
+            prerequisites: prerequisites,
+            salt: salt,
+            metadata: metadata,
+            environments: environments
+        )
     }
 
     private func readSettings(_ fields: [YAMLMappingEntry]) -> FlagSettings {
@@ -148,7 +169,9 @@ struct DefinitionReader {
                     settings.enabled = Located(value, at: entry.value.location)
                 } else {
                     diagnostics.error(
-                        "'enabled' must be true or false, found \(entry.value.kindName)", at: entry.value.location)
+                        "'enabled' must be true or false, found \(entry.value.kindName)",
+                        at: entry.value.location
+                    )
                 }
             case "default": settings.defaultVariant = variantName(entry.value, "'default'")
             case "offVariant": settings.offVariant = variantName(entry.value, "'offVariant'")
@@ -163,17 +186,25 @@ struct DefinitionReader {
 
     /// The flag's type and variants: declared, inferred from the values, or the boolean default.
     private func readVariants(
-        _ field: YAMLMappingEntry?, declaredType: Located<FlagType>?, flagKey: String, flagLocation: SourceLocation
+        _ field: YAMLMappingEntry?,
+        declaredType: Located<FlagType>?,
+        flagKey: String,
+        flagLocation: SourceLocation
     ) -> (FlagType, [VariantDefinition]) {
         guard let field else {
             if let declaredType, declaredType.value != .boolean {
                 diagnostics.error(
-                    "flag '\(flagKey)' of type \(declaredType.value) needs 'variants'", at: declaredType.location)
+                    "flag '\(flagKey)' of type \(declaredType.value) needs 'variants'",
+                    at: declaredType.location
+                )
             }
-            return (.boolean, [
-                VariantDefinition(name: Located("on", at: flagLocation), value: .bool(true)),
-                VariantDefinition(name: Located("off", at: flagLocation), value: .bool(false)),
-            ])
+            return (
+                .boolean,
+                [
+                    VariantDefinition(name: Located("on", at: flagLocation), value: .bool(true)),
+                    VariantDefinition(name: Located("off", at: flagLocation), value: .bool(false)),
+                ]
+            )
         }
         guard let entries = mapping(field.value, "'variants'") else { return (declaredType?.value ?? .boolean, []) }
         if entries.isEmpty { diagnostics.error("'variants' must list at least one variant", at: field.value.location) }
@@ -188,7 +219,11 @@ struct DefinitionReader {
     }
 
     private func inferType(_ values: [YAMLNode]) -> FlagType {
-        var sawBool = false, sawString = false, sawInteger = false, sawFloat = false, sawObject = false
+        var sawBool = false
+        var sawString = false
+        var sawInteger = false
+        var sawFloat = false
+        var sawObject = false
         for value in values {
             switch value.kind {
             case .mapping, .sequence: sawObject = true
@@ -211,7 +246,8 @@ struct DefinitionReader {
 
     private func variantValue(_ node: YAMLNode, type: FlagType) -> FlagValue? {
         func mismatch() -> FlagValue? {
-            var message = "variant value must be \(type == .integer ? "an integer" : "a \(type)"), found \(node.kindName)"
+            var message =
+                "variant value must be \(type == .integer ? "an integer" : "a \(type)"), found \(node.kindName)"
             if type == .string, node.scalar != nil { message += "; quote it to make it a string" }
             diagnostics.error(message, at: node.location)
             return nil
@@ -346,16 +382,22 @@ struct DefinitionReader {
                     var startsAt: Int64?
                     var hundredths: Int?
                     for stepField in checkFields(stepFields, allowed: ["at", "percent"], in: "a ramp step") {
-                        if stepField.key == "at" { startsAt = time(stepField.value, "'at'").map { Int64($0.rounded(.down)) } }
+                        if stepField.key == "at" {
+                            startsAt = time(stepField.value, "'at'").map { Int64($0.rounded(.down)) }
+                        }
                         if stepField.key == "percent" { hundredths = percentage(stepField.value) }
                     }
                     guard let startsAt, let hundredths else {
-                        if !stepFields.contains(where: { $0.key == "at" }) || !stepFields.contains(where: { $0.key == "percent" }) {
+                        if !stepFields.contains(where: { $0.key == "at" })
+                            || !stepFields.contains(where: { $0.key == "percent" })
+                        {
                             diagnostics.error("a ramp step needs 'at' and 'percent'", at: item.location)
                         }
                         continue
                     }
-                    steps.append(RampStepDefinition(startsAt: startsAt, hundredths: hundredths, location: item.location))
+                    steps.append(
+                        RampStepDefinition(startsAt: startsAt, hundredths: hundredths, location: item.location)
+                    )
                 }
                 if items.isEmpty { diagnostics.error("'steps' must list at least one step", at: field.value.location) }
             default: break
@@ -384,7 +426,8 @@ struct DefinitionReader {
                 tooPrecise
                     ? "percentage '\(scalar.text)' has more than 2 decimals"
                     : "a percentage must be a number from 0 to 100 with at most 2 decimals, found '\(scalar.text)'",
-                at: node.location)
+                at: node.location
+            )
             return nil
         }
         var fraction = parts.count == 2 ? Int(parts[1])! : 0
@@ -453,7 +496,8 @@ struct DefinitionReader {
                     let suggestion = Suggestion.closest(to: entry.key, among: Self.operatorNames)
                     diagnostics.error(
                         "unknown operator '\(entry.key)'" + (suggestion.map { "; did you mean '\($0)'?" } ?? ""),
-                        at: entry.keyLocation)
+                        at: entry.keyLocation
+                    )
                     continue
                 }
                 if let predicate = readOperator(entry, ignoreCase: ignoreCase) {
@@ -512,7 +556,9 @@ struct DefinitionReader {
             guard let text = scalarText(node, name) else { return nil }
             guard let version = SemanticVersion(text) else {
                 diagnostics.error(
-                    "invalid semantic version '\(text)'; expected MAJOR.MINOR.PATCH like 2.4.0", at: node.location)
+                    "invalid semantic version '\(text)'; expected MAJOR.MINOR.PATCH like 2.4.0",
+                    at: node.location
+                )
                 return nil
             }
             let comparison: SemverComparison =
@@ -534,7 +580,9 @@ struct DefinitionReader {
                 guard let text = string(item, name) else { continue }
                 guard let range = CIDRRange(text) else {
                     diagnostics.error(
-                        "invalid CIDR range '\(text)'; expected e.g. 10.0.0.0/8 or 2001:db8::/32", at: item.location)
+                        "invalid CIDR range '\(text)'; expected e.g. 10.0.0.0/8 or 2001:db8::/32",
+                        at: item.location
+                    )
                     continue
                 }
                 if range.hadHostBits {
@@ -575,7 +623,10 @@ struct DefinitionReader {
         case .integer(let value): return .number(Double(value))
         case .float(let value): return .number(value)
         case .null:
-            diagnostics.error("\(what) must not be null; use 'exists: false' to test for a missing attribute", at: node.location)
+            diagnostics.error(
+                "\(what) must not be null; use 'exists: false' to test for a missing attribute",
+                at: node.location
+            )
             return nil
         }
     }
@@ -586,7 +637,9 @@ struct DefinitionReader {
         if let text = node.string {
             if let time = Timestamp.parseRFC3339(text) { return time }
             diagnostics.error(
-                "\(what) must be an RFC 3339 time like 2026-12-01T09:00:00Z, found '\(text)'", at: node.location)
+                "\(what) must be an RFC 3339 time like 2026-12-01T09:00:00Z, found '\(text)'",
+                at: node.location
+            )
             return nil
         }
         diagnostics.error("\(what) must be an RFC 3339 time or Unix seconds, found \(node.kindName)", at: node.location)
@@ -646,7 +699,8 @@ struct DefinitionReader {
                 let suggestion = Suggestion.closest(to: entry.key, among: allowed)
                 diagnostics.error(
                     "unknown field '\(entry.key)' in \(what)" + (suggestion.map { "; did you mean '\($0)'?" } ?? ""),
-                    at: entry.keyLocation)
+                    at: entry.keyLocation
+                )
                 return false
             }
             return true
@@ -657,7 +711,8 @@ struct DefinitionReader {
         guard !Self.isValidName(name) else { return }
         diagnostics.error(
             "invalid \(what) '\(name)': use a letter, then letters, digits, '_', '.' or '-' (at most 128)",
-            at: location)
+            at: location
+        )
     }
 }
 

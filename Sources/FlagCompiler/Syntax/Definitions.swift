@@ -88,7 +88,11 @@ package enum ServeDefinition: Sendable {
     case variant(Located<String>)
     case split(weights: [SplitWeight], bucketBy: Located<String>?)
     case progressive(
-        variant: Located<String>, others: Located<String>, steps: [RampStepDefinition], bucketBy: Located<String>?)
+        variant: Located<String>,
+        others: Located<String>,
+        steps: [RampStepDefinition],
+        bucketBy: Located<String>?
+    )
 }
 
 package struct SplitWeight: Sendable {

@@ -7,11 +7,22 @@ extension DefinitionReader {
     func readTarget(_ root: YAMLNode?, name: String, path: String) -> TargetDefinition? {
         let start = SourceLocation(file: path, line: 1, column: 1)
         var target = TargetDefinition(
-            name: name, path: path, environment: name, flagPatterns: ["*"], excludePatterns: [], recipients: [],
-            expiresAfter: 30 * 86_400, swiftTypeName: "Flags", swiftAccessLevel: "public",
-            location: root?.location ?? start)
+            name: name,
+            path: path,
+            environment: name,
+            flagPatterns: ["*"],
+            excludePatterns: [],
+            recipients: [],
+            expiresAfter: 30 * 86_400,
+            swiftTypeName: "Flags",
+            swiftAccessLevel: "public",
+            location: root?.location ?? start
+        )
         if !Self.isValidName(name) {
-            diagnostics.error("invalid target name '\(name)': rename the file (letters, digits, '_', '.', '-')", at: start)
+            diagnostics.error(
+                "invalid target name '\(name)': rename the file (letters, digits, '_', '.', '-')",
+                at: start
+            )
         }
         guard let root, let entries = mapping(root, "a target file") else {
             diagnostics.error("target '\(name)' needs at least 'recipients'", at: start)
@@ -35,13 +46,19 @@ extension DefinitionReader {
                     string(item, "a recipient").map { Located($0, at: item.location) }
                 }
             case "expiresAfter":
-                guard let text = entry.value.scalar?.text, let seconds = Timestamp.parseDuration(text), seconds > 0 else {
-                    diagnostics.error("'expiresAfter' must be a duration like 30d, 12h or 90m", at: entry.value.location)
+                guard let text = entry.value.scalar?.text, let seconds = Timestamp.parseDuration(text), seconds > 0
+                else {
+                    diagnostics.error(
+                        "'expiresAfter' must be a duration like 30d, 12h or 90m",
+                        at: entry.value.location
+                    )
                     continue
                 }
                 guard seconds <= LoadOptions.defaultMaximumBundleLifetime else {
                     diagnostics.error(
-                        "'expiresAfter' is at most 90d: functions refuse bundles valid for longer", at: entry.value.location)
+                        "'expiresAfter' is at most 90d: functions refuse bundles valid for longer",
+                        at: entry.value.location
+                    )
                     continue
                 }
                 target.expiresAfter = seconds
@@ -52,7 +69,8 @@ extension DefinitionReader {
         if target.recipients.isEmpty {
             diagnostics.error(
                 "target '\(name)' needs at least one recipient, e.g. 'recipients: [keys/\(name).recipient.pub]'",
-                at: target.location)
+                at: target.location
+            )
         }
         return target
     }

@@ -71,7 +71,9 @@ public enum YAMLReader {
     /// that a checker can go on to report the rest of the file's problems too. `root` is nil when
     /// reading stopped early (a syntax error, a limit) or the file is empty.
     public static func readRecovering(
-        _ bytes: [UInt8], file: String, limits: Limits = .init()
+        _ bytes: [UInt8],
+        file: String,
+        limits: Limits = .init()
     ) -> (root: YAMLNode?, diagnostics: [Diagnostic]) {
         do {
             return (try read(bytes, file: file, limits: limits), [])
@@ -102,7 +104,12 @@ extension YAMLReader {
         static func controlCharacter(_ value: UInt32) -> String {
             "control character U+\(hex(value, width: 4)) is not allowed; remove it"
         }
-        static func syntax(_ problem: String, context: String?, contextLocation: SourceLocation?, hint: String?)
+        static func syntax(
+            _ problem: String,
+            context: String?,
+            contextLocation: SourceLocation?,
+            hint: String?
+        )
             -> String
         {
             var message = problem
@@ -404,7 +411,11 @@ private struct TreeReader {
 
     // MARK: Nodes
 
-    private mutating func addScalar(_ bytes: UnsafeBufferPointer<UInt8>, isPlain: Bool, at location: SourceLocation)
+    private mutating func addScalar(
+        _ bytes: UnsafeBufferPointer<UInt8>,
+        isPlain: Bool,
+        at location: SourceLocation
+    )
         throws(Stop)
     {
         let text = String(decoding: bytes, as: UTF8.self)

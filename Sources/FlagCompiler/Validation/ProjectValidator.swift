@@ -31,7 +31,8 @@ struct ProjectValidator {
             if let first = seen[segment.name.value] {
                 diagnostics.error(
                     "duplicate segment '\(segment.name.value)' (first defined at \(first.name.location))",
-                    at: segment.name.location)
+                    at: segment.name.location
+                )
             } else {
                 seen[segment.name.value] = segment
             }
@@ -44,7 +45,9 @@ struct ProjectValidator {
         for flag in project.flags {
             if let first = seen[flag.key.value] {
                 diagnostics.error(
-                    "duplicate flag '\(flag.key.value)' (first defined at \(first.key.location))", at: flag.key.location)
+                    "duplicate flag '\(flag.key.value)' (first defined at \(first.key.location))",
+                    at: flag.key.location
+                )
             } else {
                 seen[flag.key.value] = flag
             }
@@ -67,11 +70,15 @@ struct ProjectValidator {
             "unknown variant '\(name.value)' in \(role) of flag '\(flag.key.value)'"
                 + (suggestion.map { "; did you mean '\($0)'?" }
                     ?? "; variants are " + names.map { "'\($0)'" }.joined(separator: ", ")),
-            at: name.location)
+            at: name.location
+        )
     }
 
     private func checkSettings(
-        _ settings: FlagSettings, of flag: FlagDefinition, segments: [String: SegmentDefinition], environment: String?
+        _ settings: FlagSettings,
+        of flag: FlagDefinition,
+        segments: [String: SegmentDefinition],
+        environment: String?
     ) {
         if let name = settings.defaultVariant { checkVariant(name, of: flag, role: "'default'") }
         if let name = settings.offVariant { checkVariant(name, of: flag, role: "'offVariant'") }
@@ -84,19 +91,27 @@ struct ProjectValidator {
                 for weight in weights {
                     checkVariant(weight.variant, of: flag, role: "'split'")
                     if !seen.insert(weight.variant.value).inserted {
-                        diagnostics.error("variant '\(weight.variant.value)' is listed twice in 'split'", at: weight.variant.location)
+                        diagnostics.error(
+                            "variant '\(weight.variant.value)' is listed twice in 'split'",
+                            at: weight.variant.location
+                        )
                     }
                 }
                 let total = weights.reduce(0) { $0 + $1.hundredths }
                 if !weights.isEmpty && total != 10_000 {
                     diagnostics.error(
-                        "split weights add up to \(Self.percentText(total))%, not 100%", at: weights[0].variant.location)
+                        "split weights add up to \(Self.percentText(total))%, not 100%",
+                        at: weights[0].variant.location
+                    )
                 }
             case .progressive(let variant, let others, let steps, _):
                 checkVariant(variant, of: flag, role: "'progressive.variant'")
                 checkVariant(others, of: flag, role: "'progressive.others'")
                 for (previous, step) in zip(steps, steps.dropFirst()) where step.startsAt <= previous.startsAt {
-                    diagnostics.error("ramp steps must be in time order, each 'at' after the previous", at: step.location)
+                    diagnostics.error(
+                        "ramp steps must be in time order, each 'at' after the previous",
+                        at: step.location
+                    )
                 }
             }
         }
@@ -116,18 +131,25 @@ struct ProjectValidator {
                 let suggestion = Suggestion.closest(to: name.value, among: segments.keys.sorted())
                 diagnostics.error(
                     "unknown segment '\(name.value)'" + (suggestion.map { "; did you mean '\($0)'?" } ?? ""),
-                    at: name.location)
+                    at: name.location
+                )
             }
         case .predicate: break
         }
     }
 
-    private func checkPrerequisite(_ prerequisite: PrerequisiteDefinition, of flag: FlagDefinition, flags: [String: FlagDefinition]) {
+    private func checkPrerequisite(
+        _ prerequisite: PrerequisiteDefinition,
+        of flag: FlagDefinition,
+        flags: [String: FlagDefinition]
+    ) {
         guard let required = flags[prerequisite.flag.value] else {
             let suggestion = Suggestion.closest(to: prerequisite.flag.value, among: flags.keys.sorted())
             diagnostics.error(
                 "unknown prerequisite flag '\(prerequisite.flag.value)'"
-                    + (suggestion.map { "; did you mean '\($0)'?" } ?? ""), at: prerequisite.flag.location)
+                    + (suggestion.map { "; did you mean '\($0)'?" } ?? ""),
+                at: prerequisite.flag.location
+            )
             return
         }
         if required.variantIndex(prerequisite.variant.value) == nil {
@@ -145,7 +167,8 @@ struct ProjectValidator {
             guard let first = segments[cycle[0]] else { continue }
             diagnostics.error(
                 "segments refer to each other in a cycle: " + (cycle + [cycle[0]]).joined(separator: " -> "),
-                at: first.name.location)
+                at: first.name.location
+            )
         }
     }
 
@@ -154,7 +177,9 @@ struct ProjectValidator {
         for cycle in CycleFinder.cycles(in: graph) {
             guard let first = flags[cycle[0]] else { continue }
             diagnostics.error(
-                "prerequisites form a cycle: " + (cycle + [cycle[0]]).joined(separator: " -> "), at: first.key.location)
+                "prerequisites form a cycle: " + (cycle + [cycle[0]]).joined(separator: " -> "),
+                at: first.key.location
+            )
         }
     }
 
@@ -172,7 +197,8 @@ struct ProjectValidator {
                     guard project.flag(prerequisite.flag.value) != nil else { continue }
                     diagnostics.error(
                         "flag '\(flag.key.value)' requires '\(prerequisite.flag.value)', which target '\(target.name)' leaves out",
-                        at: prerequisite.flag.location)
+                        at: prerequisite.flag.location
+                    )
                 }
             }
         }

@@ -34,7 +34,8 @@ package enum Sodium {
     /// (libsodium's pointer parameters are non-null).
     @inline(__always)
     private static func withBytes<Result>(
-        _ slice: ArraySlice<UInt8>, _ body: (UnsafePointer<UInt8>, Int) -> Result
+        _ slice: ArraySlice<UInt8>,
+        _ body: (UnsafePointer<UInt8>, Int) -> Result
     ) -> Result {
         slice.withUnsafeBufferPointer { buffer in
             if let base = buffer.baseAddress { return body(base, buffer.count) }
@@ -53,7 +54,9 @@ package enum Sodium {
 
     /// Whether `signature` is a valid Ed25519 signature of `message` by `publicKey`.
     package static func verify(
-        signature: ArraySlice<UInt8>, message: ArraySlice<UInt8>, publicKey: ArraySlice<UInt8>
+        signature: ArraySlice<UInt8>,
+        message: ArraySlice<UInt8>,
+        publicKey: ArraySlice<UInt8>
     ) -> Bool {
         guard (try? ensureInitialised()) != nil,
             signature.count == signatureBytes, publicKey.count == publicKeyBytes
@@ -69,7 +72,9 @@ package enum Sodium {
 
     /// Opens a sealed box addressed to the X25519 key pair (`publicKey`, `secretKey`).
     package static func openSealed(
-        _ sealed: ArraySlice<UInt8>, publicKey: [UInt8], secretKey: SecureBytes
+        _ sealed: ArraySlice<UInt8>,
+        publicKey: [UInt8],
+        secretKey: SecureBytes
     ) throws(Failure) -> SecureBytes {
         try ensureInitialised()
         guard sealed.count > 48, publicKey.count == publicKeyBytes else { throw Failure(operation: "seal open") }
@@ -78,8 +83,12 @@ package enum Sodium {
             code = withBytes(sealed) { sealed, sealedCount in
                 secretKey.withUnsafeBytes { secret in
                     crypto_box_seal_open(
-                        output.baseAddress!.assumingMemoryBound(to: UInt8.self), sealed, UInt64(sealedCount),
-                        publicKey, secret.baseAddress!.assumingMemoryBound(to: UInt8.self))
+                        output.baseAddress!.assumingMemoryBound(to: UInt8.self),
+                        sealed,
+                        UInt64(sealedCount),
+                        publicKey,
+                        secret.baseAddress!.assumingMemoryBound(to: UInt8.self)
+                    )
                 }
             }
         }
@@ -89,7 +98,9 @@ package enum Sodium {
 
     /// Authenticated decryption with XChaCha20-Poly1305; `additionalData` must be what was sealed with it.
     package static func decrypt(
-        _ ciphertext: ArraySlice<UInt8>, additionalData: ArraySlice<UInt8>, nonce: ArraySlice<UInt8>,
+        _ ciphertext: ArraySlice<UInt8>,
+        additionalData: ArraySlice<UInt8>,
+        nonce: ArraySlice<UInt8>,
         key: SecureBytes
     ) throws(Failure) -> [UInt8] {
         try ensureInitialised()
@@ -105,8 +116,16 @@ package enum Sodium {
                     withBytes(nonce) { nonce, _ in
                         key.withUnsafeBytes { key in
                             crypto_aead_xchacha20poly1305_ietf_decrypt(
-                                output.baseAddress, &plaintextLength, nil, input, UInt64(inputCount), ad,
-                                UInt64(adCount), nonce, key.baseAddress!.assumingMemoryBound(to: UInt8.self))
+                                output.baseAddress,
+                                &plaintextLength,
+                                nil,
+                                input,
+                                UInt64(inputCount),
+                                ad,
+                                UInt64(adCount),
+                                nonce,
+                                key.baseAddress!.assumingMemoryBound(to: UInt8.self)
+                            )
                         }
                     }
                 }
@@ -136,8 +155,13 @@ package enum Sodium {
             if let key {
                 key.withUnsafeBytes { key in
                     crypto_generichash_blake2b(
-                        &output, outputCount, input, UInt64(inputCount),
-                        key.baseAddress!.assumingMemoryBound(to: UInt8.self), key.count)
+                        &output,
+                        outputCount,
+                        input,
+                        UInt64(inputCount),
+                        key.baseAddress!.assumingMemoryBound(to: UInt8.self),
+                        key.count
+                    )
                 }
             } else {
                 crypto_generichash_blake2b(&output, outputCount, input, UInt64(inputCount), nil, 0)
@@ -169,8 +193,10 @@ package enum Sodium {
         _ = SecureBytes(count: 64) { secret in
             code = seed.withUnsafeBytes { seed in
                 crypto_sign_ed25519_seed_keypair(
-                    &publicKey, secret.baseAddress!.assumingMemoryBound(to: UInt8.self),
-                    seed.baseAddress!.assumingMemoryBound(to: UInt8.self))
+                    &publicKey,
+                    secret.baseAddress!.assumingMemoryBound(to: UInt8.self),
+                    seed.baseAddress!.assumingMemoryBound(to: UInt8.self)
+                )
             }
         }
         try check(code, "seed keypair")
@@ -187,7 +213,11 @@ package enum Sodium {
         _ = SecureBytes(count: 64) { secret in
             let secretKey = secret.baseAddress!.assumingMemoryBound(to: UInt8.self)
             code = seed.withUnsafeBytes { seed in
-                crypto_sign_ed25519_seed_keypair(&publicKey, secretKey, seed.baseAddress!.assumingMemoryBound(to: UInt8.self))
+                crypto_sign_ed25519_seed_keypair(
+                    &publicKey,
+                    secretKey,
+                    seed.baseAddress!.assumingMemoryBound(to: UInt8.self)
+                )
             }
             guard code == 0 else { return }
             code = crypto_sign_ed25519_detached(&signature, nil, message, UInt64(message.count), secretKey)
@@ -214,7 +244,9 @@ package enum Sodium {
     /// BLAKE2b(ephemeral pk ‖ recipient pk)), so `crypto_box_seal_open` opens it. `seed` must be
     /// unique per (message, recipient): the compiler derives it from both under a secret key.
     package static func sealDeterministically(
-        _ message: SecureBytes, to recipientPublicKey: [UInt8], seed: SecureBytes
+        _ message: SecureBytes,
+        to recipientPublicKey: [UInt8],
+        seed: SecureBytes
     ) throws(Failure) -> [UInt8] {
         try ensureInitialised()
         guard recipientPublicKey.count == publicKeyBytes, seed.count == 32 else { throw Failure(operation: "seal") }
@@ -230,8 +262,13 @@ package enum Sodium {
             let nonce = hash(ephemeralPublic + recipientPublicKey, outputCount: nonceBytesOfBox)
             code = message.withUnsafeBytes { message in
                 crypto_box_easy(
-                    &boxed, message.baseAddress!.assumingMemoryBound(to: UInt8.self), UInt64(message.count), nonce,
-                    recipientPublicKey, secret)
+                    &boxed,
+                    message.baseAddress!.assumingMemoryBound(to: UInt8.self),
+                    UInt64(message.count),
+                    nonce,
+                    recipientPublicKey,
+                    secret
+                )
             }
         }
         try check(code, "seal")
@@ -240,7 +277,10 @@ package enum Sodium {
 
     /// Authenticated encryption with XChaCha20-Poly1305.
     package static func encrypt(
-        _ plaintext: [UInt8], additionalData: [UInt8], nonce: [UInt8], key: SecureBytes
+        _ plaintext: [UInt8],
+        additionalData: [UInt8],
+        nonce: [UInt8],
+        key: SecureBytes
     ) throws(Failure) -> [UInt8] {
         try ensureInitialised()
         guard nonce.count == nonceBytes, key.count == contentKeyBytes else { throw Failure(operation: "encrypt") }
@@ -248,8 +288,16 @@ package enum Sodium {
         var length: UInt64 = 0
         let code = key.withUnsafeBytes { key in
             crypto_aead_xchacha20poly1305_ietf_encrypt(
-                &ciphertext, &length, plaintext, UInt64(plaintext.count), additionalData, UInt64(additionalData.count),
-                nil, nonce, key.baseAddress!.assumingMemoryBound(to: UInt8.self))
+                &ciphertext,
+                &length,
+                plaintext,
+                UInt64(plaintext.count),
+                additionalData,
+                UInt64(additionalData.count),
+                nil,
+                nonce,
+                key.baseAddress!.assumingMemoryBound(to: UInt8.self)
+            )
         }
         try check(code, "encrypt")
         return ciphertext
@@ -277,8 +325,15 @@ package enum Sodium {
             code = textBytes.withUnsafeBufferPointer { input in
                 input.withMemoryRebound(to: CChar.self) { input in
                     sodium_base642bin(
-                        output.baseAddress!.assumingMemoryBound(to: UInt8.self), output.count, input.baseAddress,
-                        input.count, nil, &decodedLength, nil, Int32(sodium_base64_VARIANT_URLSAFE_NO_PADDING))
+                        output.baseAddress!.assumingMemoryBound(to: UInt8.self),
+                        output.count,
+                        input.baseAddress,
+                        input.count,
+                        nil,
+                        &decodedLength,
+                        nil,
+                        Int32(sodium_base64_VARIANT_URLSAFE_NO_PADDING)
+                    )
                 }
             }
         }

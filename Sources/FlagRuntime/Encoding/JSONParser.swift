@@ -18,7 +18,9 @@ public enum JSONParser {
             do {
                 let value = try parser.value(depth: 0)
                 parser.skipWhitespace()
-                guard parser.position == bytes.count else { return .failure(parser.failure("unexpected text after the value")) }
+                guard parser.position == bytes.count else {
+                    return .failure(parser.failure("unexpected text after the value"))
+                }
                 return .success(value)
             } catch let failure as Failure {
                 return .failure(failure)
@@ -88,7 +90,9 @@ public enum JSONParser {
         }
 
         mutating func value(depth: Int) throws(Failure) -> JSONValue {
-            guard depth < JSONParser.maximumDepth else { throw failure("nested deeper than \(JSONParser.maximumDepth)") }
+            guard depth < JSONParser.maximumDepth else {
+                throw failure("nested deeper than \(JSONParser.maximumDepth)")
+            }
             guard position < bytes.count else { throw failure("unexpected end of input") }
             switch bytes[position] {
             case UInt8(ascii: "{"):
@@ -107,7 +111,9 @@ public enum JSONParser {
                     let key = try string()
                     if members.contains(where: { $0.key == key }) { throw failure("duplicate member '\(key)'") }
                     skipWhitespace()
-                    guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else { throw failure("expected ':'") }
+                    guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else {
+                        throw failure("expected ':'")
+                    }
                     position += 1
                     skipWhitespace()
                     members.append(JSONMember(key, try value(depth: depth + 1)))
@@ -157,7 +163,7 @@ public enum JSONParser {
             while position < bytes.count,
                 (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[position])
                     || [UInt8(ascii: "-"), UInt8(ascii: "+"), UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E")]
-                    .contains(bytes[position])
+                        .contains(bytes[position])
             {
                 position += 1
             }

@@ -19,7 +19,8 @@ package enum PayloadCodec {
         collector.writeContent(content)
         let table = collector.collected.map(\.string).sorted(by: StringSet.precedes)
         var encoder = Encoder(
-            index: Dictionary(uniqueKeysWithValues: table.enumerated().map { (CodePointString($1), $0) }))
+            index: Dictionary(uniqueKeysWithValues: table.enumerated().map { (CodePointString($1), $0) })
+        )
         encoder.writeContent(content)
 
         var output = ByteWriter()
@@ -272,23 +273,38 @@ package enum PayloadCodec {
 
 /// The tags of the payload's tagged unions; see docs/bundle-format.md.
 package enum ConditionTag: UInt8 {
-    case all = 0, any = 1, not = 2, segment = 3, predicate = 4
+    case all = 0
+    case any = 1
+    case not = 2
+    case segment = 3
+    case predicate = 4
 }
 
 package enum LiteralTag: UInt8 {
-    case string = 0, number = 1, bool = 2
+    case string = 0
+    case number = 1
+    case bool = 2
 }
 
 package enum ServeTag: UInt8 {
-    case variant = 0, split = 1, progressive = 2
+    case variant = 0
+    case split = 1
+    case progressive = 2
 }
 
 package enum JSONTag: UInt8 {
-    case null = 0, `false` = 1, `true` = 2, number = 3, string = 4, array = 5, object = 6
+    case null = 0
+    case `false` = 1
+    case `true` = 2
+    case number = 3
+    case string = 4
+    case array = 5
+    case object = 6
 }
 
 package enum OperatorCode: UInt8 {
-    case equals = 1, notEquals, isIn, notIn, contains, notContains, startsWith, endsWith, matches
+    case equals = 1
+    case notEquals, isIn, notIn, contains, notContains, startsWith, endsWith, matches
     case greaterThan, greaterThanOrEqual, lessThan, lessThanOrEqual, semver, before, after, inCIDR, exists
 }
 

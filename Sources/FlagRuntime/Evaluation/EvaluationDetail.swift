@@ -40,8 +40,13 @@ public struct EvaluationDetail<Value: Sendable>: Sendable {
     public var errorMessage: String?
 
     public init(
-        flagKey: String, value: Value, variant: String?, reason: EvaluationReason, ruleName: String? = nil,
-        errorCode: EvaluationErrorCode? = nil, errorMessage: String? = nil
+        flagKey: String,
+        value: Value,
+        variant: String?,
+        reason: EvaluationReason,
+        ruleName: String? = nil,
+        errorCode: EvaluationErrorCode? = nil,
+        errorMessage: String? = nil
     ) {
         self.flagKey = flagKey
         self.value = value
@@ -54,9 +59,18 @@ public struct EvaluationDetail<Value: Sendable>: Sendable {
 
     /// The caller's default with an error.
     static func failure(
-        _ key: String, _ value: Value, _ code: EvaluationErrorCode, _ message: String
+        _ key: String,
+        _ value: Value,
+        _ code: EvaluationErrorCode,
+        _ message: String
     ) -> EvaluationDetail {
         EvaluationDetail(
-            flagKey: key, value: value, variant: nil, reason: .error, errorCode: code, errorMessage: message)
+            flagKey: key,
+            value: value,
+            variant: nil,
+            reason: .error,
+            errorCode: code,
+            errorMessage: message
+        )
     }
 }

@@ -127,7 +127,8 @@ package struct Evaluator<Source: AttributeSource> {
         switch value(attribute, &now) {
         case .string(let text): Bucketing.bucket(prefix: tables.pointee.saltPrefixes[flag], value: text)
         case .number(let number): Bucketing.bucket(prefix: tables.pointee.saltPrefixes[flag], number: number)
-        case .bool(let bool): Bucketing.bucket(prefix: tables.pointee.saltPrefixes[flag], value: bool ? "true" : "false")
+        case .bool(let bool):
+            Bucketing.bucket(prefix: tables.pointee.saltPrefixes[flag], value: bool ? "true" : "false")
         case .list, .null, nil: nil
         }
     }
@@ -173,7 +174,11 @@ package struct Evaluator<Source: AttributeSource> {
 
     // MARK: Predicates
 
-    private static func holds(_ node: FlagTables.NodeRecord, for value: AttributeValue?, _ tables: UnsafePointer<FlagTables.View>) -> Bool {
+    private static func holds(
+        _ node: FlagTables.NodeRecord,
+        for value: AttributeValue?,
+        _ tables: UnsafePointer<FlagTables.View>
+    ) -> Bool {
         guard let value else {
             switch node.code {
             case .notEquals, .notIn, .notContains: return true
@@ -189,7 +194,8 @@ package struct Evaluator<Source: AttributeSource> {
         case .isIn: return Self.anyContained(value, tables.pointee.literalSets[Int(node.operand)], ignoreCase)
         case .notIn: return !Self.anyContained(value, tables.pointee.literalSets[Int(node.operand)], ignoreCase)
         case .contains: return Self.contains(value, tables.pointee.strings[Int(node.operand)], ignoreCase: ignoreCase)
-        case .notContains: return !Self.contains(value, tables.pointee.strings[Int(node.operand)], ignoreCase: ignoreCase)
+        case .notContains:
+            return !Self.contains(value, tables.pointee.strings[Int(node.operand)], ignoreCase: ignoreCase)
         case .startsWith:
             guard case .string(let string) = value else { return false }
             return TextMatching.hasPrefix(string, tables.pointee.strings[Int(node.operand)], ignoreCase: ignoreCase)
@@ -227,7 +233,11 @@ package struct Evaluator<Source: AttributeSource> {
     }
 
     /// eq on a scalar, or on any element of a list (no closure, so nothing is captured or copied).
-    private static func anyEquals(_ value: AttributeValue, _ node: FlagTables.NodeRecord, _ tables: UnsafePointer<FlagTables.View>) -> Bool {
+    private static func anyEquals(
+        _ value: AttributeValue,
+        _ node: FlagTables.NodeRecord,
+        _ tables: UnsafePointer<FlagTables.View>
+    ) -> Bool {
         if case .list(let items) = value {
             for item in items where equals(item, node, tables) { return true }
             return false
@@ -245,7 +255,11 @@ package struct Evaluator<Source: AttributeSource> {
     }
 
     /// eq against the node's literal.
-    private static func equals(_ value: AttributeValue, _ node: FlagTables.NodeRecord, _ tables: UnsafePointer<FlagTables.View>) -> Bool {
+    private static func equals(
+        _ value: AttributeValue,
+        _ node: FlagTables.NodeRecord,
+        _ tables: UnsafePointer<FlagTables.View>
+    ) -> Bool {
         switch (value, LiteralTag(rawValue: node.detail)) {
         case (.string(let string), .string?):
             let expected = tables.pointee.strings[Int(node.operand)]
@@ -253,7 +267,8 @@ package struct Evaluator<Source: AttributeSource> {
                 ? TextMatching.equalsIgnoringCase(string, lowercased: expected) : TextMatching.equals(string, expected)
         case (.number(let number), .number?): return number == node.number
         case (.string(let string), .number?): return NumberText.parse(string) == node.number
-        case (.number(let number), .string?): return NumberText.parse(tables.pointee.strings[Int(node.operand)]) == number
+        case (.number(let number), .string?):
+            return NumberText.parse(tables.pointee.strings[Int(node.operand)]) == number
         case (.bool(let bool), .bool?): return bool == (node.operand != 0)
         default: return false
         }
@@ -277,7 +292,8 @@ package struct Evaluator<Source: AttributeSource> {
         case .string(let string): return TextMatching.contains(string, text, ignoreCase: ignoreCase)
         case .list(let items):
             for case .string(let item) in items
-            where ignoreCase ? TextMatching.equalsIgnoringCase(item, lowercased: text) : TextMatching.equals(item, text) {
+            where ignoreCase ? TextMatching.equalsIgnoringCase(item, lowercased: text) : TextMatching.equals(item, text)
+            {
                 return true
             }
             return false

@@ -55,7 +55,9 @@ extension FlagBundle {
 
     @inline(__always)
     func value<Value: FlagValueRepresentable>(
-        _ handle: FlagHandle, _ defaultValue: Value, _ source: some AttributeSource
+        _ handle: FlagHandle,
+        _ defaultValue: Value,
+        _ source: some AttributeSource
     ) -> Value {
         guard owns(handle) else { return defaultValue }
         let flag = tables.view.flags[handle.index]
@@ -65,7 +67,10 @@ extension FlagBundle {
     }
 
     func detail<Value: FlagValueRepresentable>(
-        _ handle: FlagHandle?, key: String, _ defaultValue: Value, _ source: some AttributeSource
+        _ handle: FlagHandle?,
+        key: String,
+        _ defaultValue: Value,
+        _ source: some AttributeSource
     ) -> EvaluationDetail<Value> {
         guard let handle, owns(handle) else {
             return .failure(key, defaultValue, .flagNotFound, "flag '\(key)' is not in the bundle")
@@ -73,7 +78,11 @@ extension FlagBundle {
         let flag = tables.view.flags[handle.index]
         guard Value.accepts(flag.type) else {
             return .failure(
-                key, defaultValue, .typeMismatch, "flag '\(key)' is of type \(flag.type), not \(Value.self)")
+                key,
+                defaultValue,
+                .typeMismatch,
+                "flag '\(key)' is of type \(flag.type), not \(Value.self)"
+            )
         }
         let full = detail(handle.index, outcome(handle.index, source))
         guard let value = Value(flagValue: full.value) else {
@@ -113,7 +122,9 @@ extension FlagBundle {
 
     /// Value, variant, reason, rule and error code of `key` read as `Value`.
     public func detail<Value: FlagValueRepresentable>(
-        _ key: String, default defaultValue: Value, context: EvaluationContext
+        _ key: String,
+        default defaultValue: Value,
+        context: EvaluationContext
     ) -> EvaluationDetail<Value> {
         detail(handle(for: key), key: key, defaultValue, context)
     }
@@ -136,7 +147,9 @@ extension FlagBundle {
         value(handle, defaultValue, context)
     }
     public func detail<Value: FlagValueRepresentable>(
-        _ handle: FlagHandle, default defaultValue: Value, context: EvaluationContext
+        _ handle: FlagHandle,
+        default defaultValue: Value,
+        context: EvaluationContext
     ) -> EvaluationDetail<Value> {
         detail(handle, key: key(of: handle) ?? "", defaultValue, context)
     }
@@ -159,11 +172,17 @@ extension FlagBundle {
         prepared(context) ? value(handle, defaultValue, context) : defaultValue
     }
     public func detail<Value: FlagValueRepresentable>(
-        _ handle: FlagHandle, default defaultValue: Value, context: PreparedContext
+        _ handle: FlagHandle,
+        default defaultValue: Value,
+        context: PreparedContext
     ) -> EvaluationDetail<Value> {
         guard prepared(context) else {
             return .failure(
-                key(of: handle) ?? "", defaultValue, .invalidContext, "the context was prepared for another bundle")
+                key(of: handle) ?? "",
+                defaultValue,
+                .invalidContext,
+                "the context was prepared for another bundle"
+            )
         }
         return detail(handle, key: key(of: handle) ?? "", defaultValue, context)
     }

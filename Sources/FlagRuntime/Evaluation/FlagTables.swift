@@ -176,16 +176,26 @@ package final class FlagTables: @unchecked Sendable {
         let view = UnsafeMutablePointer<View>.allocate(capacity: 1)
         view.initialize(
             to: View(
-                strings: Self.own(decoder.strings), attributes: Self.own(decoder.attributes),
+                strings: Self.own(decoder.strings),
+                attributes: Self.own(decoder.attributes),
                 attributeKinds: Self.own(decoder.attributes.map { AttributeKind(name: decoder.strings[Int($0)]) }),
                 flags: Self.own(decoder.flags),
                 saltPrefixes: Self.own(decoder.flags.map { Bucketing.prefix(salt: decoder.strings[Int($0.salt)]) }),
-                variants: Self.own(decoder.variants), prerequisites: Self.own(decoder.prerequisites),
-                rules: Self.own(decoder.rules), splits: Self.own(decoder.splits), steps: Self.own(decoder.steps),
-                nodes: Self.own(decoder.nodes), segments: Self.own(decoder.segments),
-                stringSets: Self.own(decoder.stringSets), literalSets: Self.own(decoder.literalSets),
-                regexes: Self.own(decoder.regexes), versions: Self.own(decoder.versions),
-                ranges: Self.own(decoder.ranges), objects: Self.own(decoder.objects)))
+                variants: Self.own(decoder.variants),
+                prerequisites: Self.own(decoder.prerequisites),
+                rules: Self.own(decoder.rules),
+                splits: Self.own(decoder.splits),
+                steps: Self.own(decoder.steps),
+                nodes: Self.own(decoder.nodes),
+                segments: Self.own(decoder.segments),
+                stringSets: Self.own(decoder.stringSets),
+                literalSets: Self.own(decoder.literalSets),
+                regexes: Self.own(decoder.regexes),
+                versions: Self.own(decoder.versions),
+                ranges: Self.own(decoder.ranges),
+                objects: Self.own(decoder.objects)
+            )
+        )
         viewPointer = UnsafePointer(view)
     }
 
@@ -238,7 +248,9 @@ private struct TableDecoder {
         var current: [UInt8] = []
         for _ in 0..<stringCount {
             let shared = try reader.readVarUInt()
-            guard shared <= UInt64(current.count) else { throw DecodingError("string prefix longer than the previous string") }
+            guard shared <= UInt64(current.count) else {
+                throw DecodingError("string prefix longer than the previous string")
+            }
             let suffixLength = try reader.readCount(maximum: 1 << 20)
             current.removeLast(current.count - Int(shared))
             current.append(contentsOf: try reader.readBytes(suffixLength))
@@ -266,7 +278,8 @@ private struct TableDecoder {
         DecodingError(
             "evaluating \(current.kind) '\(strings[Int(current.name)])' would visit more than "
                 + "\(FlagTables.maximumEvaluationCost) conditions (prerequisites and segments are evaluated again "
-                + "at each use)")
+                + "at each use)"
+        )
     }
 
     // MARK: Scalars
@@ -314,7 +327,9 @@ private struct TableDecoder {
         conditionCost = 0
         let condition = try readOptionalCondition(referableSegments: segments.count)
         segmentCosts.append(1 + conditionCost)
-        segments.append(FlagTables.SegmentRecord(name: name, included: included, excluded: excluded, condition: condition))
+        segments.append(
+            FlagTables.SegmentRecord(name: name, included: included, excluded: excluded, condition: condition)
+        )
     }
 
     mutating func readFlag() throws(DecodingError) {
@@ -366,11 +381,22 @@ private struct TableDecoder {
         }
         flags.append(
             FlagTables.FlagRecord(
-                key: key, type: type, isEnabled: isEnabled, defaultVariant: defaultVariant, offVariant: offVariant,
-                salt: salt, variantStart: variantStart, variantCount: Int32(variantCount),
-                prerequisiteStart: prerequisiteStart, prerequisiteCount: Int32(prerequisiteCount),
-                ruleStart: ruleStart, ruleCount: Int32(ruleCount), fixedVariant: fixedVariant,
-                fixedReason: fixedReason))
+                key: key,
+                type: type,
+                isEnabled: isEnabled,
+                defaultVariant: defaultVariant,
+                offVariant: offVariant,
+                salt: salt,
+                variantStart: variantStart,
+                variantCount: Int32(variantCount),
+                prerequisiteStart: prerequisiteStart,
+                prerequisiteCount: Int32(prerequisiteCount),
+                ruleStart: ruleStart,
+                ruleCount: Int32(ruleCount),
+                fixedVariant: fixedVariant,
+                fixedReason: fixedReason
+            )
+        )
     }
 
     mutating func readValue(of type: FlagType) throws(DecodingError) -> UInt64 {
@@ -421,7 +447,15 @@ private struct TableDecoder {
     mutating func readServe(name: Int32, condition: Int32, variantCount: Int) throws(DecodingError) {
         guard let tag = ServeTag(rawValue: try reader.readUInt8()) else { throw DecodingError("unknown serve tag") }
         var rule = FlagTables.RuleRecord(
-            name: name, condition: condition, kind: .variant, bucketBy: 0, variant: 0, others: 0, start: 0, count: 0)
+            name: name,
+            condition: condition,
+            kind: .variant,
+            bucketBy: 0,
+            variant: 0,
+            others: 0,
+            start: 0,
+            count: 0
+        )
         switch tag {
         case .variant:
             rule.variant = try readIndex(below: variantCount, "variant")
@@ -480,7 +514,16 @@ private struct TableDecoder {
         conditionCost += 1
         guard conditionCost <= FlagTables.maximumEvaluationCost else { throw tooExpensive }
         var node = FlagTables.NodeRecord(
-            kind: .all, code: .exists, ignoreCase: false, detail: 0, end: 0, index: 0, operand: 0, count: 0, number: 0)
+            kind: .all,
+            code: .exists,
+            ignoreCase: false,
+            detail: 0,
+            end: 0,
+            index: 0,
+            operand: 0,
+            count: 0,
+            number: 0
+        )
         switch tag {
         case .all, .any:
             node.kind = tag == .all ? .all : .any

@@ -59,7 +59,6 @@ package struct IPAddress: Sendable, Hashable, CustomStringConvertible {
         return IPAddress(ipv4: value)
     }
 
-
     /// Whether the 128 bits are an IPv4-mapped address (`::ffff:0:0/96`); always true for ``Family/ipv4``.
     package var isIPv4Mapped: Bool {
         high == 0 && low >> 32 == 0xffff

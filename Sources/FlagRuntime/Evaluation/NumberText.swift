@@ -135,7 +135,6 @@ package enum NumberText {
         }
     }
 
-
     @inline(__always)
     private static func finite(_ value: Double?) -> Double? {
         guard let value, value.isFinite else { return nil }

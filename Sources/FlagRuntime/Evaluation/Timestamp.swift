@@ -173,7 +173,6 @@ package enum Timestamp {
         year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
     }
 
-
     /// The day number of the `YYYY-MM-DD` at the start of `bytes`, validated.
     private static func date(_ bytes: UnsafeBufferPointer<UInt8>) -> Int64? {
         guard bytes.count >= 10, let year = digits(bytes, 0, 4), bytes[4] == UInt8(ascii: "-"),

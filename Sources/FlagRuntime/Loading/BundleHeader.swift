@@ -39,9 +39,17 @@ public struct BundleHeader: Sendable, Hashable {
     public var recipientIDs: [KeyID] { sealedKeys.map(\.recipientID) }
 
     package init(
-        formatVersion: UInt16 = BundleHeader.currentFormatVersion, bundleVersion: UInt64, issuedAt: Int64,
-        expiresAt: Int64, target: String, environment: String, flagCount: Int, signingKeyID: KeyID, keyring: Keyring,
-        sealedKeys: [SealedKey], nonce: [UInt8]
+        formatVersion: UInt16 = BundleHeader.currentFormatVersion,
+        bundleVersion: UInt64,
+        issuedAt: Int64,
+        expiresAt: Int64,
+        target: String,
+        environment: String,
+        flagCount: Int,
+        signingKeyID: KeyID,
+        keyring: Keyring,
+        sealedKeys: [SealedKey],
+        nonce: [UInt8]
     ) {
         self.formatVersion = formatVersion
         self.bundleVersion = bundleVersion
@@ -118,7 +126,9 @@ extension BundleHeader {
         }
         let formatVersion = try reader.readUInt16()
         guard formatVersion >= 1 else { throw DecodingError("format version 0 does not exist") }
-        guard formatVersion <= currentFormatVersion else { throw BundleLoadError.unsupportedFormatVersion(formatVersion) }
+        guard formatVersion <= currentFormatVersion else {
+            throw BundleLoadError.unsupportedFormatVersion(formatVersion)
+        }
         guard try reader.readUInt16() == 0 else { throw DecodingError("reserved field is not zero") }
         let keyringLength = Int(try reader.readUInt32())
         guard keyringLength <= Keyring.maximumBytes, keyringLength <= reader.remaining else {
@@ -154,17 +164,32 @@ extension BundleHeader {
         else {
             throw DecodingError(
                 reader.remaining < ciphertextCount + Sodium.signatureBytes
-                    ? "truncated: ciphertext or signature missing" : "length fields do not add up to the input size")
+                    ? "truncated: ciphertext or signature missing" : "length fields do not add up to the input size"
+            )
         }
         let ciphertext = reader.offset..<reader.offset + ciphertextCount
         let signature = ciphertext.upperBound..<bytes.count
         let header = BundleHeader(
-            formatVersion: formatVersion, bundleVersion: bundleVersion, issuedAt: issuedAt, expiresAt: expiresAt,
-            target: target, environment: environment, flagCount: flagCount, signingKeyID: signingKeyID, keyring: keyring,
-            sealedKeys: sealedKeys, nonce: nonce)
+            formatVersion: formatVersion,
+            bundleVersion: bundleVersion,
+            issuedAt: issuedAt,
+            expiresAt: expiresAt,
+            target: target,
+            environment: environment,
+            flagCount: flagCount,
+            signingKeyID: signingKeyID,
+            keyring: keyring,
+            sealedKeys: sealedKeys,
+            nonce: nonce
+        )
         return BundleLayout(
-            header: header, keyringBody: keyringBody, associatedData: associatedData, ciphertext: ciphertext,
-            signedBytes: 0..<signature.lowerBound, signature: signature)
+            header: header,
+            keyringBody: keyringBody,
+            associatedData: associatedData,
+            ciphertext: ciphertext,
+            signedBytes: 0..<signature.lowerBound,
+            signature: signature
+        )
     }
 
     private static func readShortString(_ reader: inout ByteReader) throws(DecodingError) -> String {

@@ -19,13 +19,19 @@ package enum BundleLoader {
 
     /// Keyring signature, expiry and version; then the signing key. Returns the signing key.
     package static func checkKeyring(
-        _ layout: BundleLayout, bytes: [UInt8], options: LoadOptions, now: Int64
+        _ layout: BundleLayout,
+        bytes: [UInt8],
+        options: LoadOptions,
+        now: Int64
     ) throws(BundleLoadError) -> Keyring.SigningKey {
         let header = layout.header
         let keyring = header.keyring
         guard
             Keyring.isSigned(
-                body: bytes[layout.keyringBody], signatures: keyring.signatures, byAnyOf: options.trustedRoots)
+                body: bytes[layout.keyringBody],
+                signatures: keyring.signatures,
+                byAnyOf: options.trustedRoots
+            )
         else { throw .keyringSignatureInvalid }
         guard now <= keyring.expiresAt.addingClamped(options.leeway) else {
             throw .keyringExpired(expiresAt: keyring.expiresAt)
@@ -43,18 +49,24 @@ package enum BundleLoader {
 
     /// The Ed25519 signature over everything before it.
     package static func checkSignature(
-        _ layout: BundleLayout, bytes: [UInt8], signingKey: Keyring.SigningKey
+        _ layout: BundleLayout,
+        bytes: [UInt8],
+        signingKey: Keyring.SigningKey
     ) throws(BundleLoadError) {
         guard
             Sodium.verify(
-                signature: bytes[layout.signature], message: bytes[layout.signedBytes],
-                publicKey: signingKey.publicKey[...])
+                signature: bytes[layout.signature],
+                message: bytes[layout.signedBytes],
+                publicKey: signingKey.publicKey[...]
+            )
         else { throw .bundleSignatureInvalid }
     }
 
     /// Expiry, issue time, target, environment and version floor.
     package static func checkValidity(
-        _ header: BundleHeader, options: LoadOptions, now: Int64
+        _ header: BundleHeader,
+        options: LoadOptions,
+        now: Int64
     ) throws(BundleLoadError) {
         guard now <= header.expiresAt.addingClamped(options.leeway) else {
             throw .bundleExpired(expiresAt: header.expiresAt)
@@ -80,12 +92,18 @@ package enum BundleLoader {
 
     /// Decryption, first step: opens the content key sealed to `recipient`.
     package static func unwrapContentKey(
-        _ header: BundleHeader, recipient: RecipientKey?
+        _ header: BundleHeader,
+        recipient: RecipientKey?
     ) throws(BundleLoadError) -> SecureBytes {
         guard let recipient else { throw .notARecipient }
         let id = recipient.id
         guard let sealed = header.sealedKeys.first(where: { $0.recipientID == id }) else { throw .notARecipient }
-        guard let key = try? Sodium.openSealed(sealed.sealedKey[...], publicKey: recipient.publicKey, secretKey: recipient.secret),
+        guard
+            let key = try? Sodium.openSealed(
+                sealed.sealedKey[...],
+                publicKey: recipient.publicKey,
+                secretKey: recipient.secret
+            ),
             key.count == Sodium.contentKeyBytes
         else { throw .decryptionFailed }
         return key
@@ -93,12 +111,17 @@ package enum BundleLoader {
 
     /// Decryption, second step: authenticated decryption, the header as associated data.
     package static func decrypt(
-        _ layout: BundleLayout, bytes: [UInt8], contentKey: SecureBytes
+        _ layout: BundleLayout,
+        bytes: [UInt8],
+        contentKey: SecureBytes
     ) throws(BundleLoadError) -> [UInt8] {
         do {
             return try Sodium.decrypt(
-                bytes[layout.ciphertext], additionalData: bytes[layout.associatedData], nonce: layout.header.nonce[...],
-                key: contentKey)
+                bytes[layout.ciphertext],
+                additionalData: bytes[layout.associatedData],
+                nonce: layout.header.nonce[...],
+                key: contentKey
+            )
         } catch {
             throw .decryptionFailed
         }

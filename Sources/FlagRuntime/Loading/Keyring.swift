@@ -47,7 +47,11 @@ public struct Keyring: Sendable, Hashable {
     public var signatures: [Signature]
 
     package init(
-        version: UInt32, issuedAt: Int64, expiresAt: Int64, signingKeys: [SigningKey], revokedKeyIDs: [KeyID],
+        version: UInt32,
+        issuedAt: Int64,
+        expiresAt: Int64,
+        signingKeys: [SigningKey],
+        revokedKeyIDs: [KeyID],
         signatures: [Signature] = []
     ) {
         self.version = version
@@ -97,7 +101,11 @@ public struct Keyring: Sendable, Hashable {
     }
 
     /// Whether a signature by one of `roots` over `body` verifies.
-    package static func isSigned(body: ArraySlice<UInt8>, signatures: [Signature], byAnyOf roots: [RootPublicKey]) -> Bool {
+    package static func isSigned(
+        body: ArraySlice<UInt8>,
+        signatures: [Signature],
+        byAnyOf roots: [RootPublicKey]
+    ) -> Bool {
         for signature in signatures {
             for root in roots where root.id == signature.rootID {
                 if Sodium.verify(signature: signature.bytes[...], message: body, publicKey: root.bytes[...]) {
@@ -128,7 +136,11 @@ public struct Keyring: Sendable, Hashable {
         for _ in 0..<keyCount {
             let id = Array(try reader.readBytes(Sodium.keyIDBytes))
             let publicKey = Array(try reader.readBytes(Sodium.publicKeyBytes))
-            let key = SigningKey(publicKey: publicKey, notBefore: try reader.readInt64(), notAfter: try reader.readInt64())
+            let key = SigningKey(
+                publicKey: publicKey,
+                notBefore: try reader.readInt64(),
+                notAfter: try reader.readInt64()
+            )
             guard key.id.bytes == id else { throw DecodingError("signing key id does not match its key") }
             keys.append(key)
         }
@@ -147,8 +159,13 @@ public struct Keyring: Sendable, Hashable {
             signatures.append(Signature(rootID: rootID, bytes: Array(try reader.readBytes(Sodium.signatureBytes))))
         }
         let keyring = Keyring(
-            version: version, issuedAt: issuedAt, expiresAt: expiresAt, signingKeys: keys, revokedKeyIDs: revoked,
-            signatures: signatures)
+            version: version,
+            issuedAt: issuedAt,
+            expiresAt: expiresAt,
+            signingKeys: keys,
+            revokedKeyIDs: revoked,
+            signatures: signatures
+        )
         return (keyring, bodyRange)
     }
 

@@ -24,7 +24,10 @@ extension LoadOptions {
             }
         }
         guard !roots.isEmpty else {
-            throw LoadOptionsError(variable: "FLAGC_ROOT_PUBLIC_KEY", problem: "not set: a function must pin at least one root key")
+            throw LoadOptionsError(
+                variable: "FLAGC_ROOT_PUBLIC_KEY",
+                problem: "not set: a function must pin at least one root key"
+            )
         }
         var options = LoadOptions(trustedRoots: roots)
         if let text = lookup("FLAGC_RECIPIENT_KEY") {

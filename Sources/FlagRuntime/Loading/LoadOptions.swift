@@ -29,9 +29,15 @@ public struct LoadOptions: Sendable {
     public var evaluationClock: (@Sendable () -> Double)? = nil
 
     public init(
-        trustedRoots: [RootPublicKey], recipientKey: RecipientKey? = nil, expectedTarget: String? = nil,
-        expectedEnvironment: String? = nil, minimumBundleVersion: UInt64 = 0, minimumKeyringVersion: UInt32 = 0,
-        now: Int64? = nil, leeway: Int64 = 300, maximumBundleBytes: Int = 64 << 20
+        trustedRoots: [RootPublicKey],
+        recipientKey: RecipientKey? = nil,
+        expectedTarget: String? = nil,
+        expectedEnvironment: String? = nil,
+        minimumBundleVersion: UInt64 = 0,
+        minimumKeyringVersion: UInt32 = 0,
+        now: Int64? = nil,
+        leeway: Int64 = 300,
+        maximumBundleBytes: Int = 64 << 20
     ) {
         self.trustedRoots = trustedRoots
         self.recipientKey = recipientKey

@@ -1,9 +1,9 @@
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #elseif canImport(Musl)
-    import Musl
+import Musl
 #elseif canImport(Darwin)
-    import Darwin
+import Darwin
 #endif
 
 /// The wall clock and the file system, straight from the C library (the runtime has no Foundation).
@@ -58,11 +58,11 @@ package enum FileReader {
     /// The C library's `read(2)` (the name `read` is taken by this type's method).
     private static func systemRead(_ descriptor: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int {
         #if canImport(Glibc)
-            Glibc.read(descriptor, buffer, count)
+        Glibc.read(descriptor, buffer, count)
         #elseif canImport(Musl)
-            Musl.read(descriptor, buffer, count)
+        Musl.read(descriptor, buffer, count)
         #else
-            Darwin.read(descriptor, buffer, count)
+        Darwin.read(descriptor, buffer, count)
         #endif
     }
 }

@@ -7,28 +7,40 @@ extension BundleContent {
         attributes = tables.view.attributes.map(string)
         segments = tables.view.segments.map { segment in
             CompiledSegment(
-                name: string(segment.name), included: tables.view.stringSets[Int(segment.included)],
-                excluded: tables.view.stringSets[Int(segment.excluded)], condition: condition(segment.condition))
+                name: string(segment.name),
+                included: tables.view.stringSets[Int(segment.included)],
+                excluded: tables.view.stringSets[Int(segment.excluded)],
+                condition: condition(segment.condition)
+            )
         }
         flags = tables.view.flags.map { flag in
             let variantRange = Int(flag.variantStart)..<Int(flag.variantStart + flag.variantCount)
             let prerequisiteRange = Int(flag.prerequisiteStart)..<Int(flag.prerequisiteStart + flag.prerequisiteCount)
             let ruleRange = Int(flag.ruleStart)..<Int(flag.ruleStart + flag.ruleCount)
             return CompiledFlag(
-                key: string(flag.key), type: flag.type,
+                key: string(flag.key),
+                type: flag.type,
                 variants: variantRange.map {
-                    Variant(name: string(tables.view.variants[$0].name), value: tables.value(ofVariant: $0, type: flag.type))
+                    Variant(
+                        name: string(tables.view.variants[$0].name),
+                        value: tables.value(ofVariant: $0, type: flag.type)
+                    )
                 },
-                defaultVariant: Int(flag.defaultVariant), offVariant: Int(flag.offVariant), isEnabled: flag.isEnabled,
+                defaultVariant: Int(flag.defaultVariant),
+                offVariant: Int(flag.offVariant),
+                isEnabled: flag.isEnabled,
                 salt: string(flag.salt),
                 prerequisites: tables.view.prerequisites[prerequisiteRange].map {
                     Prerequisite(flag: Int($0.flag), variant: Int($0.variant))
                 },
                 rules: tables.view.rules[ruleRange].map { rule in
                     Rule(
-                        name: rule.name < 0 ? nil : string(rule.name), condition: condition(rule.condition),
-                        serve: Self.serve(rule, tables))
-                })
+                        name: rule.name < 0 ? nil : string(rule.name),
+                        condition: condition(rule.condition),
+                        serve: Self.serve(rule, tables)
+                    )
+                }
+            )
         }
     }
 
@@ -38,12 +50,17 @@ extension BundleContent {
         case .variant: return .variant(Int(rule.variant))
         case .split:
             return .split(
-                bucketBy: Int(rule.bucketBy), variants: tables.view.splits[range].map { Int($0.variant) },
-                thresholds: tables.view.splits[range].map { Int($0.threshold) })
+                bucketBy: Int(rule.bucketBy),
+                variants: tables.view.splits[range].map { Int($0.variant) },
+                thresholds: tables.view.splits[range].map { Int($0.threshold) }
+            )
         case .progressive:
             return .progressive(
-                bucketBy: Int(rule.bucketBy), variant: Int(rule.variant), others: Int(rule.others),
-                steps: tables.view.steps[range].map { RampStep(startsAt: $0.startsAt, threshold: Int($0.threshold)) })
+                bucketBy: Int(rule.bucketBy),
+                variant: Int(rule.variant),
+                others: Int(rule.others),
+                steps: tables.view.steps[range].map { RampStep(startsAt: $0.startsAt, threshold: Int($0.threshold)) }
+            )
         }
     }
 

@@ -23,7 +23,8 @@ package struct CompiledSegment: Sendable, Hashable {
     /// nil: only `included` keys are members.
     package var condition: Condition?
 
-    package init(name: String, included: some Sequence<String>, excluded: some Sequence<String>, condition: Condition?) {
+    package init(name: String, included: some Sequence<String>, excluded: some Sequence<String>, condition: Condition?)
+    {
         self.init(name: name, included: StringSet(included), excluded: StringSet(excluded), condition: condition)
     }
 
@@ -59,8 +60,15 @@ package struct CompiledFlag: Sendable, Hashable {
     package var rules: [Rule]
 
     package init(
-        key: String, type: FlagType, variants: [Variant], defaultVariant: Int, offVariant: Int,
-        isEnabled: Bool, salt: String, prerequisites: [Prerequisite], rules: [Rule]
+        key: String,
+        type: FlagType,
+        variants: [Variant],
+        defaultVariant: Int,
+        offVariant: Int,
+        isEnabled: Bool,
+        salt: String,
+        prerequisites: [Prerequisite],
+        rules: [Rule]
     ) {
         self.key = key
         self.type = type

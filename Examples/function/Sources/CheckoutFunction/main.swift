@@ -6,7 +6,7 @@
 import FlagRuntime
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// Monotonic milliseconds, for the cold-start figure.
