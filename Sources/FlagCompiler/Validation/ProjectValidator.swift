@@ -124,7 +124,8 @@ struct ProjectValidator {
 
     private func checkReferences(_ condition: ConditionNode, segments: [String: SegmentDefinition]) {
         switch condition {
-        case .all(let items), .any(let items): items.forEach { checkReferences($0, segments: segments) }
+        case .all(let items), .any(let items):
+            for item in items { checkReferences(item, segments: segments) }
         case .not(let inner): checkReferences(inner, segments: segments)
         case .segment(let name):
             if segments[name.value] == nil {
