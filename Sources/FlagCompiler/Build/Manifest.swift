@@ -56,7 +56,7 @@ public enum BundleInspection {
     /// A bundle file's bytes, read as the runtime reads it: regular files only, never blocking,
     /// refused above the runtime's size limit before anything is read.
     public static func read(_ path: String) throws(BundleLoadError) -> [UInt8] {
-        try FileReader.read(path: path, limit: LoadOptions(trustedRoots: []).maximumBundleBytes)
+        try FileReader.read(path: path, limit: LoadOptions.defaultMaximumBundleBytes)
     }
 
     /// The recipient ids listed in a bundle's header, before any verification: only to choose which

@@ -25,6 +25,9 @@ public struct LoadOptions: Sendable {
 
     /// 90 days.
     public static let defaultMaximumBundleLifetime: Int64 = 90 * 86_400
+
+    /// 64 MiB.
+    public static let defaultMaximumBundleBytes = 64 << 20
     /// The clock evaluation uses when a context has no `now`; nil means the system clock.
     public var evaluationClock: (@Sendable () -> Double)? = nil
 
@@ -37,7 +40,7 @@ public struct LoadOptions: Sendable {
         minimumKeyringVersion: UInt32 = 0,
         now: Int64? = nil,
         leeway: Int64 = 300,
-        maximumBundleBytes: Int = 64 << 20
+        maximumBundleBytes: Int = LoadOptions.defaultMaximumBundleBytes
     ) {
         self.trustedRoots = trustedRoots
         self.recipientKey = recipientKey
