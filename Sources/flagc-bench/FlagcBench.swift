@@ -145,6 +145,21 @@ enum FlagcBench {
             for _ in 0..<2_000 { sink &+= (try FlagBundle.load(bytes: bytes, options: options)).flagKeys.count }
             return
         }
+        if arguments.contains("--profile-batch") {
+            // A loop for `perf record`: every flag of a 1,000-flag bundle for 20,000 prepared contexts.
+            let project = project(yaml1000)
+            let content = Builder.content(of: project, target: project.targets[0])
+            let bundle = try FlagBundle.load(
+                bytes: keys.bundle(content, target: "bench"),
+                options: keys.options(now: 1_796_220_000)
+            )
+            let contexts = Workload.contexts(20_000).map(bundle.prepare)
+            let handles = bundle.flagKeys.compactMap(bundle.handle(for:))
+            for context in contexts {
+                for handle in handles { sink &+= bundle.variantIndex(handle, context: context) ?? 0 }
+            }
+            return
+        }
         if arguments.contains("--profile-eval") {
             // A loop for `perf record`: the 3-condition split flag by handle, prepared and not.
             let project = project(yaml1000)

@@ -55,18 +55,32 @@ package struct StringSet: Sendable, Hashable {
             }
             return false
         }
-        let sorted = members
-        var low = 0
-        var high = sorted.count
-        while low < high {
-            let middle = (low + high) / 2
-            switch Self.compare(sorted[middle], string) {
-            case 0: return true
-            case ..<0: low = middle + 1
-            default: high = middle
+        // The needle's bytes are fetched once; each probe compares buffers directly.
+        return withUTF8(string) { needle in
+            var low = 0
+            var high = members.count
+            while low < high {
+                let middle = (low + high) / 2
+                switch withUTF8(members[middle], { Self.compare($0, needle) }) {
+                case 0: return true
+                case ..<0: low = middle + 1
+                default: high = middle
+                }
             }
+            return false
         }
-        return false
+    }
+
+    /// -1, 0 or 1 by bytes.
+    @inline(__always)
+    private static func compare(_ left: UnsafeBufferPointer<UInt8>, _ right: UnsafeBufferPointer<UInt8>) -> Int {
+        let common = Swift.min(left.count, right.count)
+        var index = 0
+        while index < common {
+            if left[index] != right[index] { return left[index] < right[index] ? -1 : 1 }
+            index += 1
+        }
+        return left.count == right.count ? 0 : (left.count < right.count ? -1 : 1)
     }
 
     package mutating func insert(_ string: String) {
