@@ -44,7 +44,9 @@ struct BuildCommand: ParsableCommand {
 
     func run() throws {
         let diagnostics = DiagnosticCollector()
-        let project = Builder.check(root: root, diagnostics: diagnostics)
+        // Definitions only: `Builder.build` checks each target it builds (doing it here too would
+        // encode and decode every target twice).
+        let project = FlagProject.load(root: root, diagnostics: diagnostics)
         if diagnostics.hasErrors {
             Output.diagnostics(diagnostics.sorted, sources: project.sources)
             throw ExitCode(ExitStatus.invalidInput)
@@ -53,13 +55,12 @@ struct BuildCommand: ParsableCommand {
             let keyDirectory =
                 keys.keysDirectory.hasPrefix("/") || root == "."
                 ? keys.keysDirectory : (root as NSString).appendingPathComponent(keys.keysDirectory)
-            var options = BuildOptions(
+            let options = BuildOptions(
                 root: root,
                 target: target,
                 issuedAt: try BuildOptions.issueTime(environment: ProcessInfo.processInfo.environment),
                 keyStore: KeyStore(directory: keyDirectory)
             )
-            options.root = root
             let outputs = try Builder.build(project, options: options, diagnostics: diagnostics)
             Output.diagnostics(diagnostics.sorted, sources: project.sources)
             if diagnostics.hasErrors { throw ExitCode(ExitStatus.invalidInput) }
