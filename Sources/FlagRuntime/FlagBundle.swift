@@ -4,18 +4,17 @@ public final class FlagBundle: Sendable {
     /// The verified cleartext header: target, environment, versions, validity, keys.
     public let header: BundleHeader
     package let tables: FlagTables
-    private let flagIndex: [String: Int]
     private let clock: EvaluationClock
 
     package init(header: BundleHeader, tables: FlagTables, clock: (@Sendable () -> Double)? = nil) {
         self.header = header
         self.tables = tables
-        var index: [String: Int] = [:]
-        index.reserveCapacity(tables.view.flags.count)
-        for (position, flag) in tables.view.flags.enumerated() { index[tables.view.strings[Int(flag.key)]] = position }
-        self.flagIndex = index
         self.clock = EvaluationClock(clock)
     }
+
+    /// The position of flag `key` in the tables, or nil.
+    @inline(__always)
+    private func flagIndex(_ key: String) -> Int? { tables.view.flagIndex(forKey: key) }
 
     /// The decoded content in the compiler's model: for inspection (built on each call).
     package var content: BundleContent { BundleContent(tables) }
@@ -38,9 +37,7 @@ public final class FlagBundle: Sendable {
                 "holds \(tables.view.flags.count) flags, the header says \(layout.header.flagCount)"
             )
         }
-        let bundle = FlagBundle(header: layout.header, tables: tables, clock: options.evaluationClock)
-        guard bundle.flagIndex.count == tables.view.flags.count else { throw .malformedPayload("duplicate flag key") }
-        return bundle
+        return FlagBundle(header: layout.header, tables: tables, clock: options.evaluationClock)
     }
 
     /// Verifies a bundle without decrypting it (every check before decryption): what `flagc inspect`
@@ -52,26 +49,26 @@ public final class FlagBundle: Sendable {
     // MARK: Lookup
 
     /// The keys of all flags, in the bundle's order.
-    public var flagKeys: [String] { tables.view.flags.map { tables.view.strings[Int($0.key)] } }
+    public var flagKeys: [String] { tables.view.flags.map { tables.view.text($0.key) } }
 
     /// A handle that evaluates `key` without a lookup by name, or nil when the bundle lacks it.
     public func handle(for key: String) -> FlagHandle? {
-        guard let index = flagIndex[key] else { return nil }
+        guard let index = flagIndex(key) else { return nil }
         return FlagHandle(bundleID: ObjectIdentifier(self), index: index, type: tables.view.flags[index].type)
     }
 
     /// The type of flag `key`, or nil when the bundle lacks it.
-    public func type(of key: String) -> FlagType? { flagIndex[key].map { tables.view.flags[$0].type } }
+    public func type(of key: String) -> FlagType? { flagIndex(key).map { tables.view.flags[$0].type } }
 
     /// The variant names of flag `key`, in their defined order.
     public func variantNames(of key: String) -> [String]? {
-        flagIndex[key].map(variantNames(ofFlagAt:))
+        flagIndex(key).map(variantNames(ofFlagAt:))
     }
 
     package func variantNames(ofFlagAt index: Int) -> [String] {
         let flag = tables.view.flags[index]
         return (Int(flag.variantStart)..<Int(flag.variantStart + flag.variantCount)).map {
-            tables.view.strings[Int(tables.view.variants[$0].name)]
+            tables.view.text(tables.view.variants[$0].name)
         }
     }
 
@@ -80,7 +77,7 @@ public final class FlagBundle: Sendable {
     public func prepare(_ context: EvaluationContext) -> PreparedContext {
         let values = tables.view.attributeKinds.indices.map { index -> AttributeValue? in
             guard tables.view.attributeKinds[index] == .named else { return nil }
-            return context.attributes[tables.view.strings[Int(tables.view.attributes[index])]]
+            return context.namedValue(index, tables: tables.viewPointer)
         }
         return PreparedContext(
             values: values,
@@ -110,28 +107,29 @@ public final class FlagBundle: Sendable {
 
     /// Evaluates flag `key` whatever its type: the value, variant, reason and rule.
     public func evaluate(_ key: String, context: EvaluationContext) -> EvaluationDetail<FlagValue?> {
-        guard let index = flagIndex[key] else {
+        guard let index = flagIndex(key) else {
             return .failure(key, nil, .flagNotFound, "flag '\(key)' is not in the bundle")
         }
-        return detail(index, outcome(index, context)).map { $0 }
+        return detail(index, outcome(index, context), key: key).map { $0 }
     }
 
     /// Evaluates every flag for one context, in the bundle's order.
     public func evaluateAll(context: EvaluationContext) -> [EvaluationDetail<FlagValue>] {
         let prepared = prepare(context)
-        return tables.view.flags.indices.map { detail($0, outcome($0, prepared)) }
+        return tables.view.flags.indices.map { detail($0, outcome($0, prepared), key: nil) }
     }
 
-    package func detail(_ index: Int, _ outcome: Outcome) -> EvaluationDetail<FlagValue> {
+    /// The detail of an outcome; `key` is the flag's key when the caller has it (else read from the table).
+    package func detail(_ index: Int, _ outcome: Outcome, key: String?) -> EvaluationDetail<FlagValue> {
         let flag = tables.view.flags[index]
         let variant = Int(flag.variantStart) + outcome.variant
         let ruleName = outcome.rule >= 0 ? tables.view.rules[Int(flag.ruleStart) + outcome.rule].name : -1
         return EvaluationDetail(
-            flagKey: tables.view.strings[Int(flag.key)],
+            flagKey: key ?? tables.view.text(flag.key),
             value: tables.value(ofVariant: variant, type: flag.type),
-            variant: tables.view.strings[Int(tables.view.variants[variant].name)],
+            variant: tables.view.text(tables.view.variants[variant].name),
             reason: outcome.reason,
-            ruleName: ruleName >= 0 ? tables.view.strings[Int(ruleName)] : nil
+            ruleName: ruleName >= 0 ? tables.view.text(ruleName) : nil
         )
     }
 }
@@ -149,7 +147,7 @@ public struct FlagHandle: Sendable, Hashable {
 extension FlagBundle {
     /// The key of the flag `handle` stands for, or nil when it belongs to another bundle.
     public func key(of handle: FlagHandle) -> String? {
-        owns(handle) ? tables.view.strings[Int(tables.view.flags[handle.index].key)] : nil
+        owns(handle) ? tables.view.text(tables.view.flags[handle.index].key) : nil
     }
 
     @inline(__always)

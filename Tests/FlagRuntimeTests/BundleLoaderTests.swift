@@ -83,7 +83,7 @@ enum LoaderFixture {
     /// signing key can do after changing any byte.
     static func resigned(_ bytes: [UInt8], seed: SecureBytes) -> [UInt8] {
         let body = Array(bytes.dropLast(Sodium.signatureBytes))
-        return body + (try! Sodium.sign(body, seed: seed))
+        return body + (try! Sodium.sign(BundleLoader.signedMessage(body[...]), seed: seed))
     }
 
     /// A bundle with an arbitrary payload, encrypted to `keys`' recipient and signed by `keys`' signing
@@ -108,7 +108,7 @@ enum LoaderFixture {
         )
         var bytes = header.encodedPrefix(ciphertextCount: payload.count + Sodium.tagBytes)
         bytes += try! Sodium.encrypt(payload, additionalData: bytes, nonce: nonce, key: contentKey)
-        bytes += try! Sodium.sign(bytes, seed: keys.signingSeed)
+        bytes += try! Sodium.sign(BundleLoader.signedMessage(bytes[...]), seed: keys.signingSeed)
         return bytes
     }
 
@@ -311,8 +311,11 @@ struct BundleLoaderTests {
         ) { keys in
             (keys.bundle(content) + [0], keys.options())
         },
-        Refusal("newer format version", expecting: .unsupportedFormatVersion(2)) { keys in
-            (patched(keys.bundle(content), at: 4, littleEndian: 2, width: 2), keys.options())
+        Refusal("newer format version", expecting: .unsupportedFormatVersion(3)) { keys in
+            (patched(keys.bundle(content), at: 4, littleEndian: 3, width: 2), keys.options())
+        },
+        Refusal("format version 1, unreleased and not read", expecting: .unsupportedFormatVersion(1)) { keys in
+            (patched(keys.bundle(content), at: 4, littleEndian: 1, width: 2), keys.options())
         },
         Refusal("format version 0xFFFF", expecting: .unsupportedFormatVersion(0xFFFF)) { keys in
             (patched(keys.bundle(content), at: 4, littleEndian: 0xFFFF, width: 2), keys.options())
@@ -325,9 +328,9 @@ struct BundleLoaderTests {
         },
         Refusal(
             "a newer format version is named even when nothing after it parses",
-            expecting: .unsupportedFormatVersion(2)
+            expecting: .unsupportedFormatVersion(3)
         ) { keys in
-            (Array("FLGB".utf8) + [2, 0], keys.options())
+            (Array("FLGB".utf8) + [3, 0], keys.options())
         },
         Refusal("nonzero reserved field", expecting: .malformedHeader("reserved field is not zero")) { keys in
             (patched(keys.bundle(content), at: 6, littleEndian: 1, width: 2), keys.options())

@@ -100,7 +100,7 @@ package struct BundleWriter {
         let header = header(nonce: nonce, sealedKeys: sealedKeys)
         var bytes = header.encodedPrefix(ciphertextCount: payload.count + Sodium.tagBytes)
         bytes += try Sodium.encrypt(payload, additionalData: bytes, nonce: nonce, key: contentKey)
-        bytes += try Sodium.sign(bytes, seed: input.signingSeed)
+        bytes += try Sodium.sign(BundleLoader.signedMessage(bytes[...]), seed: input.signingSeed)
         return bytes
     }
 }

@@ -170,6 +170,16 @@ package enum Sodium {
         return output
     }
 
+    /// Unkeyed BLAKE2b of `input` read in place (no copy), `outputCount` bytes (16...64).
+    package static func hash(contiguous input: ArraySlice<UInt8>, outputCount: Int) -> [UInt8] {
+        _ = try? ensureInitialised()
+        var output = [UInt8](repeating: 0, count: outputCount)
+        _ = withBytes(input) { input, inputCount in
+            crypto_generichash_blake2b(&output, outputCount, input, UInt64(inputCount), nil, 0)
+        }
+        return output
+    }
+
     /// The 8-byte id of a public key: the first bytes of its BLAKE2b-256 hash.
     package static func keyID(of publicKey: some Collection<UInt8>) -> [UInt8] {
         Array(hash(publicKey, outputCount: 32).prefix(keyIDBytes))

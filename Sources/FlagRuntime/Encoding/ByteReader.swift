@@ -59,7 +59,17 @@ package struct ByteReader {
     }
 
     /// An unsigned LEB128 varint of at most ten bytes.
+    @inline(__always)
     package mutating func readVarUInt() throws(DecodingError) -> UInt64 {
+        // Most varints are one byte: read those without the loop.
+        if offset < end, bytes[offset] < 0x80 {
+            defer { offset += 1 }
+            return UInt64(bytes[offset])
+        }
+        return try readLongVarUInt()
+    }
+
+    private mutating func readLongVarUInt() throws(DecodingError) -> UInt64 {
         var value: UInt64 = 0
         var shift: UInt64 = 0
         while true {

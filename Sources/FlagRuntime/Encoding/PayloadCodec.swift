@@ -64,9 +64,20 @@ package enum PayloadCodec {
             body.writeVarUInt(index[CodePointString(string)] ?? 0)
         }
 
+        /// A set as its count, then its string indices increasing, each as the distance from the one
+        /// before (the first from -1): the table is in byte order, so the set's byte order is index order.
         mutating func writeStrings(_ set: StringSet) {
             body.writeVarUInt(set.count)
-            for string in set.sorted { writeString(string) }
+            guard let index else {
+                for string in set.sorted { collected.insert(CodePointString(string)) }
+                return
+            }
+            var previous = -1
+            for string in set.sorted {
+                let position = index[CodePointString(string)] ?? 0
+                body.writeVarUInt(position - previous)
+                previous = position
+            }
         }
 
         mutating func writeSegment(_ segment: CompiledSegment) {
@@ -217,9 +228,11 @@ package enum PayloadCodec {
                 body.write(flag(ignoreCase))
             case .isIn(let set, let ignoreCase), .notIn(let set, let ignoreCase):
                 body.write((predicate.isNegated ? OperatorCode.notIn : .isIn).rawValue)
-                body.writeVarUInt(set.literals.count)
-                for literal in set.literals { writeLiteral(literal) }
                 body.write(flag(ignoreCase))
+                writeStrings(set.strings)
+                body.writeVarUInt(set.numbers.count)
+                for number in set.numbers { body.writeNumber(number) }
+                body.write(UInt8(set.bools.contains(false) ? 1 : 0) | (set.bools.contains(true) ? 2 : 0))
             case .contains(let text, let ignoreCase):
                 writeText(.contains, text, ignoreCase)
             case .notContains(let text, let ignoreCase):

@@ -23,21 +23,113 @@ extension AttributeValue: ExpressibleByStringLiteral, ExpressibleByIntegerLitera
 public struct EvaluationContext: Sendable, Hashable {
     /// The default bucketing attribute and what segments' `include`/`exclude` lists name.
     public var targetingKey: String?
-    public var attributes: [String: AttributeValue]
+    public var attributes: ContextAttributes
     /// The evaluation clock in Unix seconds (the `now` attribute, and progressive ramps); nil means
     /// the bundle's clock.
     public var now: Double?
 
-    public init(targetingKey: String? = nil, attributes: [String: AttributeValue] = [:], now: Double? = nil) {
+    public init(targetingKey: String? = nil, attributes: ContextAttributes = [:], now: Double? = nil) {
         self.targetingKey = targetingKey
         self.attributes = attributes
         self.now = now
+    }
+
+    public init(targetingKey: String? = nil, attributes: [String: AttributeValue], now: Double? = nil) {
+        self.init(targetingKey: targetingKey, attributes: ContextAttributes(attributes), now: now)
     }
 
     /// An attribute by name; `targetingKey` is an attribute too.
     public subscript(attribute name: String) -> AttributeValue? {
         if name == AttributeKind.targetingKeyName { return targetingKey.map(AttributeValue.string) }
         return attributes[name]
+    }
+}
+
+/// A context's attributes by name. Names are compared by their UTF-8 bytes (as everything in the flag
+/// language is), setting a name again replaces its value, and order does not count for equality: a
+/// dictionary in behaviour. Stored as a small array with a precomputed hash per name, because a
+/// context carries a handful of attributes and evaluation looks each up by the hash the bundle
+/// computed at load: a scan of a few words instead of hashing the name again (SipHash) per lookup.
+public struct ContextAttributes: Sendable, Hashable, ExpressibleByDictionaryLiteral, Sequence {
+    private struct Entry: Sendable, Hashable {
+        let name: String
+        let hash: UInt64
+        var value: AttributeValue
+    }
+
+    private var entries: [Entry] = []
+
+    public init() {}
+
+    public init(_ attributes: [String: AttributeValue]) {
+        entries.reserveCapacity(attributes.count)
+        for (name, value) in attributes { self[name] = value }
+    }
+
+    /// A later repetition of a name replaces the earlier value.
+    public init(dictionaryLiteral elements: (String, AttributeValue)...) {
+        entries.reserveCapacity(elements.count)
+        for (name, value) in elements { self[name] = value }
+    }
+
+    public var count: Int { entries.count }
+    public var isEmpty: Bool { entries.isEmpty }
+
+    /// The value of `name`; setting nil removes it.
+    public subscript(name: String) -> AttributeValue? {
+        get { position(of: name, hash: NameHash.hash(name)).map { entries[$0].value } }
+        set {
+            let hash = NameHash.hash(name)
+            switch (position(of: name, hash: hash), newValue) {
+            case (let position?, let value?): entries[position].value = value
+            case (let position?, nil): entries.remove(at: position)
+            case (nil, let value?): entries.append(Entry(name: name, hash: hash, value: value))
+            case (nil, nil): break
+            }
+        }
+    }
+
+    /// The value of the attribute whose name is `name` (UTF-8) and hashes to `hash`.
+    @inline(__always)
+    package func value(named name: UnsafeBufferPointer<UInt8>, hash: UInt64) -> AttributeValue? {
+        var position = 0
+        while position < entries.count {
+            if entries[position].hash == hash, TextMatching.equals(entries[position].name, name) {
+                return entries[position].value
+            }
+            position += 1
+        }
+        return nil
+    }
+
+    private func position(of name: String, hash: UInt64) -> Int? {
+        entries.firstIndex { $0.hash == hash && TextMatching.equals($0.name, name) }
+    }
+
+    /// The attributes as (name, value) pairs, in the order they were first set.
+    public func makeIterator() -> IndexingIterator<[(key: String, value: AttributeValue)]> {
+        entries.map { (key: $0.name, value: $0.value) }.makeIterator()
+    }
+
+    public static func == (lhs: ContextAttributes, rhs: ContextAttributes) -> Bool {
+        lhs.count == rhs.count && lhs.entries.allSatisfy { rhs.value(of: $0) == $0.value }
+    }
+
+    /// Order-independent: the sum of each (name, value) pair's hash.
+    public func hash(into hasher: inout Hasher) {
+        var sum = 0
+        for entry in entries {
+            var pair = Hasher()
+            pair.combine(entry.hash)
+            pair.combine(entry.value)
+            sum &+= pair.finalize()
+        }
+        hasher.combine(count)
+        hasher.combine(sum)
+    }
+
+    private func value(of entry: Entry) -> AttributeValue? {
+        position(of: entry.name, hash: entry.hash).map { entries[$0].value }
     }
 }
 

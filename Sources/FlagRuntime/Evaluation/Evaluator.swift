@@ -9,7 +9,10 @@ package protocol AttributeSource {
 
 extension EvaluationContext: AttributeSource {
     package func namedValue(_ index: Int, tables: UnsafePointer<FlagTables.View>) -> AttributeValue? {
-        attributes[tables.pointee.strings[Int(tables.pointee.attributes[index])]]
+        attributes.value(
+            named: tables.pointee.bytes(tables.pointee.attributes[index]),
+            hash: tables.pointee.attributeHashes[index]
+        )
     }
 }
 
@@ -165,8 +168,12 @@ package struct Evaluator<Source: AttributeSource> {
     private func isMember(ofSegment index: Int, _ now: inout Double?) -> Bool {
         let segment = tables.pointee.segments[index]
         if let key = source.targetingKey {
-            if tables.pointee.stringSets[Int(segment.excluded)].contains(key) { return false }
-            if tables.pointee.stringSets[Int(segment.included)].contains(key) { return true }
+            let listed: Bool? = withUTF8(key) { key in
+                if tables.pointee.contains(segment.excluded, key, foldNeedle: false) { return false }
+                if tables.pointee.contains(segment.included, key, foldNeedle: false) { return true }
+                return nil
+            }
+            if let listed { return listed }
         }
         guard segment.condition >= 0 else { return false }
         return matches(Int(segment.condition), &now)
@@ -191,17 +198,16 @@ package struct Evaluator<Source: AttributeSource> {
         case .exists: return node.operand != 0
         case .equals: return anyEquals(value, node, tables)
         case .notEquals: return !Self.anyEquals(value, node, tables)
-        case .isIn: return Self.anyContained(value, tables.pointee.literalSets[Int(node.operand)], ignoreCase)
-        case .notIn: return !Self.anyContained(value, tables.pointee.literalSets[Int(node.operand)], ignoreCase)
-        case .contains: return Self.contains(value, tables.pointee.strings[Int(node.operand)], ignoreCase: ignoreCase)
-        case .notContains:
-            return !Self.contains(value, tables.pointee.strings[Int(node.operand)], ignoreCase: ignoreCase)
+        case .isIn: return Self.anyContained(value, Int(node.operand), ignoreCase, tables)
+        case .notIn: return !Self.anyContained(value, Int(node.operand), ignoreCase, tables)
+        case .contains: return Self.contains(value, tables.pointee.bytes(node.operand), ignoreCase: ignoreCase)
+        case .notContains: return !Self.contains(value, tables.pointee.bytes(node.operand), ignoreCase: ignoreCase)
         case .startsWith:
             guard case .string(let string) = value else { return false }
-            return TextMatching.hasPrefix(string, tables.pointee.strings[Int(node.operand)], ignoreCase: ignoreCase)
+            return TextMatching.hasPrefix(string, tables.pointee.bytes(node.operand), ignoreCase: ignoreCase)
         case .endsWith:
             guard case .string(let string) = value else { return false }
-            return TextMatching.hasSuffix(string, tables.pointee.strings[Int(node.operand)], ignoreCase: ignoreCase)
+            return TextMatching.hasSuffix(string, tables.pointee.bytes(node.operand), ignoreCase: ignoreCase)
         case .matches:
             guard case .string(let string) = value else { return false }
             return tables.pointee.regexes[Int(node.operand)].matches(string)
@@ -246,12 +252,17 @@ package struct Evaluator<Source: AttributeSource> {
     }
 
     /// in on a scalar, or on any element of a list.
-    private static func anyContained(_ value: AttributeValue, _ set: LiteralSet, _ ignoreCase: Bool) -> Bool {
+    private static func anyContained(
+        _ value: AttributeValue,
+        _ set: Int,
+        _ ignoreCase: Bool,
+        _ tables: UnsafePointer<FlagTables.View>
+    ) -> Bool {
         if case .list(let items) = value {
-            for item in items where contains(set, item, ignoreCase) { return true }
+            for item in items where contains(set, item, ignoreCase, tables) { return true }
             return false
         }
-        return contains(set, value, ignoreCase)
+        return contains(set, value, ignoreCase, tables)
     }
 
     /// eq against the node's literal.
@@ -262,32 +273,58 @@ package struct Evaluator<Source: AttributeSource> {
     ) -> Bool {
         switch (value, LiteralTag(rawValue: node.detail)) {
         case (.string(let string), .string?):
-            let expected = tables.pointee.strings[Int(node.operand)]
+            let expected = tables.pointee.bytes(node.operand)
             return node.ignoreCase
                 ? TextMatching.equalsIgnoringCase(string, lowercased: expected) : TextMatching.equals(string, expected)
         case (.number(let number), .number?): return number == node.number
         case (.string(let string), .number?): return NumberText.parse(string) == node.number
         case (.number(let number), .string?):
-            return NumberText.parse(tables.pointee.strings[Int(node.operand)]) == number
+            return NumberText.parse(utf8: tables.pointee.bytes(node.operand)) == number
         case (.bool(let bool), .bool?): return bool == (node.operand != 0)
         default: return false
         }
     }
 
-    private static func contains(_ set: LiteralSet, _ value: AttributeValue, _ ignoreCase: Bool) -> Bool {
+    private static func contains(
+        _ index: Int,
+        _ value: AttributeValue,
+        _ ignoreCase: Bool,
+        _ tables: UnsafePointer<FlagTables.View>
+    ) -> Bool {
+        let set = tables.pointee.literalSets[index]
         switch value {
         case .string(let string):
-            if ignoreCase ? set.strings.contains(string.lowercased()) : set.strings.contains(string) { return true }
-            guard !set.numbers.isEmpty, let number = NumberText.parse(string) else { return false }
-            return set.numbers.contains(number)
-        case .number(let number): return set.numbers.contains(number)
-        case .bool(let bool): return set.bools.contains(bool)
+            let listed = withUTF8(string) { bytes in
+                if ignoreCase && !TextMatching.isASCII(bytes) {
+                    return withUTF8(string.lowercased()) { tables.pointee.contains(set.strings, $0, foldNeedle: false) }
+                }
+                return tables.pointee.contains(set.strings, bytes, foldNeedle: ignoreCase)
+            }
+            if listed { return true }
+            guard set.numberCount > 0, let number = NumberText.parse(string) else { return false }
+            return containsNumber(set, number, tables)
+        case .number(let number): return containsNumber(set, number, tables)
+        case .bool(let bool): return set.bools & (bool ? 2 : 1) != 0
         case .list, .null: return false
         }
     }
 
+    private static func containsNumber(
+        _ set: FlagTables.LiteralSetRecord,
+        _ number: Double,
+        _ tables: UnsafePointer<FlagTables.View>
+    ) -> Bool {
+        var position = Int(set.numberStart)
+        let end = position + Int(set.numberCount)
+        while position < end {
+            if tables.pointee.numbers[position] == number { return true }
+            position += 1
+        }
+        return false
+    }
+
     /// Substring on a string; membership on a list.
-    private static func contains(_ value: AttributeValue, _ text: String, ignoreCase: Bool) -> Bool {
+    private static func contains(_ value: AttributeValue, _ text: UnsafeBufferPointer<UInt8>, ignoreCase: Bool) -> Bool {
         switch value {
         case .string(let string): return TextMatching.contains(string, text, ignoreCase: ignoreCase)
         case .list(let items):

@@ -84,7 +84,7 @@ extension FlagBundle {
                 "flag '\(key)' is of type \(flag.type), not \(Value.self)"
             )
         }
-        let full = detail(handle.index, outcome(handle.index, source))
+        let full = detail(handle.index, outcome(handle.index, source), key: key)
         guard let value = Value(flagValue: full.value) else {
             return .failure(key, defaultValue, .typeMismatch, "flag '\(key)' value does not fit \(Value.self)")
         }

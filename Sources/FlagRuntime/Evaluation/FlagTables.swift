@@ -1,10 +1,12 @@
 /// A bundle's content as flat tables of plain records, decoded straight from the payload: the form
 /// evaluation runs on. Flags, variants, rules, split entries, ramp steps and condition nodes are
 /// trivially copyable structs in a handful of arrays (one allocation each, whatever the flag count),
-/// and everything they refer to is an index: into the string table, or into the pools of sets,
-/// regular expressions, versions, CIDR ranges and JSON objects. Reading a record copies no
-/// reference, so evaluation does no reference counting on the bundle's structure and scales across
-/// threads; loading allocates per table, not per flag.
+/// and everything they refer to is an index: into the string table, or into the pools of set
+/// members, numbers, regular expressions, versions, CIDR ranges and JSON objects. Strings stay UTF-8
+/// bytes in one buffer (conditions compare bytes); only the few handed out as values become
+/// `String`s at load. Reading a record copies no reference, so evaluation does no reference counting
+/// on the bundle's structure and scales across threads; loading allocates per table, not per flag
+/// or per string.
 ///
 /// Condition trees are stored in preorder: a node's children follow it, and each node records where
 /// its subtree ends, so `all`/`any` walk their children by jumping from end to end.
@@ -93,16 +95,41 @@ package final class FlagTables: @unchecked Sendable {
 
     package struct SegmentRecord: Sendable, Hashable {
         package var name: Int32
-        package var included: Int32
-        package var excluded: Int32
+        package var included: SetRecord
+        package var excluded: SetRecord
         package var condition: Int32  // -1: none
     }
 
-    /// Every table, as plain buffer pointers: what an evaluator copies (no reference counting).
+    /// A set of strings: a range of `setMembers`, string indices in increasing order. The string
+    /// table is sorted by bytes, so the members are too, and membership is a binary search.
+    package struct SetRecord: Sendable, Hashable {
+        package var start: Int32
+        package var count: Int32
+    }
+
+    /// The operand of `in`/`notIn`: strings (lower-cased when the predicate ignores case), numbers
+    /// (a range of `numbers`, increasing) and booleans (bit 0: false, bit 1: true).
+    package struct LiteralSetRecord: Sendable, Hashable {
+        package var strings: SetRecord
+        package var numberStart: Int32
+        package var numberCount: Int32
+        package var bools: UInt8
+    }
+
+    /// Every table, as plain buffer pointers: what an evaluator reads (no reference counting).
     package struct View {
-        package let strings: UnsafeBufferPointer<String>
+        /// Every string's UTF-8 bytes, back to back; string `i` is `stringStarts[i]..<stringStarts[i + 1]`.
+        package let stringBytes: UnsafeBufferPointer<UInt8>
+        package let stringStarts: UnsafeBufferPointer<UInt32>
+        /// Per string, its slot in `texts`, or -1: the few strings handed out as `String` (variant
+        /// names, string values, attribute names) are made once at load; the rest stay bytes.
+        package let textSlots: UnsafeBufferPointer<Int32>
+        package let texts: UnsafeBufferPointer<String>
         package let attributes: UnsafeBufferPointer<Int32>
+        package let attributeNames: UnsafeBufferPointer<String>
         package let attributeKinds: UnsafeBufferPointer<AttributeKind>
+        /// Per attribute, the `NameHash` of its name (how contexts find it).
+        package let attributeHashes: UnsafeBufferPointer<UInt64>
         package let flags: UnsafeBufferPointer<FlagRecord>
         /// Per flag, the bucketing hash state after its salt and ".".
         package let saltPrefixes: UnsafeBufferPointer<Murmur3Hasher>
@@ -113,12 +140,60 @@ package final class FlagTables: @unchecked Sendable {
         package let steps: UnsafeBufferPointer<StepRecord>
         package let nodes: UnsafeBufferPointer<NodeRecord>
         package let segments: UnsafeBufferPointer<SegmentRecord>
-        package let stringSets: UnsafeBufferPointer<StringSet>
-        package let literalSets: UnsafeBufferPointer<LiteralSet>
+        package let setMembers: UnsafeBufferPointer<Int32>
+        package let literalSets: UnsafeBufferPointer<LiteralSetRecord>
+        package let numbers: UnsafeBufferPointer<Double>
         package let regexes: UnsafeBufferPointer<RegexAutomaton>
         package let versions: UnsafeBufferPointer<SemanticVersion>
         package let ranges: UnsafeBufferPointer<CIDRRange>
         package let objects: UnsafeBufferPointer<JSONValue>
+        /// Open-addressing index of flags by key: a power-of-two table of flag indices (-1: empty),
+        /// probed linearly from the key's `NameHash`.
+        package let keySlots: UnsafeBufferPointer<Int32>
+
+        package var stringCount: Int { stringStarts.count - 1 }
+
+        /// The UTF-8 bytes of string `index`, in place.
+        @inline(__always)
+        package func bytes(_ index: Int32) -> UnsafeBufferPointer<UInt8> {
+            let start = Int(stringStarts[Int(index)])
+            let end = Int(stringStarts[Int(index) + 1])
+            return UnsafeBufferPointer(rebasing: stringBytes[start..<end])
+        }
+
+        /// String `index` as a `String`: the one made at load when there is one, else made now.
+        package func text(_ index: Int32) -> String {
+            let slot = textSlots[Int(index)]
+            return slot >= 0 ? texts[Int(slot)] : String(decoding: bytes(index), as: UTF8.self)
+        }
+
+        /// Whether `needle` is a member of `set`; with `foldNeedle`, the needle's ASCII letters are
+        /// compared lower-cased (the members of a case-insensitive set are stored lower-cased).
+        package func contains(_ set: SetRecord, _ needle: UnsafeBufferPointer<UInt8>, foldNeedle: Bool) -> Bool {
+            var low = Int(set.start)
+            var high = Int(set.start + set.count)
+            while low < high {
+                let middle = (low + high) / 2
+                let order = TextMatching.compare(needle, bytes(setMembers[middle]), foldingLeft: foldNeedle)
+                if order == 0 { return true }
+                if order > 0 { low = middle + 1 } else { high = middle }
+            }
+            return false
+        }
+
+        /// The index of the flag whose key is `key`, or nil.
+        package func flagIndex(forKey key: String) -> Int? {
+            withUTF8(key) { needle in
+                let mask = keySlots.count - 1
+                var slot = Int(truncatingIfNeeded: NameHash.hash(needle)) & mask
+                while true {
+                    let flag = keySlots[slot]
+                    if flag < 0 { return nil }
+                    if TextMatching.equals(needle, bytes(flags[Int(flag)].key)) { return Int(flag) }
+                    slot = (slot + 1) & mask
+                }
+            }
+        }
     }
 
     /// The tables, behind one pointer (so an evaluator copies 8 bytes, not the whole view); valid
@@ -145,9 +220,14 @@ package final class FlagTables: @unchecked Sendable {
 
     deinit {
         let view = viewPointer.pointee
-        Self.release(view.strings)
+        Self.release(view.stringBytes)
+        Self.release(view.stringStarts)
+        Self.release(view.textSlots)
+        Self.release(view.texts)
         Self.release(view.attributes)
+        Self.release(view.attributeNames)
         Self.release(view.attributeKinds)
+        Self.release(view.attributeHashes)
         Self.release(view.flags)
         Self.release(view.saltPrefixes)
         Self.release(view.variants)
@@ -157,12 +237,14 @@ package final class FlagTables: @unchecked Sendable {
         Self.release(view.steps)
         Self.release(view.nodes)
         Self.release(view.segments)
-        Self.release(view.stringSets)
+        Self.release(view.setMembers)
         Self.release(view.literalSets)
+        Self.release(view.numbers)
         Self.release(view.regexes)
         Self.release(view.versions)
         Self.release(view.ranges)
         Self.release(view.objects)
+        Self.release(view.keySlots)
         UnsafeMutablePointer(mutating: viewPointer).deallocate()
     }
 
@@ -170,17 +252,43 @@ package final class FlagTables: @unchecked Sendable {
     /// bytes that remain, every index is checked against what it refers to, prerequisites and
     /// segment references point backwards, nesting is capped: no input can crash, loop or
     /// allocate beyond its size.
-    package init(decoding bytes: [UInt8]) throws(DecodingError) {
-        var decoder = TableDecoder(reader: ByteReader(bytes))
+    package init(decoding payload: [UInt8]) throws(DecodingError) {
+        var decoder = TableDecoder(reader: ByteReader(payload))
         try decoder.decode()
+        let stringBytes = Self.own(decoder.stringBytes)
+        let stringStarts = Self.own(decoder.stringStarts)
+        // The strings' bytes, in the buffers just made (which live as long as this object).
+        func bytes(_ index: Int32) -> UnsafeBufferPointer<UInt8> {
+            UnsafeBufferPointer(rebasing: stringBytes[Int(stringStarts[Int(index)])..<Int(stringStarts[Int(index) + 1])])
+        }
+        let keySlots: [Int32]
+        do {
+            keySlots = try Self.keySlots(decoder.flags, bytes)
+        } catch {
+            Self.release(stringBytes)
+            Self.release(stringStarts)
+            throw error
+        }
+        let saltPrefixes = decoder.flags.map { flag in
+            var hasher = Murmur3Hasher(seed: 0)
+            hasher.combine(buffer: bytes(flag.salt))
+            hasher.combine(byte: UInt8(ascii: "."))
+            return hasher
+        }
+        let attributeNames = decoder.attributes.map { decoder.text($0) }
         let view = UnsafeMutablePointer<View>.allocate(capacity: 1)
         view.initialize(
             to: View(
-                strings: Self.own(decoder.strings),
+                stringBytes: stringBytes,
+                stringStarts: stringStarts,
+                textSlots: Self.own(decoder.textSlots),
+                texts: Self.own(decoder.texts),
                 attributes: Self.own(decoder.attributes),
-                attributeKinds: Self.own(decoder.attributes.map { AttributeKind(name: decoder.strings[Int($0)]) }),
+                attributeNames: Self.own(attributeNames),
+                attributeKinds: Self.own(attributeNames.map(AttributeKind.init(name:))),
+                attributeHashes: Self.own(decoder.attributes.map { NameHash.hash(bytes($0)) }),
                 flags: Self.own(decoder.flags),
-                saltPrefixes: Self.own(decoder.flags.map { Bucketing.prefix(salt: decoder.strings[Int($0.salt)]) }),
+                saltPrefixes: Self.own(saltPrefixes),
                 variants: Self.own(decoder.variants),
                 prerequisites: Self.own(decoder.prerequisites),
                 rules: Self.own(decoder.rules),
@@ -188,15 +296,38 @@ package final class FlagTables: @unchecked Sendable {
                 steps: Self.own(decoder.steps),
                 nodes: Self.own(decoder.nodes),
                 segments: Self.own(decoder.segments),
-                stringSets: Self.own(decoder.stringSets),
+                setMembers: Self.own(decoder.setMembers),
                 literalSets: Self.own(decoder.literalSets),
+                numbers: Self.own(decoder.numbers),
                 regexes: Self.own(decoder.regexes),
                 versions: Self.own(decoder.versions),
                 ranges: Self.own(decoder.ranges),
-                objects: Self.own(decoder.objects)
+                objects: Self.own(decoder.objects),
+                keySlots: Self.own(keySlots)
             )
         )
         viewPointer = UnsafePointer(view)
+    }
+
+    /// Checks flag keys are unique and builds the key index (see `View.keySlots`).
+    private static func keySlots(
+        _ flags: [FlagRecord],
+        _ bytes: (Int32) -> UnsafeBufferPointer<UInt8>
+    ) throws(DecodingError) -> [Int32] {
+        var capacity = 2
+        while capacity < 2 * flags.count { capacity *= 2 }
+        var slots = [Int32](repeating: -1, count: capacity)
+        let mask = capacity - 1
+        for (index, flag) in flags.enumerated() {
+            var slot = Int(truncatingIfNeeded: NameHash.hash(bytes(flag.key))) & mask
+            while slots[slot] >= 0 {
+                // Strings are unique in the table: the same key is the same string index.
+                if flags[Int(slots[slot])].key == flag.key { throw DecodingError("duplicate flag key") }
+                slot = (slot + 1) & mask
+            }
+            slots[slot] = Int32(index)
+        }
+        return slots
     }
 
     /// The value of variant `index` (an absolute index into `variants`) of a flag of `type`.
@@ -204,7 +335,7 @@ package final class FlagTables: @unchecked Sendable {
         let raw = view.variants[index].raw
         switch type {
         case .boolean: return .bool(raw != 0)
-        case .string: return .string(view.strings[Int(raw)])
+        case .string: return .string(view.text(Int32(truncatingIfNeeded: raw)))
         case .integer: return .integer(Int64(bitPattern: raw))
         case .number: return .number(Double(bitPattern: raw))
         case .object: return .object(view.objects[Int(raw)])
@@ -215,7 +346,10 @@ package final class FlagTables: @unchecked Sendable {
 /// The single decoder of the payload format.
 private struct TableDecoder {
     var reader: ByteReader
-    var strings: [String] = []
+    var stringBytes: [UInt8] = []
+    var stringStarts: [UInt32] = [0]
+    var textSlots: [Int32] = []
+    var texts: [String] = []
     var attributes: [Int32] = []
     var flags: [FlagTables.FlagRecord] = []
     var variants: [FlagTables.VariantRecord] = []
@@ -225,10 +359,13 @@ private struct TableDecoder {
     var steps: [FlagTables.StepRecord] = []
     var nodes: [FlagTables.NodeRecord] = []
     var segments: [FlagTables.SegmentRecord] = []
-    var stringSets: [StringSet] = []
-    var literalSets: [LiteralSet] = []
+    var setMembers: [Int32] = []
+    var literalSets: [FlagTables.LiteralSetRecord] = []
+    var numbers: [Double] = []
     var regexes: [RegexAutomaton] = []
     var versions: [SemanticVersion] = []
+    /// Each semantic-version operand is parsed once, whatever the number of predicates using it.
+    var versionIndex: [Int32: Int32] = [:]
     var ranges: [CIDRRange] = []
     var objects: [JSONValue] = []
     /// The worst-case number of condition nodes one evaluation of each flag or segment visits,
@@ -238,26 +375,24 @@ private struct TableDecoder {
     /// Nodes visited by the condition being read.
     var conditionCost = 0
 
+    var stringCount: Int { stringStarts.count - 1 }
+
+    func text(_ index: Int32) -> String {
+        let slot = textSlots[Int(index)]
+        if slot >= 0 { return texts[Int(slot)] }
+        return String(decoding: stringBytes[Int(stringStarts[Int(index)])..<Int(stringStarts[Int(index) + 1])], as: UTF8.self)
+    }
+
+    /// Makes string `index` a `String` once, for the values evaluation hands out.
+    mutating func materialize(_ index: Int32) {
+        guard textSlots[Int(index)] < 0 else { return }
+        let string = text(index)
+        textSlots[Int(index)] = Int32(texts.count)
+        texts.append(string)
+    }
+
     mutating func decode() throws(DecodingError) {
-        // The front-coded string table: each entry shares a prefix with the one before it.
-        let stringCount = try reader.readCount(maximum: 1 << 24, minimumElementSize: 2)
-        strings.reserveCapacity(stringCount)
-        // Front coding expands: bound what the table may grow to, so a few bytes per entry cannot
-        // make the decoder build gigabytes of strings.
-        var budget = 16 * reader.remaining + (1 << 20)
-        var current: [UInt8] = []
-        for _ in 0..<stringCount {
-            let shared = try reader.readVarUInt()
-            guard shared <= UInt64(current.count) else {
-                throw DecodingError("string prefix longer than the previous string")
-            }
-            let suffixLength = try reader.readCount(maximum: 1 << 20)
-            current.removeLast(current.count - Int(shared))
-            current.append(contentsOf: try reader.readBytes(suffixLength))
-            budget -= current.count
-            guard budget >= 0, current.count <= 1 << 20 else { throw DecodingError("string table expands too much") }
-            strings.append(String(decoding: current, as: UTF8.self))
-        }
+        try readStringTable()
 
         let attributeCount = try reader.readCount(maximum: 1 << 16)
         for _ in 0..<attributeCount { attributes.append(try readStringIndex()) }
@@ -271,12 +406,48 @@ private struct TableDecoder {
         guard reader.isAtEnd else { throw DecodingError("trailing bytes after the flags") }
     }
 
+    /// The front-coded string table: each entry shares a prefix with the one before it and is
+    /// greater than it in byte order (so the table is sorted and unique, which sets rely on).
+    mutating func readStringTable() throws(DecodingError) {
+        let stringCount = try reader.readCount(maximum: 1 << 24, minimumElementSize: 2)
+        stringStarts.reserveCapacity(stringCount + 1)
+        stringBytes.reserveCapacity(4 * reader.remaining)
+        // Front coding expands: bound what the table may grow to, so a few bytes per entry cannot
+        // make the decoder build gigabytes of strings.
+        var budget = 16 * reader.remaining + (1 << 20)
+        var previousStart = 0
+        for position in 0..<stringCount {
+            let shared = try reader.readVarUInt()
+            let previousLength = stringBytes.count - previousStart
+            guard shared <= UInt64(previousLength) else {
+                throw DecodingError("string prefix longer than the previous string")
+            }
+            let suffix = try reader.readBytes(try reader.readCount(maximum: 1 << 20))
+            let start = stringBytes.count
+            let length = Int(shared) + suffix.count
+            budget -= length
+            guard budget >= 0, length <= 1 << 20 else { throw DecodingError("string table expands too much") }
+            if position > 0 {
+                // Greater than the previous string: it extends it, or differs upwards after the shared prefix.
+                guard let first = suffix.first,
+                    Int(shared) == previousLength || first > stringBytes[previousStart + Int(shared)]
+                else { throw DecodingError("string table not in byte order") }
+            }
+            // Byte by byte: appending a slice of the array itself would copy the whole array.
+            for offset in previousStart..<previousStart + Int(shared) { stringBytes.append(stringBytes[offset]) }
+            stringBytes.append(contentsOf: suffix)
+            stringStarts.append(UInt32(stringBytes.count))
+            previousStart = start
+        }
+        textSlots = Array(repeating: -1, count: stringCount)
+    }
+
     /// The flag or segment being read (its kind and name index), named when the limit is hit.
     var current: (kind: StaticString, name: Int32) = ("flag", 0)
 
     var tooExpensive: DecodingError {
         DecodingError(
-            "evaluating \(current.kind) '\(strings[Int(current.name)])' would visit more than "
+            "evaluating \(current.kind) '\(text(current.name))' would visit more than "
                 + "\(FlagTables.maximumEvaluationCost) conditions (prerequisites and segments are evaluated again "
                 + "at each use)"
         )
@@ -291,7 +462,7 @@ private struct TableDecoder {
     }
 
     mutating func readStringIndex() throws(DecodingError) -> Int32 {
-        try readIndex(below: strings.count, "string")
+        try readIndex(below: stringCount, "string")
     }
 
     mutating func readBool() throws(DecodingError) -> Bool {
@@ -306,15 +477,21 @@ private struct TableDecoder {
         try reader.readNumber()
     }
 
-    /// A set written in byte order; anything else is refused (so building it sorts nothing).
-    mutating func readStringSet() throws(DecodingError) -> Int32 {
+    /// A set of strings: a count, then string indices increasing, each written as its distance
+    /// from the one before (the first from -1). Increasing indices are in byte order.
+    mutating func readSet() throws(DecodingError) -> FlagTables.SetRecord {
         let count = try reader.readCount(maximum: 1 << 24)
-        var members: [String] = []
-        members.reserveCapacity(count)
-        for _ in 0..<count { members.append(strings[Int(try readStringIndex())]) }
-        guard let set = StringSet(sortedUnique: members) else { throw DecodingError("string set not in byte order") }
-        stringSets.append(set)
-        return Int32(stringSets.count - 1)
+        let start = setMembers.count
+        var member: Int64 = -1
+        for _ in 0..<count {
+            let gap = try reader.readVarUInt()
+            guard gap >= 1, gap <= UInt64(stringCount), member + Int64(gap) < Int64(stringCount) else {
+                throw DecodingError("string set index out of range or not increasing")
+            }
+            member += Int64(gap)
+            setMembers.append(Int32(member))
+        }
+        return FlagTables.SetRecord(start: Int32(start), count: Int32(count))
     }
 
     // MARK: Segments and flags
@@ -322,8 +499,8 @@ private struct TableDecoder {
     mutating func readSegment() throws(DecodingError) {
         let name = try readStringIndex()
         current = ("segment", name)
-        let included = try readStringSet()
-        let excluded = try readStringSet()
+        let included = try readSet()
+        let excluded = try readSet()
         conditionCost = 0
         let condition = try readOptionalCondition(referableSegments: segments.count)
         segmentCosts.append(1 + conditionCost)
@@ -341,6 +518,7 @@ private struct TableDecoder {
         let variantStart = Int32(variants.count)
         for _ in 0..<variantCount {
             let name = try readStringIndex()
+            materialize(name)
             variants.append(FlagTables.VariantRecord(name: name, raw: try readValue(of: type)))
         }
         let defaultVariant = try readIndex(below: variantCount, "variant")
@@ -402,7 +580,10 @@ private struct TableDecoder {
     mutating func readValue(of type: FlagType) throws(DecodingError) -> UInt64 {
         switch type {
         case .boolean: return try readBool() ? 1 : 0
-        case .string: return UInt64(try readStringIndex())
+        case .string:
+            let value = try readStringIndex()
+            materialize(value)
+            return UInt64(value)
         case .integer: return UInt64(bitPattern: try reader.readVarInt())
         case .number:
             let value = try readDouble()
@@ -425,7 +606,7 @@ private struct TableDecoder {
             let value = try readDouble()
             guard value.isFinite else { throw DecodingError("non-finite number") }
             return .number(value)
-        case .string: return .string(strings[Int(try readStringIndex())])
+        case .string: return .string(text(try readStringIndex()))
         case .array:
             let count = try reader.readCount(maximum: 1 << 20)
             var items: [JSONValue] = []
@@ -437,7 +618,7 @@ private struct TableDecoder {
             var members: [JSONMember] = []
             members.reserveCapacity(count)
             for _ in 0..<count {
-                let key = strings[Int(try readStringIndex())]
+                let key = text(try readStringIndex())
                 members.append(JSONMember(key, try readJSON(depth: depth + 1)))
             }
             return .object(members)
@@ -550,16 +731,6 @@ private struct TableDecoder {
         nodes[position].end = Int32(nodes.count)
     }
 
-    /// A literal as (kind, string index or boolean, number).
-    mutating func readLiteral() throws(DecodingError) -> Literal {
-        guard let tag = LiteralTag(rawValue: try reader.readUInt8()) else { throw DecodingError("unknown literal") }
-        switch tag {
-        case .string: return .string(strings[Int(try readStringIndex())])
-        case .number: return .number(try readDouble())
-        case .bool: return .bool(try readBool())
-        }
-    }
-
     mutating func readPredicate(into node: inout FlagTables.NodeRecord) throws(DecodingError) {
         guard let code = OperatorCode(rawValue: try reader.readUInt8()) else { throw DecodingError("unknown operator") }
         node.code = code
@@ -574,12 +745,27 @@ private struct TableDecoder {
             }
             node.ignoreCase = try readBool()
         case .isIn, .notIn:
-            let count = try reader.readCount(maximum: 1 << 24, minimumElementSize: 2)
-            var literals: [Literal] = []
-            literals.reserveCapacity(count)
-            for _ in 0..<count { literals.append(try readLiteral()) }
             node.ignoreCase = try readBool()
-            literalSets.append(LiteralSet(literals, ignoreCase: node.ignoreCase))
+            let strings = try readSet()
+            let numberCount = try reader.readCount(maximum: 1 << 24)
+            let numberStart = numbers.count
+            for position in 0..<numberCount {
+                let number = try readDouble()
+                guard number.isFinite, position == 0 || number > numbers[numbers.count - 1] else {
+                    throw DecodingError("set numbers not finite and increasing")
+                }
+                numbers.append(number)
+            }
+            let bools = try reader.readUInt8()
+            guard bools <= 3 else { throw DecodingError("invalid boolean set") }
+            literalSets.append(
+                FlagTables.LiteralSetRecord(
+                    strings: strings,
+                    numberStart: Int32(numberStart),
+                    numberCount: Int32(numberCount),
+                    bools: bools
+                )
+            )
             node.operand = Int32(literalSets.count - 1)
         case .contains, .notContains, .startsWith, .endsWith:
             node.operand = try readStringIndex()
@@ -594,17 +780,23 @@ private struct TableDecoder {
                 throw DecodingError("unknown semver comparison")
             }
             node.detail = comparison.rawValue
-            guard let version = SemanticVersion(strings[Int(try readStringIndex())]) else {
-                throw DecodingError("invalid semantic version")
+            let text = try readStringIndex()
+            if let known = versionIndex[text] {
+                node.operand = known
+            } else {
+                guard let version = SemanticVersion(self.text(text)) else {
+                    throw DecodingError("invalid semantic version")
+                }
+                versions.append(version)
+                node.operand = Int32(versions.count - 1)
+                versionIndex[text] = node.operand
             }
-            versions.append(version)
-            node.operand = Int32(versions.count - 1)
         case .inCIDR:
             let count = try reader.readCount(maximum: 1 << 16)
             node.operand = Int32(ranges.count)
             node.count = Int32(count)
             for _ in 0..<count {
-                guard let range = CIDRRange(strings[Int(try readStringIndex())]) else {
+                guard let range = CIDRRange(text(try readStringIndex())) else {
                     throw DecodingError("invalid CIDR range")
                 }
                 ranges.append(range)

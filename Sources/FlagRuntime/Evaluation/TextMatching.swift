@@ -3,81 +3,123 @@
 /// U+0301 are different strings. Case-insensitive forms take the operand already lower-cased by the
 /// compiler; for ASCII input they fold bytes in place (no allocation), otherwise they compare
 /// `lowercased()` (Unicode default lower-casing, not full case folding).
+///
+/// Operands are byte buffers (the bundle's string table is bytes); the `String` forms are for the
+/// compiler and tests.
 package enum TextMatching {
+    // MARK: Bytes
+
     /// Byte equality.
     @inline(__always)
-    package static func equals(_ lhs: String, _ rhs: String) -> Bool {
-        guard lhs.utf8.count == rhs.utf8.count else { return false }
-        let fast = lhs.utf8.withContiguousStorageIfAvailable { left in
-            rhs.utf8.withContiguousStorageIfAvailable { right -> Bool in
-                var index = 0
-                while index < left.count {
-                    if left[index] != right[index] { return false }
-                    index += 1
-                }
-                return true
-            }
+    package static func equals(_ lhs: UnsafeBufferPointer<UInt8>, _ rhs: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard lhs.count == rhs.count else { return false }
+        var index = 0
+        while index < lhs.count {
+            if lhs[index] != rhs[index] { return false }
+            index += 1
         }
-        if let result = fast ?? nil { return result }
-        return lhs.utf8.elementsEqual(rhs.utf8)
-    }
-
-    @inline(__always)
-    private static func lower(_ byte: UInt8) -> UInt8 {
-        byte &- 0x41 < 26 ? byte | 0x20 : byte
-    }
-
-    private static func isASCII(_ string: String) -> Bool {
-        for byte in string.utf8 where byte >= 0x80 { return false }
         return true
     }
 
-    package static func equalsIgnoringCase(_ string: String, lowercased expected: String) -> Bool {
-        if isASCII(string) {
-            guard string.utf8.count == expected.utf8.count else { return false }
-            return string.utf8.elementsEqual(expected.utf8) { lower($0) == $1 }
+    /// -1, 0 or 1 in byte order; with `foldingLeft`, `left`'s ASCII letters count as lower case.
+    @inline(__always)
+    package static func compare(
+        _ left: UnsafeBufferPointer<UInt8>,
+        _ right: UnsafeBufferPointer<UInt8>,
+        foldingLeft: Bool = false
+    ) -> Int {
+        let common = Swift.min(left.count, right.count)
+        var index = 0
+        while index < common {
+            let byte = foldingLeft ? lower(left[index]) : left[index]
+            if byte != right[index] { return byte < right[index] ? -1 : 1 }
+            index += 1
         }
-        return equals(string.lowercased(), expected)
+        return left.count == right.count ? 0 : (left.count < right.count ? -1 : 1)
     }
 
-    package static func hasPrefix(_ string: String, _ prefix: String, ignoreCase: Bool) -> Bool {
-        if ignoreCase && !isASCII(string) { return hasPrefix(string.lowercased(), prefix, ignoreCase: false) }
-        guard string.utf8.count >= prefix.utf8.count else { return false }
-        return string.utf8.prefix(prefix.utf8.count).elementsEqual(prefix.utf8) { (ignoreCase ? lower($0) : $0) == $1 }
+    @inline(__always)
+    static func lower(_ byte: UInt8) -> UInt8 {
+        byte &- 0x41 < 26 ? byte | 0x20 : byte
     }
 
-    package static func hasSuffix(_ string: String, _ suffix: String, ignoreCase: Bool) -> Bool {
-        if ignoreCase && !isASCII(string) { return hasSuffix(string.lowercased(), suffix, ignoreCase: false) }
-        guard string.utf8.count >= suffix.utf8.count else { return false }
-        return string.utf8.suffix(suffix.utf8.count).elementsEqual(suffix.utf8) { (ignoreCase ? lower($0) : $0) == $1 }
+    package static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        for byte in bytes where byte >= 0x80 { return false }
+        return true
+    }
+
+    /// Whether `string` equals `expected` (already lower-cased) ignoring case.
+    package static func equalsIgnoringCase(_ string: String, lowercased expected: UnsafeBufferPointer<UInt8>) -> Bool {
+        withUTF8(string) { bytes in
+            guard isASCII(bytes) else { return equals(string.lowercased(), expected) }
+            return bytes.count == expected.count && compare(bytes, expected, foldingLeft: true) == 0
+        }
+    }
+
+    package static func equals(_ string: String, _ expected: UnsafeBufferPointer<UInt8>) -> Bool {
+        withUTF8(string) { equals($0, expected) }
+    }
+
+    package static func hasPrefix(_ string: String, _ prefix: UnsafeBufferPointer<UInt8>, ignoreCase: Bool) -> Bool {
+        withUTF8(string) { bytes in
+            if ignoreCase && !isASCII(bytes) { return hasPrefix(string.lowercased(), prefix, ignoreCase: false) }
+            guard bytes.count >= prefix.count else { return false }
+            return compare(UnsafeBufferPointer(rebasing: bytes[..<prefix.count]), prefix, foldingLeft: ignoreCase) == 0
+        }
+    }
+
+    package static func hasSuffix(_ string: String, _ suffix: UnsafeBufferPointer<UInt8>, ignoreCase: Bool) -> Bool {
+        withUTF8(string) { bytes in
+            if ignoreCase && !isASCII(bytes) { return hasSuffix(string.lowercased(), suffix, ignoreCase: false) }
+            guard bytes.count >= suffix.count else { return false }
+            let tail = UnsafeBufferPointer(rebasing: bytes[(bytes.count - suffix.count)...])
+            return compare(tail, suffix, foldingLeft: ignoreCase) == 0
+        }
     }
 
     /// Byte-wise substring search over UTF-8 (a valid UTF-8 needle can only match at character
     /// boundaries).
-    package static func contains(_ string: String, _ needle: String, ignoreCase: Bool) -> Bool {
-        if ignoreCase && !isASCII(string) {
-            return contains(string.lowercased(), needle, ignoreCase: false)
-        }
-        var haystack = string
-        var pattern = needle
-        return haystack.withUTF8 { haystack in
-            pattern.withUTF8 { pattern in
-                guard pattern.count <= haystack.count else { return false }
-                if pattern.isEmpty { return true }
-                let last = haystack.count - pattern.count
-                var start = 0
-                while start <= last {
-                    var offset = 0
-                    while offset < pattern.count {
-                        let byte = ignoreCase ? lower(haystack[start + offset]) : haystack[start + offset]
-                        if byte != pattern[offset] { break }
-                        offset += 1
-                    }
-                    if offset == pattern.count { return true }
-                    start += 1
+    package static func contains(_ string: String, _ pattern: UnsafeBufferPointer<UInt8>, ignoreCase: Bool) -> Bool {
+        withUTF8(string) { haystack in
+            if ignoreCase && !isASCII(haystack) { return contains(string.lowercased(), pattern, ignoreCase: false) }
+            guard pattern.count <= haystack.count else { return false }
+            if pattern.isEmpty { return true }
+            let last = haystack.count - pattern.count
+            var start = 0
+            while start <= last {
+                var offset = 0
+                while offset < pattern.count {
+                    let byte = ignoreCase ? lower(haystack[start + offset]) : haystack[start + offset]
+                    if byte != pattern[offset] { break }
+                    offset += 1
                 }
-                return false
+                if offset == pattern.count { return true }
+                start += 1
             }
+            return false
         }
+    }
+
+    // MARK: Strings
+
+    /// Byte equality.
+    package static func equals(_ lhs: String, _ rhs: String) -> Bool {
+        withUTF8(rhs) { equals(lhs, $0) }
+    }
+
+    package static func equalsIgnoringCase(_ string: String, lowercased expected: String) -> Bool {
+        withUTF8(expected) { equalsIgnoringCase(string, lowercased: $0) }
+    }
+
+    package static func hasPrefix(_ string: String, _ prefix: String, ignoreCase: Bool) -> Bool {
+        withUTF8(prefix) { hasPrefix(string, $0, ignoreCase: ignoreCase) }
+    }
+
+    package static func hasSuffix(_ string: String, _ suffix: String, ignoreCase: Bool) -> Bool {
+        withUTF8(suffix) { hasSuffix(string, $0, ignoreCase: ignoreCase) }
+    }
+
+    package static func contains(_ string: String, _ needle: String, ignoreCase: Bool) -> Bool {
+        withUTF8(needle) { contains(string, $0, ignoreCase: ignoreCase) }
     }
 }

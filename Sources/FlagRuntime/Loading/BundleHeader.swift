@@ -15,7 +15,7 @@ public struct BundleHeader: Sendable, Hashable {
 
     package static let magic: [UInt8] = Array("FLGB".utf8)
     /// The only format this runtime writes; it reads this one and refuses newer ones by name.
-    package static let currentFormatVersion: UInt16 = 1
+    package static let currentFormatVersion: UInt16 = 2
     package static let maximumRecipients = 64
     package static let maximumNameBytes = 255
 
@@ -126,7 +126,8 @@ extension BundleHeader {
         }
         let formatVersion = try reader.readUInt16()
         guard formatVersion >= 1 else { throw DecodingError("format version 0 does not exist") }
-        guard formatVersion <= currentFormatVersion else {
+        // Version 1 (before the compressed payload and the pre-hashed signature) was never released.
+        guard formatVersion == currentFormatVersion else {
             throw BundleLoadError.unsupportedFormatVersion(formatVersion)
         }
         guard try reader.readUInt16() == 0 else { throw DecodingError("reserved field is not zero") }

@@ -47,7 +47,7 @@ package enum BundleLoader {
         return signingKey
     }
 
-    /// The Ed25519 signature over everything before it.
+    /// The Ed25519 signature over everything before it (over `signedMessage` of those bytes).
     package static func checkSignature(
         _ layout: BundleLayout,
         bytes: [UInt8],
@@ -56,11 +56,21 @@ package enum BundleLoader {
         guard
             Sodium.verify(
                 signature: bytes[layout.signature],
-                message: bytes[layout.signedBytes],
+                message: signedMessage(bytes[layout.signedBytes])[...],
                 publicKey: signingKey.publicKey[...]
             )
         else { throw .bundleSignatureInvalid }
     }
+
+    /// What a bundle's Ed25519 signature signs: a domain tag, then the BLAKE2b-512 hash of every
+    /// byte before the signature. Hashing with BLAKE2b (~1 µs/KB here) instead of letting Ed25519
+    /// hash the whole bundle with SHA-512 (~1.8 µs/KB) halves the signature check's cost per byte;
+    /// the tag keeps these signatures from ever verifying as signatures of anything else.
+    package static func signedMessage(_ signedBytes: ArraySlice<UInt8>) -> [UInt8] {
+        signatureDomain + Sodium.hash(contiguous: signedBytes, outputCount: 64)
+    }
+
+    private static let signatureDomain = Array("flagc bundle signature, BLAKE2b-512\u{0}".utf8)
 
     /// Expiry, issue time, target, environment and version floor.
     package static func checkValidity(

@@ -2,14 +2,14 @@ extension BundleContent {
     /// The content the tables were decoded from: what the compiler wrote. For inspection and
     /// round-trip tests; evaluation runs on the tables themselves.
     package init(_ tables: FlagTables) {
-        func string(_ index: Int32) -> String { tables.view.strings[Int(index)] }
+        func string(_ index: Int32) -> String { tables.view.text(index) }
         func condition(_ index: Int32) -> Condition? { index < 0 ? nil : Self.condition(at: Int(index), tables) }
         attributes = tables.view.attributes.map(string)
         segments = tables.view.segments.map { segment in
             CompiledSegment(
                 name: string(segment.name),
-                included: tables.view.stringSets[Int(segment.included)],
-                excluded: tables.view.stringSets[Int(segment.excluded)],
+                included: Self.strings(segment.included, tables),
+                excluded: Self.strings(segment.excluded, tables),
                 condition: condition(segment.condition)
             )
         }
@@ -42,6 +42,20 @@ extension BundleContent {
                 }
             )
         }
+    }
+
+    private static func strings(_ set: FlagTables.SetRecord, _ tables: FlagTables) -> StringSet {
+        let members = tables.view.setMembers[Int(set.start)..<Int(set.start + set.count)]
+        return StringSet(sortedUnique: members.map { tables.view.text($0) }) ?? StringSet([])
+    }
+
+    private static func literals(_ index: Int32, _ tables: FlagTables) -> LiteralSet {
+        let set = tables.view.literalSets[Int(index)]
+        return LiteralSet(
+            strings: strings(set.strings, tables),
+            numbers: Array(tables.view.numbers[Int(set.numberStart)..<Int(set.numberStart + set.numberCount)]),
+            bools: [false, true].filter { set.bools & ($0 ? 2 : 1) != 0 }
+        )
     }
 
     private static func serve(_ rule: FlagTables.RuleRecord, _ tables: FlagTables) -> Serve {
@@ -84,17 +98,17 @@ extension BundleContent {
     private static func predicate(_ node: FlagTables.NodeRecord, _ tables: FlagTables) -> Predicate {
         func literal() -> Literal {
             switch LiteralTag(rawValue: node.detail) ?? .bool {
-            case .string: .string(tables.view.strings[Int(node.operand)])
+            case .string: .string(tables.view.text(node.operand))
             case .number: .number(node.number)
             case .bool: .bool(node.operand != 0)
             }
         }
-        let text = { tables.view.strings[Int(node.operand)] }
+        let text = { tables.view.text(node.operand) }
         switch node.code {
         case .equals: return .equals(literal(), ignoreCase: node.ignoreCase)
         case .notEquals: return .notEquals(literal(), ignoreCase: node.ignoreCase)
-        case .isIn: return .isIn(tables.view.literalSets[Int(node.operand)], ignoreCase: node.ignoreCase)
-        case .notIn: return .notIn(tables.view.literalSets[Int(node.operand)], ignoreCase: node.ignoreCase)
+        case .isIn: return .isIn(literals(node.operand, tables), ignoreCase: node.ignoreCase)
+        case .notIn: return .notIn(literals(node.operand, tables), ignoreCase: node.ignoreCase)
         case .contains: return .contains(text(), ignoreCase: node.ignoreCase)
         case .notContains: return .notContains(text(), ignoreCase: node.ignoreCase)
         case .startsWith: return .startsWith(text(), ignoreCase: node.ignoreCase)

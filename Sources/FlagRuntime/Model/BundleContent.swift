@@ -214,31 +214,34 @@ package enum SemverComparison: UInt8, Sendable, Hashable {
     case lessThanOrEqual = 4
 }
 
-/// The operand of `in`/`notIn`: strings in a hash set (lower-cased when the predicate ignores
-/// case), numbers and booleans in small arrays. A numeric string literal also counts as its number,
+/// The operand of `in`/`notIn`, normalized: strings (lower-cased when the predicate ignores case),
+/// numbers and booleans, each unique and sorted. A numeric string literal also counts as its number,
 /// so `in: ["7"]` holds for the number 7 as `in: [7]` holds for the string "7".
 package struct LiteralSet: Sendable, Hashable {
     package var strings: StringSet
+    /// Finite, unique, increasing.
     package var numbers: [Double]
+    /// Unique, `false` before `true`.
     package var bools: [Bool]
-    /// The literals in their written order, for encoding.
-    package var literals: [Literal]
 
     package init(_ literals: [Literal], ignoreCase: Bool) {
-        self.literals = literals
         var strings: [String] = []
-        var numbers: [Double] = []
-        var bools: [Bool] = []
+        var numbers: Set<Double> = []
+        var bools: Set<Bool> = []
         for literal in literals {
             switch literal {
             case .string(let value):
                 strings.append(ignoreCase ? value.lowercased() : value)
-                if let number = NumberText.parse(value) { numbers.append(number) }
-            case .number(let value): numbers.append(value)
-            case .bool(let value): bools.append(value)
+                if let number = NumberText.parse(value) { numbers.insert(number) }
+            case .number(let value): if value.isFinite { numbers.insert(value) }
+            case .bool(let value): bools.insert(value)
             }
         }
-        self.strings = StringSet(strings)
+        self.init(strings: StringSet(strings), numbers: numbers.sorted(), bools: bools.sorted { !$0 && $1 })
+    }
+
+    package init(strings: StringSet, numbers: [Double], bools: [Bool]) {
+        self.strings = strings
         self.numbers = numbers
         self.bools = bools
     }
