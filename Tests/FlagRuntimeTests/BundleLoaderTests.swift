@@ -89,6 +89,11 @@ enum LoaderFixture {
     /// A bundle with an arbitrary payload, encrypted to `keys`' recipient and signed by `keys`' signing
     /// key under `keys`' keyring: everything valid except what the payload and `flagCount` say.
     static func forged(payload: [UInt8], flagCount: Int, keys: TestKeys) -> [UInt8] {
+        forged(plaintext: PayloadCodec.compress(payload), flagCount: flagCount, keys: keys)
+    }
+
+    /// `forged(payload:…)` with `plaintext` encrypted as is (not compressed first).
+    static func forged(plaintext payload: [UInt8], flagCount: Int, keys: TestKeys) -> [UInt8] {
         let label = Array("flagc-tests/forge".utf8) + payload
         let contentKey = SecureBytes(copying: Sodium.hash(label + [1], outputCount: Sodium.contentKeyBytes))
         let nonce = Sodium.hash(label + [2], outputCount: Sodium.nonceBytes)
@@ -642,6 +647,18 @@ struct BundleLoaderTests {
                 LoaderFixture.forged(payload: Array("not a payload at all".utf8), flagCount: 3, keys: keys),
                 keys.options()
             )
+        },
+        Refusal(
+            "a validly sealed and signed payload that is not a compressed block",
+            expecting: .malformedPayload("compressed block: literal run past end of input")
+        ) { keys in
+            (LoaderFixture.forged(plaintext: [1] + Array("xyz".utf8), flagCount: 3, keys: keys), keys.options())
+        },
+        Refusal(
+            "a validly sealed and signed payload claiming to expand beyond the limit",
+            expecting: .malformedPayload("decompressed size 268435457 above the limit 268435456")
+        ) { keys in
+            (LoaderFixture.forged(plaintext: [0x81, 0x80, 0x80, 0x80, 0x01, 0], flagCount: 3, keys: keys), keys.options())
         },
         Refusal("a validly sealed and signed empty payload", expecting: .malformedPayload("truncated")) { keys in
             (LoaderFixture.forged(payload: [], flagCount: 0, keys: keys), keys.options())

@@ -128,7 +128,9 @@ public func loaderFuzzerTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int)
 
     // Stage 8 without crypto in the way: the payload as if signed with a leaked key. What decodes
     // becomes a bundle as in `FlagBundle.load` (which refuses duplicate keys), and is evaluated.
-    if let tables = try? BundleLoader.decodePayload(bytes) {
+    // The decompressor on the raw input; the tables decoder on it as if already decompressed.
+    _ = try? PayloadCodec.decompress(bytes)
+    if let tables = try? BundleLoader.decodeTables(bytes) {
         let bundle = FlagBundle(header: placeholderHeader, tables: tables, clock: { Double(FuzzKeys.now) })
         let keys = bundle.flagKeys
         guard Set(keys).count == keys.count else { return 0 }

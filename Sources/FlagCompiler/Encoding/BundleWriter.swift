@@ -43,7 +43,7 @@ package struct BundleWriter {
     }
 
     package static func write(_ input: Input) throws(Sodium.Failure) -> [UInt8] {
-        let payload = PayloadCodec.encode(input.content)
+        let payload = PayloadCodec.compress(PayloadCodec.encode(input.content))
         let recipients = input.recipients.sorted { KeyID(of: $0) < KeyID(of: $1) }
         // A key only for derivations, so the signing seed itself never keys anything but Ed25519.
         let derivationKey = SecureBytes(

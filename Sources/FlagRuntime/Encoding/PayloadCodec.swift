@@ -276,6 +276,36 @@ package enum PayloadCodec {
         }
     }
 
+    // MARK: Compression
+
+    /// The most bytes a payload may expand to (bounds what a validly signed but hostile bundle can
+    /// make the loader allocate).
+    package static let maximumDecompressedBytes = 256 << 20
+
+    /// What the bundle encrypts: the encoded content's length as a varuint, then the content as one
+    /// LZ4 block (docs/bundle-format.md). Compression makes bundles smaller than gzipped JSON of
+    /// the same definitions, and shortens what the loader hashes and decrypts.
+    package static func compress(_ encoded: [UInt8]) -> [UInt8] {
+        var output = ByteWriter()
+        output.writeVarUInt(encoded.count)
+        output.write(bytes: LZ4Block.compress(encoded))
+        return output.bytes
+    }
+
+    /// The encoded content back from `compress`'s output; refuses a length above
+    /// `maximumDecompressedBytes` and any block that does not expand to exactly that length.
+    package static func decompress(_ plaintext: [UInt8]) throws(DecodingError) -> [UInt8] {
+        var reader = ByteReader(plaintext)
+        let count = try reader.readVarUInt()
+        guard count <= UInt64(maximumDecompressedBytes) else {
+            throw DecodingError("decompressed size \(count) above the limit \(maximumDecompressedBytes)")
+        }
+        let start = reader.offset
+        return try plaintext.withUnsafeBufferPointer { buffer throws(DecodingError) in
+            try LZ4Block.decompress(UnsafeBufferPointer(rebasing: buffer[start...]), decompressedCount: Int(count))
+        }
+    }
+
     // MARK: Decoding
 
     /// Decodes and validates a payload; see `FlagTables.init(decoding:)`, the one decoder.

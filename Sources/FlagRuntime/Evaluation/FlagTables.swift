@@ -411,7 +411,6 @@ private struct TableDecoder {
     mutating func readStringTable() throws(DecodingError) {
         let stringCount = try reader.readCount(maximum: 1 << 24, minimumElementSize: 2)
         stringStarts.reserveCapacity(stringCount + 1)
-        stringBytes.reserveCapacity(4 * reader.remaining)
         // Front coding expands: bound what the table may grow to, so a few bytes per entry cannot
         // make the decoder build gigabytes of strings.
         var budget = 16 * reader.remaining + (1 << 20)

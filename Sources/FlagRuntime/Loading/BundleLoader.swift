@@ -137,10 +137,21 @@ package enum BundleLoader {
         }
     }
 
-    /// The bounded payload parse.
+    /// The bounded payload parse: decompression (bounded too), then the tables.
     package static func decodePayload(_ plaintext: [UInt8]) throws(BundleLoadError) -> FlagTables {
+        let encoded: [UInt8]
         do {
-            return try FlagTables(decoding: plaintext)
+            encoded = try PayloadCodec.decompress(plaintext)
+        } catch {
+            throw .malformedPayload(error.reason)
+        }
+        return try decodeTables(encoded)
+    }
+
+    /// The bounded parse of the decompressed payload.
+    package static func decodeTables(_ encoded: [UInt8]) throws(BundleLoadError) -> FlagTables {
+        do {
+            return try FlagTables(decoding: encoded)
         } catch {
             throw .malformedPayload(error.reason)
         }
