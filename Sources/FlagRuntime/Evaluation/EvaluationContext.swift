@@ -51,39 +51,48 @@ public struct EvaluationContext: Sendable, Hashable {
 /// context carries a handful of attributes and evaluation looks each up by the hash the bundle
 /// computed at load: a scan of a few words instead of hashing the name again (SipHash) per lookup.
 public struct ContextAttributes: Sendable, Hashable, ExpressibleByDictionaryLiteral, Sequence {
-    private struct Entry: Sendable, Hashable {
-        let name: String
-        let hash: UInt64
-        var value: AttributeValue
-    }
-
-    private var entries: [Entry] = []
+    // Parallel arrays: a lookup scans the hashes alone, a few words in one cache line.
+    private var hashes: [UInt64] = []
+    private var names: [String] = []
+    private var values: [AttributeValue] = []
 
     public init() {}
 
     public init(_ attributes: [String: AttributeValue]) {
-        entries.reserveCapacity(attributes.count)
+        reserveCapacity(attributes.count)
         for (name, value) in attributes { self[name] = value }
     }
 
     /// A later repetition of a name replaces the earlier value.
     public init(dictionaryLiteral elements: (String, AttributeValue)...) {
-        entries.reserveCapacity(elements.count)
+        reserveCapacity(elements.count)
         for (name, value) in elements { self[name] = value }
     }
 
-    public var count: Int { entries.count }
-    public var isEmpty: Bool { entries.isEmpty }
+    private mutating func reserveCapacity(_ count: Int) {
+        hashes.reserveCapacity(count)
+        names.reserveCapacity(count)
+        values.reserveCapacity(count)
+    }
+
+    public var count: Int { hashes.count }
+    public var isEmpty: Bool { hashes.isEmpty }
 
     /// The value of `name`; setting nil removes it.
     public subscript(name: String) -> AttributeValue? {
-        get { position(of: name, hash: NameHash.hash(name)).map { entries[$0].value } }
+        get { position(of: name, hash: NameHash.hash(name)).map { values[$0] } }
         set {
             let hash = NameHash.hash(name)
             switch (position(of: name, hash: hash), newValue) {
-            case (let position?, let value?): entries[position].value = value
-            case (let position?, nil): entries.remove(at: position)
-            case (nil, let value?): entries.append(Entry(name: name, hash: hash, value: value))
+            case (let position?, let value?): values[position] = value
+            case (let position?, nil):
+                hashes.remove(at: position)
+                names.remove(at: position)
+                values.remove(at: position)
+            case (nil, let value?):
+                hashes.append(hash)
+                names.append(name)
+                values.append(value)
             case (nil, nil): break
             }
         }
@@ -92,44 +101,43 @@ public struct ContextAttributes: Sendable, Hashable, ExpressibleByDictionaryLite
     /// The value of the attribute whose name is `name` (UTF-8) and hashes to `hash`.
     @inline(__always)
     package func value(named name: UnsafeBufferPointer<UInt8>, hash: UInt64) -> AttributeValue? {
-        var position = 0
-        while position < entries.count {
-            if entries[position].hash == hash, TextMatching.equals(entries[position].name, name) {
-                return entries[position].value
+        hashes.withUnsafeBufferPointer { hashes in
+            var position = 0
+            while position < hashes.count {
+                if hashes[position] == hash, TextMatching.equals(names[position], name) { return values[position] }
+                position += 1
             }
-            position += 1
+            return nil
         }
-        return nil
     }
 
     private func position(of name: String, hash: UInt64) -> Int? {
-        entries.firstIndex { $0.hash == hash && TextMatching.equals($0.name, name) }
+        hashes.indices.first { hashes[$0] == hash && TextMatching.equals(names[$0], name) }
     }
 
     /// The attributes as (name, value) pairs, in the order they were first set.
     public func makeIterator() -> IndexingIterator<[(key: String, value: AttributeValue)]> {
-        entries.map { (key: $0.name, value: $0.value) }.makeIterator()
+        names.indices.map { (key: names[$0], value: values[$0]) }.makeIterator()
     }
 
     public static func == (lhs: ContextAttributes, rhs: ContextAttributes) -> Bool {
-        lhs.count == rhs.count && lhs.entries.allSatisfy { rhs.value(of: $0) == $0.value }
+        lhs.count == rhs.count
+            && lhs.names.indices.allSatisfy { index in
+                rhs.position(of: lhs.names[index], hash: lhs.hashes[index]).map { rhs.values[$0] } == lhs.values[index]
+            }
     }
 
     /// Order-independent: the sum of each (name, value) pair's hash.
     public func hash(into hasher: inout Hasher) {
         var sum = 0
-        for entry in entries {
+        for index in names.indices {
             var pair = Hasher()
-            pair.combine(entry.hash)
-            pair.combine(entry.value)
+            pair.combine(hashes[index])
+            pair.combine(values[index])
             sum &+= pair.finalize()
         }
         hasher.combine(count)
         hasher.combine(sum)
-    }
-
-    private func value(of entry: Entry) -> AttributeValue? {
-        position(of: entry.name, hash: entry.hash).map { entries[$0].value }
     }
 }
 
