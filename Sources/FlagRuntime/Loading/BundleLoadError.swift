@@ -67,7 +67,7 @@ public enum BundleLoadError: Error, Sendable, Hashable, CustomStringConvertible 
         case .tooLarge(let count, let limit): "bundle is \(count) bytes, above the limit of \(limit)"
         case .malformedHeader(let detail): "malformed bundle header: \(detail)"
         case .unsupportedFormatVersion(let version):
-            "bundle format version \(version) is not supported by this runtime (it reads 1...\(BundleHeader.currentFormatVersion))"
+            "bundle format version \(version) is not supported by this runtime (it reads version \(BundleHeader.currentFormatVersion) only)"
         case .keyringSignatureInvalid: "keyring is not signed by a trusted root key"
         case .keyringExpired(let at): "keyring expired at \(Timestamp.formatRFC3339(at))"
         case .keyringVersionTooOld(let version, let minimum):
