@@ -1,14 +1,14 @@
 // libFuzzer target for everything FlagRuntime reads from a bundle file: the bounded header and
 // keyring parse, the whole loader (signature chain, validity, decryption, payload), and the payload
-// decoder on its own, followed by evaluation of whatever it accepted.
+// decompressor and decoder on their own, followed by evaluation of whatever it accepted.
 //
 // Built and run by `.ci/fuzz` (see docs/fuzzing.md); not part of the SwiftPM package. The keys are
 // fixed (derived from constant seeds), so the seed bundles in Tests/Fuzz/Corpus/loader/ verify and
-// mutations of them reach every loader stage up to the signature check. The payload decoder sits
-// behind the signature and the AEAD, which a mutation never gets through; it is fuzzed directly on
-// the raw input (the `*.payload` seeds are real payloads), which is what an attacker holding a leaked
-// signing key controls. What decodes is then evaluated, since evaluation must never crash or hang
-// either.
+// mutations of them reach every loader stage up to the signature check. The payload decompressor
+// and decoder sit behind the signature and the AEAD, which a mutation never gets through; both are
+// fuzzed directly on the raw input (the `*.compressed` and `*.payload` seeds are real ones), which
+// is what an attacker holding a leaked signing key controls. What decodes is then evaluated, since
+// evaluation must never crash or hang either.
 //
 // `FLAGC_FUZZ_WRITE_SEEDS=DIR` makes the binary write the loader seed corpus into DIR and exit
 // (`bash .ci/fuzz --write-seeds`): needed again only when the bundle format or these keys change.
@@ -126,9 +126,10 @@ public func loaderFuzzerTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int)
         _ = String(describing: error)
     }
 
-    // Stage 8 without crypto in the way: the payload as if signed with a leaked key. What decodes
-    // becomes a bundle as in `FlagBundle.load` (which refuses duplicate keys), and is evaluated.
-    // The decompressor on the raw input; the tables decoder on it as if already decompressed.
+    // The `payload` stage (12 in docs/trust.md) without crypto in the way: the payload as if signed
+    // with a leaked key. The decompressor on the raw input; the tables decoder on it as if already
+    // decompressed. What decodes becomes a bundle as in `FlagBundle.load` (which refuses duplicate
+    // keys), and is evaluated.
     _ = try? PayloadCodec.decompress(bytes)
     if let tables = try? BundleLoader.decodeTables(bytes) {
         let bundle = FlagBundle(header: placeholderHeader, tables: tables, clock: { Double(FuzzKeys.now) })
@@ -161,9 +162,11 @@ public func loaderFuzzerInitialize(
     return 0
 }
 
-/// Writes `*.bundle` (signed with the fixed keys) and `*.payload` seeds compiled from the valid YAML
-/// seeds (files named `valid-*.yaml` and the example project's `flags/*.yaml`), plus bundles that
-/// exercise the other loader stages: several recipients and signatures, a revoked key, expiry.
+/// Writes `*.bundle` (signed with the fixed keys), `*.payload` (the encoded content, what
+/// `BundleLoader.decodeTables` reads) and `*.compressed` (`PayloadCodec.compress` of that payload,
+/// the plaintext a bundle encrypts) seeds compiled from the valid YAML seeds (files named
+/// `valid-*.yaml`), plus bundles that exercise the other loader stages: several recipients and
+/// signatures, a revoked key, expiry.
 enum SeedWriter {
     static func write(to directory: String, from sources: String) -> Bool {
         let files = FileManager.default
@@ -183,7 +186,9 @@ enum SeedWriter {
                 guard content != previous else { continue }
                 previous = content
                 let suffix = environment == "production" ? "" : "-\(environment)"
-                save(PayloadCodec.encode(content), to: "\(directory)/\(stem)\(suffix).payload")
+                let payload = PayloadCodec.encode(content)
+                save(payload, to: "\(directory)/\(stem)\(suffix).payload")
+                save(PayloadCodec.compress(payload), to: "\(directory)/\(stem)\(suffix).compressed")
                 save(bundle(content, environment: environment), to: "\(directory)/\(stem)\(suffix).bundle")
             }
         }

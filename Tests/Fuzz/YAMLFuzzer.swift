@@ -1,9 +1,9 @@
 // libFuzzer target for the compiler's front end on untrusted YAML: libyaml through `YAMLReader`
 // (flagc's YAML rules, with the default and with tight limits), the definition reader and project
 // validator through `FlagProject.load`, and, for input without errors, lowering to bundle content,
-// code generation, a payload encode/decode round trip that must give back exactly what was
-// encoded, and evaluation of every flag (what `flagc check` accepts must evaluate without trapping,
-// and quickly).
+// code generation, a payload round trip (encode, compress, then the loader's decompression and
+// decoding) that must give back exactly what was encoded, and evaluation of every flag (what
+// `flagc check` accepts must evaluate without trapping, and quickly).
 //
 // Built and run by `.ci/fuzz` (see docs/fuzzing.md); not part of the SwiftPM package. Seeds live
 // in Tests/Fuzz/Corpus/yaml/.
@@ -57,10 +57,12 @@ public func yamlFuzzerTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -
         guard let content = Builder.checkedContent(of: project, target: target, diagnostics: diagnostics) else {
             continue
         }
+        // What `BundleWriter` encrypts (the encoding, compressed) must go back through the loader's
+        // `payload` stage: decompression, then the tables.
         let encoded = PayloadCodec.encode(content)
         let tables: FlagTables
         do {
-            tables = try BundleLoader.decodePayload(encoded)
+            tables = try BundleLoader.decodePayload(PayloadCodec.compress(encoded))
         } catch {
             fatalError("the payload of valid definitions does not decode: \(error)")
         }
