@@ -366,7 +366,7 @@ struct BundleTamperTests {
         },
         Variation(label: "one targeting key more") { keys in
             var content = LoaderFixture.content
-            content.segments[0].included.insert("user-dave-0004")
+            content.segments[0].included = StringSet(content.segments[0].included.sorted + ["user-dave-0004"])
             return keys.bundle(content)
         },
         Variation(label: "recompiled from YAML with another value") { keys in
