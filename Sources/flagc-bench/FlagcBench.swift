@@ -138,6 +138,31 @@ enum FlagcBench {
             print("segments only", PayloadCodec.encode(segmentsOnly).count)
             return
         }
+        if arguments.contains("--profile-index") {
+            // A loop for `perf record`: the index stage alone (decompress + decode), kept alive.
+            let project = project(yaml1000)
+            let content = Builder.content(of: project, target: project.targets[0])
+            let plaintext = PayloadCodec.compress(PayloadCodec.encode(content))
+            let encoded = try PayloadCodec.decompress(plaintext)
+            var kept: [FlagTables] = []
+            let clock = ContinuousClock()
+            var start = clock.now
+            for _ in 0..<2_000 { sink &+= (try PayloadCodec.decompress(plaintext)).count }
+            print("decompress", (clock.now - start) / 2_000)
+            start = clock.now
+            var usage = rusage()
+            getrusage(RUSAGE_SELF.rawValue, &usage)
+            let faults = usage.ru_minflt
+            for _ in 0..<2_000 { kept.append(try FlagTables(decoding: encoded)) }
+            print("decode", (clock.now - start) / 2_000)
+            getrusage(RUSAGE_SELF.rawValue, &usage)
+            print("page faults per decode", Double(usage.ru_minflt - faults) / 2_000)
+            sink &+= kept.count
+            let v = kept[0].view
+            print("strings", v.stringCount, v.stringBytes.count, "flags", v.flags.count, "variants", v.variants.count, "rules", v.rules.count, "splits", v.splits.count, "steps", v.steps.count, "nodes", v.nodes.count, "segments", v.segments.count, "members", v.setMembers.count, "literalSets", v.literalSets.count, "numbers", v.numbers.count, "texts", v.texts.count, "versions", v.versions.count, "keyslots", v.keySlots.count, "prereq", v.prerequisites.count, "attrs", v.attributes.count)
+            print(MemoryLayout<FlagTables.FlagRecord>.stride, MemoryLayout<FlagTables.RuleRecord>.stride, MemoryLayout<FlagTables.NodeRecord>.stride, MemoryLayout<Murmur3Hasher>.stride, MemoryLayout<SemanticVersion>.stride)
+            return
+        }
         if arguments.contains("--profile-load") {
             let project = project(yaml1000)
             let content = Builder.content(of: project, target: project.targets[0])
@@ -188,7 +213,8 @@ enum FlagcBench {
                 ("static by handle", { sink &+= bundle.bool(fixed, default: false, context: context) ? 1 : 0 }),
             ]
             for (name, body) in figures
-            where arguments.contains("--prepared-only") ? name == "by handle, prepared" : true {
+            where arguments.contains("--prepared-only")
+                ? name == "by handle, prepared" : arguments.contains("--handle-only") ? name == "by handle" : true {
                 print(name, rounded(measure(rounds: 11, batch: 500_000, body).median, 1), "ns")
             }
             return

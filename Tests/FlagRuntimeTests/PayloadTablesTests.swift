@@ -13,9 +13,15 @@ struct PayloadTablesTests {
         }
     }
 
+    /// The payload's table sizes (docs/bundle-format.md): string bytes, then the record counts of
+    /// variants, prerequisites, rules, splits, steps, nodes, set members, in-lists and their numbers.
+    static func sizes(stringBytes: UInt8, setMembers: UInt8 = 0) -> [UInt8] {
+        [stringBytes, 0, 0, 0, 0, 0, 0, setMembers, 0, 0]
+    }
+
     @Test("an empty payload of empty tables decodes")
     func emptyTables() throws {
-        let tables = try FlagTables(decoding: [0, 0, 0, 0])
+        let tables = try FlagTables(decoding: Self.sizes(stringBytes: 0) + [0, 0, 0, 0])
         #expect(tables.view.flags.isEmpty)
         #expect(tables.view.stringCount == 0)
     }
@@ -23,10 +29,10 @@ struct PayloadTablesTests {
     @Test(
         "a string table out of byte order, or with a repeated entry, is refused",
         arguments: [
-            [2, 0, 1, 0x62, 0, 1, 0x61, 0, 0, 0],  // "b", "a"
-            [2, 0, 1, 0x61, 1, 0, 0, 0, 0],  // "a", "a" (shares all, adds nothing)
-            [2, 0, 2, 0x61, 0x62, 1, 1, 0x61, 0, 0, 0],  // "ab", "aa"
-            [2, 0, 1, 0x61, 0, 0, 0, 0, 0],  // "a", ""
+            sizes(stringBytes: 2) + [2, 0, 1, 0x62, 0, 1, 0x61, 0, 0, 0],  // "b", "a"
+            sizes(stringBytes: 2) + [2, 0, 1, 0x61, 1, 0, 0, 0, 0],  // "a", "a" (shares all, adds nothing)
+            sizes(stringBytes: 4) + [2, 0, 2, 0x61, 0x62, 1, 1, 0x61, 0, 0, 0],  // "ab", "aa"
+            sizes(stringBytes: 1) + [2, 0, 1, 0x61, 0, 0, 0, 0, 0],  // "a", ""
         ] as [[UInt8]]
     )
     func unsortedStringTable(payload: [UInt8]) {
@@ -36,7 +42,9 @@ struct PayloadTablesTests {
     @Test("a sorted front-coded table decodes to its strings, kept as bytes")
     func sortedStringTable() throws {
         // "", "a", "ab", "b"
-        let tables = try FlagTables(decoding: [4, 0, 0, 0, 1, 0x61, 1, 1, 0x62, 0, 1, 0x62, 0, 0, 0])
+        let tables = try FlagTables(
+            decoding: Self.sizes(stringBytes: 4) + [4, 0, 0, 0, 1, 0x61, 1, 1, 0x62, 0, 1, 0x62, 0, 0, 0]
+        )
         let strings = withExtendedLifetime(tables) { (0..<tables.view.stringCount).map { tables.view.text(Int32($0)) } }
         #expect(strings == ["", "a", "ab", "b"])
     }
@@ -51,7 +59,8 @@ struct PayloadTablesTests {
     )
     func badSets(set: [UInt8], reason: String) {
         // Strings "a", "b"; no attributes; one segment named "a" with `set` as its included keys.
-        let payload: [UInt8] = [2, 0, 1, 0x61, 0, 1, 0x62, 0, 1, 0] + set + [0, 0, 0]
+        let payload: [UInt8] =
+            Self.sizes(stringBytes: 2, setMembers: set[0]) + [2, 0, 1, 0x61, 0, 1, 0x62, 0, 1, 0] + set + [0, 0, 0]
         #expect(Self.refusal(payload) == reason)
     }
 
@@ -86,6 +95,79 @@ struct PayloadTablesTests {
         #expect(on("by-country", EvaluationContext(attributes: ["country": "fr"])))
         #expect(on("by-country", EvaluationContext(attributes: ["country": 7])))
         #expect(!on("by-country", EvaluationContext(attributes: ["country": "NL"])))
+    }
+
+    /// A payload with every kind of table, each small enough that its declared size is one byte.
+    static func payloadOfEveryTable() throws -> [UInt8] {
+        let content = try TestProject.content(
+            """
+            segments:
+              staff: { include: [alice, bob] }
+            flags:
+              gate:
+                default: off
+              checkout:
+                variants: { a: "A", b: "B" }
+                default: a
+                requires: [{ flag: gate, variant: on }]
+                rules:
+                  - when: { all: [{ segment: staff }, { country: { in: [de, 7] } }] }
+                    serve: { split: { a: 50, b: 50 } }
+                  - serve:
+                      progressive: { variant: b, others: a, steps: [{ at: "2026-01-01T00:00:00Z", percent: 5 }] }
+            """
+        )
+        return PayloadCodec.encode(content)
+    }
+
+    /// The payload with its declared size number `table` (0: string bytes, 1: variants, …) changed by `delta`.
+    static func resized(_ payload: [UInt8], table: Int, by delta: Int) -> [UInt8] {
+        var payload = payload
+        var offset = 0
+        for _ in 0..<table { while payload[offset] & 0x80 != 0 { offset += 1 }; offset += 1 }
+        precondition(payload[offset] < 0x7F && Int(payload[offset]) + delta >= 0, "one-byte size expected")
+        payload[offset] = UInt8(Int(payload[offset]) + delta)
+        return payload
+    }
+
+    @Test("the empty payload and its compressed form are the bytes docs/bundle-format.md shows")
+    func emptyPayloadExample() throws {
+        let payload = PayloadCodec.encode(BundleContent(attributes: [], segments: [], flags: []))
+        #expect(payload == [UInt8](repeating: 0, count: 14))
+        #expect(PayloadCodec.compress(payload) == [0x0E, 0x14, 0x00, 0x01, 0x00, 0x50, 0, 0, 0, 0, 0])
+    }
+
+    @Test("the payload's declared table sizes must match its records exactly")
+    func declaredTableSizes() throws {
+        let payload = try Self.payloadOfEveryTable()
+        #expect(Self.refusal(payload) == nil)
+        let tables: [(Int, String)] = [
+            (1, "variants"), (2, "prerequisites"), (3, "rules"), (4, "split entries"), (5, "ramp steps"),
+            (6, "condition nodes"), (7, "set members"), (8, "in-lists"), (9, "in-list numbers"),
+        ]
+        for (table, name) in tables {
+            #expect(Self.refusal(Self.resized(payload, table: table, by: 1)) == "fewer \(name) than the payload declares")
+            #expect(Self.refusal(Self.resized(payload, table: table, by: -1)) == "more \(name) than the payload declares")
+        }
+    }
+
+    @Test("declared string bytes must match the string table exactly")
+    func declaredStringBytes() throws {
+        // "", "a", "ab", "b": 4 bytes.
+        let table: [UInt8] = [4, 0, 0, 0, 1, 0x61, 1, 1, 0x62, 0, 1, 0x62, 0, 0, 0]
+        #expect(Self.refusal(Self.sizes(stringBytes: 4) + table) == nil)
+        #expect(Self.refusal(Self.sizes(stringBytes: 5) + table) == "fewer string bytes than the payload declares")
+        #expect(Self.refusal(Self.sizes(stringBytes: 3) + table) == "more string bytes than the payload declares")
+    }
+
+    @Test("declared sizes beyond what the payload's bytes can hold are refused before any allocation")
+    func hostileTableSizes() {
+        // 30 condition nodes (≥ 2 bytes each) declared in a 40-byte payload.
+        let nodes: [UInt8] = [0, 0, 0, 0, 0, 0, 30, 0, 0, 0] + [UInt8](repeating: 0, count: 30)
+        #expect(Self.refusal(nodes) == "table sizes exceed the payload")
+        // A string-byte count far above what front coding could expand the rest to.
+        let strings: [UInt8] = [0x80, 0x80, 0x80, 0x80, 0x01] + [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+        #expect(Self.refusal(strings)?.hasPrefix("count 268435456 above limit") == true)
     }
 
     @Test("flags are found by key through the byte index, and only exact keys match")

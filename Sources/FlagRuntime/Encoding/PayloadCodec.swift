@@ -24,6 +24,14 @@ package enum PayloadCodec {
         encoder.writeContent(content)
 
         var output = ByteWriter()
+        // The table sizes first, so the reader allocates every table once at its final size.
+        let sizes = encoder.sizes
+        for size in [
+            table.reduce(0) { $0 + $1.utf8.count }, sizes.variants, sizes.prerequisites, sizes.rules, sizes.splits,
+            sizes.steps, sizes.nodes, sizes.setMembers, sizes.literalSets, sizes.numbers,
+        ] {
+            output.writeVarUInt(size)
+        }
         output.writeVarUInt(table.count)
         var previous: [UInt8] = []
         for string in table {
@@ -43,6 +51,20 @@ package enum PayloadCodec {
         let index: [CodePointString: Int]?
         var collected: Set<CodePointString> = []
         var body = ByteWriter()
+        /// How many records of each table the decoder will make (the payload's table sizes).
+        var sizes = TableSizes()
+
+        struct TableSizes {
+            var variants = 0
+            var prerequisites = 0
+            var rules = 0
+            var splits = 0
+            var steps = 0
+            var nodes = 0
+            var setMembers = 0
+            var literalSets = 0
+            var numbers = 0
+        }
 
         init(index: [CodePointString: Int]?) { self.index = index }
 
@@ -68,6 +90,7 @@ package enum PayloadCodec {
         /// before (the first from -1): the table is in byte order, so the set's byte order is index order.
         mutating func writeStrings(_ set: StringSet) {
             body.writeVarUInt(set.count)
+            sizes.setMembers += set.count
             guard let index else {
                 for string in set.sorted { collected.insert(CodePointString(string)) }
                 return
@@ -91,6 +114,7 @@ package enum PayloadCodec {
             writeString(flag.key)
             body.write(flag.type.rawValue)
             body.writeVarUInt(flag.variants.count)
+            sizes.variants += flag.variants.count
             for variant in flag.variants {
                 writeString(variant.name)
                 writeValue(variant.value)
@@ -100,11 +124,13 @@ package enum PayloadCodec {
             body.write(flag.isEnabled ? UInt8(1) : 0)
             writeString(flag.salt)
             body.writeVarUInt(flag.prerequisites.count)
+            sizes.prerequisites += flag.prerequisites.count
             for prerequisite in flag.prerequisites {
                 body.writeVarUInt(prerequisite.flag)
                 body.writeVarUInt(prerequisite.variant)
             }
             body.writeVarUInt(flag.rules.count)
+            sizes.rules += flag.rules.count
             for rule in flag.rules {
                 if let name = rule.name {
                     body.write(UInt8(1))
@@ -160,6 +186,7 @@ package enum PayloadCodec {
                 body.write(ServeTag.split.rawValue)
                 body.writeVarUInt(bucketBy)
                 body.writeVarUInt(variants.count)
+                sizes.splits += variants.count
                 for (variant, threshold) in zip(variants, thresholds) {
                     body.writeVarUInt(variant)
                     body.writeVarUInt(threshold)
@@ -170,6 +197,7 @@ package enum PayloadCodec {
                 body.writeVarUInt(variant)
                 body.writeVarUInt(others)
                 body.writeVarUInt(steps.count)
+                sizes.steps += steps.count
                 for step in steps {
                     body.writeVarInt(step.startsAt)
                     body.writeVarUInt(step.threshold)
@@ -187,6 +215,7 @@ package enum PayloadCodec {
         }
 
         mutating func writeCondition(_ condition: Condition) {
+            sizes.nodes += 1
             switch condition.kind {
             case .all, .any:
                 body.write((condition.kind == .all ? ConditionTag.all : .any).rawValue)
@@ -231,6 +260,8 @@ package enum PayloadCodec {
                 body.write(flag(ignoreCase))
                 writeStrings(set.strings)
                 body.writeVarUInt(set.numbers.count)
+                sizes.literalSets += 1
+                sizes.numbers += set.numbers.count
                 for number in set.numbers { body.writeNumber(number) }
                 body.write(UInt8(set.bools.contains(false) ? 1 : 0) | (set.bools.contains(true) ? 2 : 0))
             case .contains(let text, let ignoreCase):
@@ -345,7 +376,7 @@ package enum JSONTag: UInt8 {
     case object = 6
 }
 
-package enum OperatorCode: UInt8 {
+package enum OperatorCode: UInt8, BitwiseCopyable {
     case equals = 1
     case notEquals, isIn, notIn, contains, notContains, startsWith, endsWith, matches
     case greaterThan, greaterThanOrEqual, lessThan, lessThanOrEqual, semver, before, after, inCIDR, exists

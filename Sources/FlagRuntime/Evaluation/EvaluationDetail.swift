@@ -1,5 +1,5 @@
 /// Why a value was served; the OpenFeature reason names.
-public enum EvaluationReason: String, Sendable, Hashable {
+public enum EvaluationReason: String, Sendable, Hashable, BitwiseCopyable {
     /// The flag has no rules.
     case `static` = "STATIC"
     /// A rule served a fixed variant.

@@ -21,7 +21,7 @@ package final class FlagTables: @unchecked Sendable {
     /// step (whose cost doubles per step) are refused instead of hanging a function.
     package static let maximumEvaluationCost = 100_000
 
-    package struct FlagRecord: Sendable, Hashable {
+    package struct FlagRecord: Sendable, Hashable, BitwiseCopyable {
         package var key: Int32
         package var type: FlagType
         package var isEnabled: Bool
@@ -39,19 +39,19 @@ package final class FlagTables: @unchecked Sendable {
         package var fixedReason: EvaluationReason
     }
 
-    package struct VariantRecord: Sendable, Hashable {
+    package struct VariantRecord: Sendable, Hashable, BitwiseCopyable {
         package var name: Int32
         /// Boolean 0/1, an integer's or number's bit pattern, a string index, or an object index.
         package var raw: UInt64
     }
 
-    package struct PrerequisiteRecord: Sendable, Hashable {
+    package struct PrerequisiteRecord: Sendable, Hashable, BitwiseCopyable {
         package var flag: Int32
         package var variant: Int32
     }
 
-    package struct RuleRecord: Sendable, Hashable {
-        package enum Kind: UInt8, Sendable, Hashable { case variant, split, progressive }
+    package struct RuleRecord: Sendable, Hashable, BitwiseCopyable {
+        package enum Kind: UInt8, Sendable, Hashable, BitwiseCopyable { case variant, split, progressive }
         package var name: Int32  // -1: none
         package var condition: Int32  // -1: none
         package var kind: Kind
@@ -65,18 +65,18 @@ package final class FlagTables: @unchecked Sendable {
         package var count: Int32
     }
 
-    package struct SplitRecord: Sendable, Hashable {
+    package struct SplitRecord: Sendable, Hashable, BitwiseCopyable {
         package var variant: Int32
         package var threshold: Int32
     }
 
-    package struct StepRecord: Sendable, Hashable {
+    package struct StepRecord: Sendable, Hashable, BitwiseCopyable {
         package var startsAt: Int64
         package var threshold: Int32
     }
 
-    package struct NodeRecord: Sendable, Hashable {
-        package enum Kind: UInt8, Sendable, Hashable { case all, any, not, segment, predicate }
+    package struct NodeRecord: Sendable, Hashable, BitwiseCopyable {
+        package enum Kind: UInt8, Sendable, Hashable, BitwiseCopyable { case all, any, not, segment, predicate }
         package var kind: Kind
         package var code: OperatorCode
         package var ignoreCase: Bool
@@ -93,7 +93,7 @@ package final class FlagTables: @unchecked Sendable {
         package var number: Double
     }
 
-    package struct SegmentRecord: Sendable, Hashable {
+    package struct SegmentRecord: Sendable, Hashable, BitwiseCopyable {
         package var name: Int32
         package var included: SetRecord
         package var excluded: SetRecord
@@ -102,14 +102,14 @@ package final class FlagTables: @unchecked Sendable {
 
     /// A set of strings: a range of `setMembers`, string indices in increasing order. The string
     /// table is sorted by bytes, so the members are too, and membership is a binary search.
-    package struct SetRecord: Sendable, Hashable {
+    package struct SetRecord: Sendable, Hashable, BitwiseCopyable {
         package var start: Int32
         package var count: Int32
     }
 
     /// The operand of `in`/`notIn`: strings (lower-cased when the predicate ignores case), numbers
     /// (a range of `numbers`, increasing) and booleans (bit 0: false, bit 1: true).
-    package struct LiteralSetRecord: Sendable, Hashable {
+    package struct LiteralSetRecord: Sendable, Hashable, BitwiseCopyable {
         package var strings: SetRecord
         package var numberStart: Int32
         package var numberCount: Int32
@@ -251,59 +251,55 @@ package final class FlagTables: @unchecked Sendable {
     /// Decodes and validates a payload (see docs/bundle-format.md). Every count is bounded by the
     /// bytes that remain, every index is checked against what it refers to, prerequisites and
     /// segment references point backwards, nesting is capped: no input can crash, loop or
-    /// allocate beyond its size.
+    /// allocate beyond its size. The payload declares each table's size up front, so every table
+    /// is allocated once at its final size and written in place: nothing is grown or copied.
     package init(decoding payload: [UInt8]) throws(DecodingError) {
         var decoder = TableDecoder(reader: ByteReader(payload))
-        try decoder.decode()
-        let stringBytes = Self.own(decoder.stringBytes)
-        let stringStarts = Self.own(decoder.stringStarts)
-        // The strings' bytes, in the buffers just made (which live as long as this object).
-        func bytes(_ index: Int32) -> UnsafeBufferPointer<UInt8> {
-            UnsafeBufferPointer(rebasing: stringBytes[Int(stringStarts[Int(index)])..<Int(stringStarts[Int(index) + 1])])
-        }
-        let keySlots: [Int32]
-        do {
-            keySlots = try Self.keySlots(decoder.flags, bytes)
+        let keySlots: UnsafeBufferPointer<Int32>
+        do throws(DecodingError) {
+            try decoder.decode()
+            keySlots = try Self.keySlots(decoder.flags.filled, decoder.bytes)
         } catch {
-            Self.release(stringBytes)
-            Self.release(stringStarts)
+            decoder.deallocate()
             throw error
         }
-        let saltPrefixes = decoder.flags.map { flag in
+        let flags = decoder.flags.filled
+        let saltPrefixes = UnsafeMutableBufferPointer<Murmur3Hasher>.allocate(capacity: flags.count)
+        for (index, flag) in flags.enumerated() {
             var hasher = Murmur3Hasher(seed: 0)
-            hasher.combine(buffer: bytes(flag.salt))
+            hasher.combine(buffer: decoder.bytes(flag.salt))
             hasher.combine(byte: UInt8(ascii: "."))
-            return hasher
+            saltPrefixes.initializeElement(at: index, to: hasher)
         }
         let attributeNames = decoder.attributes.map { decoder.text($0) }
         let view = UnsafeMutablePointer<View>.allocate(capacity: 1)
         view.initialize(
             to: View(
-                stringBytes: stringBytes,
-                stringStarts: stringStarts,
-                textSlots: Self.own(decoder.textSlots),
+                stringBytes: decoder.stringBytes.filled,
+                stringStarts: decoder.stringStarts.filled,
+                textSlots: decoder.textSlots.filled,
                 texts: Self.own(decoder.texts),
                 attributes: Self.own(decoder.attributes),
                 attributeNames: Self.own(attributeNames),
                 attributeKinds: Self.own(attributeNames.map(AttributeKind.init(name:))),
-                attributeHashes: Self.own(decoder.attributes.map { NameHash.hash(bytes($0)) }),
-                flags: Self.own(decoder.flags),
-                saltPrefixes: Self.own(saltPrefixes),
-                variants: Self.own(decoder.variants),
-                prerequisites: Self.own(decoder.prerequisites),
-                rules: Self.own(decoder.rules),
-                splits: Self.own(decoder.splits),
-                steps: Self.own(decoder.steps),
-                nodes: Self.own(decoder.nodes),
-                segments: Self.own(decoder.segments),
-                setMembers: Self.own(decoder.setMembers),
-                literalSets: Self.own(decoder.literalSets),
-                numbers: Self.own(decoder.numbers),
+                attributeHashes: Self.own(decoder.attributes.map { NameHash.hash(decoder.bytes($0)) }),
+                flags: flags,
+                saltPrefixes: UnsafeBufferPointer(saltPrefixes),
+                variants: decoder.variants.filled,
+                prerequisites: decoder.prerequisites.filled,
+                rules: decoder.rules.filled,
+                splits: decoder.splits.filled,
+                steps: decoder.steps.filled,
+                nodes: decoder.nodes.filled,
+                segments: decoder.segments.filled,
+                setMembers: decoder.setMembers.filled,
+                literalSets: decoder.literalSets.filled,
+                numbers: decoder.numbers.filled,
                 regexes: Self.own(decoder.regexes),
                 versions: Self.own(decoder.versions),
                 ranges: Self.own(decoder.ranges),
                 objects: Self.own(decoder.objects),
-                keySlots: Self.own(keySlots)
+                keySlots: keySlots
             )
         )
         viewPointer = UnsafePointer(view)
@@ -311,23 +307,27 @@ package final class FlagTables: @unchecked Sendable {
 
     /// Checks flag keys are unique and builds the key index (see `View.keySlots`).
     private static func keySlots(
-        _ flags: [FlagRecord],
+        _ flags: UnsafeBufferPointer<FlagRecord>,
         _ bytes: (Int32) -> UnsafeBufferPointer<UInt8>
-    ) throws(DecodingError) -> [Int32] {
+    ) throws(DecodingError) -> UnsafeBufferPointer<Int32> {
         var capacity = 2
         while capacity < 2 * flags.count { capacity *= 2 }
-        var slots = [Int32](repeating: -1, count: capacity)
+        let slots = UnsafeMutableBufferPointer<Int32>.allocate(capacity: capacity)
+        slots.initialize(repeating: -1)
         let mask = capacity - 1
         for (index, flag) in flags.enumerated() {
             var slot = Int(truncatingIfNeeded: NameHash.hash(bytes(flag.key))) & mask
             while slots[slot] >= 0 {
                 // Strings are unique in the table: the same key is the same string index.
-                if flags[Int(slots[slot])].key == flag.key { throw DecodingError("duplicate flag key") }
+                if flags[Int(slots[slot])].key == flag.key {
+                    slots.deallocate()
+                    throw DecodingError("duplicate flag key")
+                }
                 slot = (slot + 1) & mask
             }
             slots[slot] = Int32(index)
         }
-        return slots
+        return UnsafeBufferPointer(slots)
     }
 
     /// The value of variant `index` (an absolute index into `variants`) of a flag of `type`.
@@ -343,25 +343,68 @@ package final class FlagTables: @unchecked Sendable {
     }
 }
 
+/// A table of plain records allocated once at the size the payload declares and filled in order.
+/// Appending past the declared size is an error, and so is ending short of it (`checkFilled`).
+private struct TableBuffer<Element: BitwiseCopyable> {
+    let storage: UnsafeMutableBufferPointer<Element>
+    private(set) var count = 0
+    /// What the records are, for errors.
+    let name: StaticString
+
+    init(_ name: StaticString, capacity: Int) {
+        self.name = name
+        storage = .allocate(capacity: capacity)
+    }
+
+    @inline(__always)
+    mutating func append(_ element: Element) throws(DecodingError) {
+        guard count < storage.count else { throw DecodingError("more \(name) than the payload declares") }
+        storage.initializeElement(at: count, to: element)
+        count += 1
+    }
+
+    @inline(__always)
+    subscript(index: Int) -> Element {
+        get { storage[index] }
+        nonmutating set { storage[index] = newValue }
+    }
+
+    var last: Element { storage[count - 1] }
+
+    /// Marks the whole buffer written (by a caller that filled `storage` itself).
+    mutating func markFilled() { count = storage.count }
+
+    func checkFilled() throws(DecodingError) {
+        guard count == storage.count else { throw DecodingError("fewer \(name) than the payload declares") }
+    }
+
+    /// The records, once decoding is done (the buffer is then owned by `FlagTables`).
+    var filled: UnsafeBufferPointer<Element> { UnsafeBufferPointer(rebasing: storage[..<count]) }
+
+    func deallocate() { storage.deallocate() }
+}
+
 /// The single decoder of the payload format.
 private struct TableDecoder {
     var reader: ByteReader
-    var stringBytes: [UInt8] = []
-    var stringStarts: [UInt32] = [0]
-    var textSlots: [Int32] = []
+    // The tables of plain records, allocated at their declared sizes by `readTableSizes`.
+    var stringBytes = TableBuffer<UInt8>("string bytes", capacity: 0)
+    var stringStarts = TableBuffer<UInt32>("strings", capacity: 0)
+    var textSlots = TableBuffer<Int32>("strings", capacity: 0)
+    var flags = TableBuffer<FlagTables.FlagRecord>("flags", capacity: 0)
+    var variants = TableBuffer<FlagTables.VariantRecord>("variants", capacity: 0)
+    var prerequisites = TableBuffer<FlagTables.PrerequisiteRecord>("prerequisites", capacity: 0)
+    var rules = TableBuffer<FlagTables.RuleRecord>("rules", capacity: 0)
+    var splits = TableBuffer<FlagTables.SplitRecord>("split entries", capacity: 0)
+    var steps = TableBuffer<FlagTables.StepRecord>("ramp steps", capacity: 0)
+    var nodes = TableBuffer<FlagTables.NodeRecord>("condition nodes", capacity: 0)
+    var segments = TableBuffer<FlagTables.SegmentRecord>("segments", capacity: 0)
+    var setMembers = TableBuffer<Int32>("set members", capacity: 0)
+    var literalSets = TableBuffer<FlagTables.LiteralSetRecord>("in-lists", capacity: 0)
+    var numbers = TableBuffer<Double>("in-list numbers", capacity: 0)
+    // The few values that are not plain records (or are tiny) grow as arrays.
     var texts: [String] = []
     var attributes: [Int32] = []
-    var flags: [FlagTables.FlagRecord] = []
-    var variants: [FlagTables.VariantRecord] = []
-    var prerequisites: [FlagTables.PrerequisiteRecord] = []
-    var rules: [FlagTables.RuleRecord] = []
-    var splits: [FlagTables.SplitRecord] = []
-    var steps: [FlagTables.StepRecord] = []
-    var nodes: [FlagTables.NodeRecord] = []
-    var segments: [FlagTables.SegmentRecord] = []
-    var setMembers: [Int32] = []
-    var literalSets: [FlagTables.LiteralSetRecord] = []
-    var numbers: [Double] = []
     var regexes: [RegexAutomaton] = []
     var versions: [SemanticVersion] = []
     /// Each semantic-version operand is parsed once, whatever the number of predicates using it.
@@ -377,10 +420,35 @@ private struct TableDecoder {
 
     var stringCount: Int { stringStarts.count - 1 }
 
+    /// Frees every table buffer (after a decoding error; on success `FlagTables` owns them).
+    func deallocate() {
+        stringBytes.deallocate()
+        stringStarts.deallocate()
+        textSlots.deallocate()
+        flags.deallocate()
+        variants.deallocate()
+        prerequisites.deallocate()
+        rules.deallocate()
+        splits.deallocate()
+        steps.deallocate()
+        nodes.deallocate()
+        segments.deallocate()
+        setMembers.deallocate()
+        literalSets.deallocate()
+        numbers.deallocate()
+    }
+
+    /// The UTF-8 bytes of string `index`, in place.
+    func bytes(_ index: Int32) -> UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(
+            rebasing: stringBytes.storage[Int(stringStarts[Int(index)])..<Int(stringStarts[Int(index) + 1])]
+        )
+    }
+
     func text(_ index: Int32) -> String {
         let slot = textSlots[Int(index)]
         if slot >= 0 { return texts[Int(slot)] }
-        return String(decoding: stringBytes[Int(stringStarts[Int(index)])..<Int(stringStarts[Int(index) + 1])], as: UTF8.self)
+        return String(decoding: bytes(index), as: UTF8.self)
     }
 
     /// Makes string `index` a `String` once, for the values evaluation hands out.
@@ -392,53 +460,100 @@ private struct TableDecoder {
     }
 
     mutating func decode() throws(DecodingError) {
+        try readTableSizes()
         try readStringTable()
 
         let attributeCount = try reader.readCount(maximum: 1 << 16)
         for _ in 0..<attributeCount { attributes.append(try readStringIndex()) }
 
-        let segmentCount = try reader.readCount(maximum: 1 << 20)
+        let segmentCount = try reader.readCount(maximum: 1 << 20, minimumElementSize: 4)
+        segments = TableBuffer("segments", capacity: segmentCount)
         for _ in 0..<segmentCount { try readSegment() }
 
-        let flagCount = try reader.readCount(maximum: 1 << 20)
-        flags.reserveCapacity(flagCount)
+        let flagCount = try reader.readCount(maximum: 1 << 20, minimumElementSize: 8)
+        flags = TableBuffer("flags", capacity: flagCount)
         for _ in 0..<flagCount { try readFlag() }
         guard reader.isAtEnd else { throw DecodingError("trailing bytes after the flags") }
+        try variants.checkFilled()
+        try prerequisites.checkFilled()
+        try rules.checkFilled()
+        try splits.checkFilled()
+        try steps.checkFilled()
+        try nodes.checkFilled()
+        try setMembers.checkFilled()
+        try literalSets.checkFilled()
+        try numbers.checkFilled()
+    }
+
+    /// The declared sizes of the tables, each bounded by the bytes that remain (every record is
+    /// encoded in at least a few bytes), so a hostile header cannot allocate beyond the payload's
+    /// size times a small factor. The string bytes are bounded like front coding (below).
+    mutating func readTableSizes() throws(DecodingError) {
+        var budget = reader.remaining
+        func declared(_ minimumEncodedSize: Int) throws(DecodingError) -> Int {
+            let count = try reader.readCount(maximum: 1 << 24)
+            budget -= count * minimumEncodedSize
+            guard budget >= 0 else { throw DecodingError("table sizes exceed the payload") }
+            return count
+        }
+        let stringByteCount = try reader.readCount(maximum: 16 * reader.remaining + (1 << 20), minimumElementSize: 0)
+        stringBytes = TableBuffer("string bytes", capacity: stringByteCount)
+        variants = TableBuffer("variants", capacity: try declared(2))
+        prerequisites = TableBuffer("prerequisites", capacity: try declared(2))
+        rules = TableBuffer("rules", capacity: try declared(3))
+        splits = TableBuffer("split entries", capacity: try declared(2))
+        steps = TableBuffer("ramp steps", capacity: try declared(2))
+        nodes = TableBuffer("condition nodes", capacity: try declared(2))
+        setMembers = TableBuffer("set members", capacity: try declared(1))
+        literalSets = TableBuffer("in-lists", capacity: try declared(5))
+        numbers = TableBuffer("in-list numbers", capacity: try declared(1))
     }
 
     /// The front-coded string table: each entry shares a prefix with the one before it and is
     /// greater than it in byte order (so the table is sorted and unique, which sets rely on).
     mutating func readStringTable() throws(DecodingError) {
         let stringCount = try reader.readCount(maximum: 1 << 24, minimumElementSize: 2)
-        stringStarts.reserveCapacity(stringCount + 1)
-        // Front coding expands: bound what the table may grow to, so a few bytes per entry cannot
-        // make the decoder build gigabytes of strings.
-        var budget = 16 * reader.remaining + (1 << 20)
+        stringStarts = TableBuffer("strings", capacity: stringCount + 1)
+        try stringStarts.append(0)
+        textSlots = TableBuffer("strings", capacity: stringCount)
+        textSlots.storage.initialize(repeating: -1)
+        textSlots.markFilled()
+        let output = stringBytes.storage
+        var length = 0  // bytes written so far
         var previousStart = 0
         for position in 0..<stringCount {
             let shared = try reader.readVarUInt()
-            let previousLength = stringBytes.count - previousStart
+            let previousLength = length - previousStart
             guard shared <= UInt64(previousLength) else {
                 throw DecodingError("string prefix longer than the previous string")
             }
             let suffix = try reader.readBytes(try reader.readCount(maximum: 1 << 20))
-            let start = stringBytes.count
-            let length = Int(shared) + suffix.count
-            budget -= length
-            guard budget >= 0, length <= 1 << 20 else { throw DecodingError("string table expands too much") }
+            let start = length
+            let entryLength = Int(shared) + suffix.count
+            guard entryLength <= output.count - length else {
+                throw DecodingError("more string bytes than the payload declares")
+            }
             if position > 0 {
                 // Greater than the previous string: it extends it, or differs upwards after the shared prefix.
                 guard let first = suffix.first,
-                    Int(shared) == previousLength || first > stringBytes[previousStart + Int(shared)]
+                    Int(shared) == previousLength || first > output[previousStart + Int(shared)]
                 else { throw DecodingError("string table not in byte order") }
             }
-            // Byte by byte: appending a slice of the array itself would copy the whole array.
-            for offset in previousStart..<previousStart + Int(shared) { stringBytes.append(stringBytes[offset]) }
-            stringBytes.append(contentsOf: suffix)
-            stringStarts.append(UInt32(stringBytes.count))
+            if let base = output.baseAddress {
+                // The shared prefix lies inside the previous entry, before `start`: no overlap.
+                (base + start).update(from: base + previousStart, count: Int(shared))
+                suffix.withUnsafeBufferPointer { suffixBytes in
+                    if let source = suffixBytes.baseAddress {
+                        (base + start + Int(shared)).update(from: source, count: suffixBytes.count)
+                    }
+                }
+            }
+            length += entryLength
+            try stringStarts.append(UInt32(length))
             previousStart = start
         }
-        textSlots = Array(repeating: -1, count: stringCount)
+        guard length == output.count else { throw DecodingError("fewer string bytes than the payload declares") }
+        stringBytes.markFilled()
     }
 
     /// The flag or segment being read (its kind and name index), named when the limit is hit.
@@ -488,7 +603,7 @@ private struct TableDecoder {
                 throw DecodingError("string set index out of range or not increasing")
             }
             member += Int64(gap)
-            setMembers.append(Int32(member))
+            try setMembers.append(Int32(member))
         }
         return FlagTables.SetRecord(start: Int32(start), count: Int32(count))
     }
@@ -503,7 +618,7 @@ private struct TableDecoder {
         conditionCost = 0
         let condition = try readOptionalCondition(referableSegments: segments.count)
         segmentCosts.append(1 + conditionCost)
-        segments.append(
+        try segments.append(
             FlagTables.SegmentRecord(name: name, included: included, excluded: excluded, condition: condition)
         )
     }
@@ -518,7 +633,7 @@ private struct TableDecoder {
         for _ in 0..<variantCount {
             let name = try readStringIndex()
             materialize(name)
-            variants.append(FlagTables.VariantRecord(name: name, raw: try readValue(of: type)))
+            try variants.append(FlagTables.VariantRecord(name: name, raw: try readValue(of: type)))
         }
         let defaultVariant = try readIndex(below: variantCount, "variant")
         let offVariant = try readIndex(below: variantCount, "variant")
@@ -532,7 +647,7 @@ private struct TableDecoder {
             // Prerequisites point backwards: the compiler orders flags topologically.
             let flag = try readIndex(below: flags.count, "prerequisite flag")
             let variant = try readIndex(below: Int(flags[Int(flag)].variantCount), "prerequisite variant")
-            prerequisites.append(FlagTables.PrerequisiteRecord(flag: flag, variant: variant))
+            try prerequisites.append(FlagTables.PrerequisiteRecord(flag: flag, variant: variant))
             cost += flagCosts[Int(flag)]
             guard cost <= FlagTables.maximumEvaluationCost else { throw tooExpensive }
         }
@@ -556,7 +671,7 @@ private struct TableDecoder {
         } else if ruleCount == 0 && prerequisiteCount == 0 {
             (fixedVariant, fixedReason) = (defaultVariant, .static)
         }
-        flags.append(
+        try flags.append(
             FlagTables.FlagRecord(
                 key: key,
                 type: type,
@@ -651,7 +766,7 @@ private struct TableDecoder {
                 let variant = try readIndex(below: variantCount, "variant")
                 let threshold = try readIndex(below: Bucketing.bucketCount + 1, "split threshold")
                 guard threshold >= previous else { throw DecodingError("split thresholds out of order") }
-                splits.append(FlagTables.SplitRecord(variant: variant, threshold: threshold))
+                try splits.append(FlagTables.SplitRecord(variant: variant, threshold: threshold))
                 previous = threshold
             }
             guard previous == Bucketing.bucketCount else { throw DecodingError("split does not cover all buckets") }
@@ -669,10 +784,10 @@ private struct TableDecoder {
                 if position > 0, steps[steps.count - 1].startsAt >= startsAt {
                     throw DecodingError("ramp steps out of order")
                 }
-                steps.append(FlagTables.StepRecord(startsAt: startsAt, threshold: threshold))
+                try steps.append(FlagTables.StepRecord(startsAt: startsAt, threshold: threshold))
             }
         }
-        rules.append(rule)
+        try rules.append(rule)
     }
 
     // MARK: Conditions
@@ -707,25 +822,25 @@ private struct TableDecoder {
         switch tag {
         case .all, .any:
             node.kind = tag == .all ? .all : .any
-            nodes.append(node)
+            try nodes.append(node)
             let count = try reader.readCount(maximum: 1 << 16)
             nodes[position].count = Int32(count)
             for _ in 0..<count { try readCondition(referableSegments: referableSegments, depth: depth + 1) }
         case .not:
             node.kind = .not
-            nodes.append(node)
+            try nodes.append(node)
             try readCondition(referableSegments: referableSegments, depth: depth + 1)
         case .segment:
             node.kind = .segment
             node.index = try readIndex(below: referableSegments, "segment")
             conditionCost += segmentCosts[Int(node.index)]
             guard conditionCost <= FlagTables.maximumEvaluationCost else { throw tooExpensive }
-            nodes.append(node)
+            try nodes.append(node)
         case .predicate:
             node.kind = .predicate
             node.index = try readIndex(below: attributes.count, "attribute")
             try readPredicate(into: &node)
-            nodes.append(node)
+            try nodes.append(node)
         }
         nodes[position].end = Int32(nodes.count)
     }
@@ -753,11 +868,11 @@ private struct TableDecoder {
                 guard number.isFinite, position == 0 || number > numbers[numbers.count - 1] else {
                     throw DecodingError("set numbers not finite and increasing")
                 }
-                numbers.append(number)
+                try numbers.append(number)
             }
             let bools = try reader.readUInt8()
             guard bools <= 3 else { throw DecodingError("invalid boolean set") }
-            literalSets.append(
+            try literalSets.append(
                 FlagTables.LiteralSetRecord(
                     strings: strings,
                     numberStart: Int32(numberStart),

@@ -1,5 +1,5 @@
 /// The type of a flag's variants.
-public enum FlagType: UInt8, Sendable, Hashable, CaseIterable, CustomStringConvertible {
+public enum FlagType: UInt8, Sendable, Hashable, CaseIterable, CustomStringConvertible, BitwiseCopyable {
     case boolean = 0
     case string = 1
     case integer = 2
