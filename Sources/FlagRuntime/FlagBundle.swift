@@ -94,8 +94,7 @@ public final class FlagBundle: Sendable {
         if flag.fixedVariant >= 0 {
             return Outcome(variant: Int(flag.fixedVariant), reason: flag.fixedReason, rule: -1)
         }
-        let evaluator = Evaluator(tables: tables, source: context, clock: clock)
-        return evaluator.evaluate(flag: index)
+        return Evaluator(tables: tables, clock: clock).evaluate(flag: index, source: context)
     }
 
     /// Evaluates with a prepared context; nil for a context prepared by another bundle (its

@@ -201,6 +201,38 @@ struct ContextAttributesTests {
         #expect(Dictionary(uniqueKeysWithValues: one.map { ($0.key, $0.value) }) == ["a": 1, "b": "x"])
     }
 
+    @Test("names longer than 16 bytes that share their length and first 16 bytes stay distinct")
+    func longNamesWithEqualKeys() throws {
+        let first = "subscription.tier.a"
+        let second = "subscription.tier.b"
+        #expect(NameKey(first) == NameKey(second))
+        var attributes: ContextAttributes = [first: 1, second: 2]
+        #expect(attributes.count == 2)
+        #expect(attributes[first] == 1)
+        #expect(attributes[second] == 2)
+        attributes[first] = nil
+        #expect(attributes[second] == 2)
+        #expect(attributes[first] == nil)
+
+        let bundle = try TestProject.bundle(
+            """
+            flags:
+              by-tier:
+                default: off
+                rules:
+                  - when: { subscription.tier.b: 2 }
+                    serve: on
+            """
+        )
+        func on(_ attributes: ContextAttributes) -> Bool {
+            bundle.bool("by-tier", default: false, context: EvaluationContext(attributes: attributes))
+        }
+        #expect(on([second: 2]))
+        #expect(!on([first: 2, second: 1]))
+        #expect(on([first: 1, second: 2]))
+        #expect(!on([first: 2]))
+    }
+
     @Test("names are compared by code points, like everything in the flag language")
     func codePointNames() {
         let attributes: ContextAttributes = ["caf\u{e9}": 1]

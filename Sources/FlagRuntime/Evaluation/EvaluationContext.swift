@@ -47,12 +47,13 @@ public struct EvaluationContext: Sendable, Hashable {
 
 /// A context's attributes by name. Names are compared by their UTF-8 bytes (as everything in the flag
 /// language is), setting a name again replaces its value, and order does not count for equality: a
-/// dictionary in behaviour. Stored as a small array with a precomputed hash per name, because a
-/// context carries a handful of attributes and evaluation looks each up by the hash the bundle
-/// computed at load: a scan of a few words instead of hashing the name again (SipHash) per lookup.
+/// dictionary in behaviour. Stored as a small array with a `NameKey` per name (its length and first
+/// 16 bytes), because a context carries a handful of attributes and evaluation looks each up by the
+/// key the bundle computed at load: a scan comparing three words per attribute, instead of hashing
+/// the name (SipHash) or reading its `String` per lookup.
 public struct ContextAttributes: Sendable, Hashable, ExpressibleByDictionaryLiteral, Sequence {
-    // Parallel arrays: a lookup scans the hashes alone, a few words in one cache line.
-    private var hashes: [UInt64] = []
+    // Parallel arrays: a lookup scans the keys alone.
+    private var keys: [NameKey] = []
     private var names: [String] = []
     private var values: [AttributeValue] = []
 
@@ -70,27 +71,27 @@ public struct ContextAttributes: Sendable, Hashable, ExpressibleByDictionaryLite
     }
 
     private mutating func reserveCapacity(_ count: Int) {
-        hashes.reserveCapacity(count)
+        keys.reserveCapacity(count)
         names.reserveCapacity(count)
         values.reserveCapacity(count)
     }
 
-    public var count: Int { hashes.count }
-    public var isEmpty: Bool { hashes.isEmpty }
+    public var count: Int { keys.count }
+    public var isEmpty: Bool { keys.isEmpty }
 
     /// The value of `name`; setting nil removes it.
     public subscript(name: String) -> AttributeValue? {
-        get { position(of: name, hash: NameHash.hash(name)).map { values[$0] } }
+        get { position(of: name, key: NameKey(name)).map { values[$0] } }
         set {
-            let hash = NameHash.hash(name)
-            switch (position(of: name, hash: hash), newValue) {
+            let key = NameKey(name)
+            switch (position(of: name, key: key), newValue) {
             case (let position?, let value?): values[position] = value
             case (let position?, nil):
-                hashes.remove(at: position)
+                keys.remove(at: position)
                 names.remove(at: position)
                 values.remove(at: position)
             case (nil, let value?):
-                hashes.append(hash)
+                keys.append(key)
                 names.append(name)
                 values.append(value)
             case (nil, nil): break
@@ -98,21 +99,23 @@ public struct ContextAttributes: Sendable, Hashable, ExpressibleByDictionaryLite
         }
     }
 
-    /// The value of the attribute whose name is `name` (UTF-8) and hashes to `hash`.
+    /// The value of the attribute whose name is `name` (UTF-8), of key `key`.
     @inline(__always)
-    package func value(named name: UnsafeBufferPointer<UInt8>, hash: UInt64) -> AttributeValue? {
-        hashes.withUnsafeBufferPointer { hashes in
+    package func value(named name: UnsafeBufferPointer<UInt8>, key: NameKey) -> AttributeValue? {
+        keys.withUnsafeBufferPointer { keys in
             var position = 0
-            while position < hashes.count {
-                if hashes[position] == hash, TextMatching.equals(names[position], name) { return values[position] }
+            while position < keys.count {
+                if keys[position] == key, key.isExact || TextMatching.equals(names[position], name) {
+                    return values[position]
+                }
                 position += 1
             }
             return nil
         }
     }
 
-    private func position(of name: String, hash: UInt64) -> Int? {
-        hashes.indices.first { hashes[$0] == hash && TextMatching.equals(names[$0], name) }
+    private func position(of name: String, key: NameKey) -> Int? {
+        keys.indices.first { keys[$0] == key && (key.isExact || TextMatching.equals(names[$0], name)) }
     }
 
     /// The attributes as (name, value) pairs, in the order they were first set.
@@ -123,7 +126,7 @@ public struct ContextAttributes: Sendable, Hashable, ExpressibleByDictionaryLite
     public static func == (lhs: ContextAttributes, rhs: ContextAttributes) -> Bool {
         lhs.count == rhs.count
             && lhs.names.indices.allSatisfy { index in
-                rhs.position(of: lhs.names[index], hash: lhs.hashes[index]).map { rhs.values[$0] } == lhs.values[index]
+                rhs.position(of: lhs.names[index], key: lhs.keys[index]).map { rhs.values[$0] } == lhs.values[index]
             }
     }
 
@@ -132,7 +135,7 @@ public struct ContextAttributes: Sendable, Hashable, ExpressibleByDictionaryLite
         var sum = 0
         for index in names.indices {
             var pair = Hasher()
-            pair.combine(hashes[index])
+            pair.combine(keys[index])
             pair.combine(values[index])
             sum &+= pair.finalize()
         }

@@ -11,7 +11,7 @@ extension EvaluationContext: AttributeSource {
     package func namedValue(_ index: Int, tables: UnsafePointer<FlagTables.View>) -> AttributeValue? {
         attributes.value(
             named: tables.pointee.bytes(tables.pointee.attributes[index]),
-            hash: tables.pointee.attributeHashes[index]
+            key: tables.pointee.attributeKeys[index]
         )
     }
 }
@@ -37,17 +37,17 @@ package struct Evaluator<Source: AttributeSource> {
     let tables: UnsafePointer<FlagTables.View>
     /// Read only when a ramp or the `now` attribute needs the time (and the context has none).
     unowned(unsafe) let clock: EvaluationClock
-    let source: Source
 
-    package init(tables: FlagTables, source: Source, clock: EvaluationClock) {
+    package init(tables: FlagTables, clock: EvaluationClock) {
         self.tables = tables.viewPointer
-        self.source = source
         self.clock = clock
     }
 
     /// The evaluation time, read from the clock at most once per evaluation. The methods are
-    /// non-mutating and thread this cache through instead, so reading `source` never needs a copy.
-    private func now(_ cache: inout Double?) -> Double {
+    /// non-mutating and thread this cache through instead. The source is a parameter, not a stored
+    /// property, so it is borrowed from the caller: storing it would retain and release each of its
+    /// buffers on every evaluation.
+    private func now(_ source: Source, _ cache: inout Double?) -> Double {
         if let cache { return cache }
         let value = source.now ?? clock.now()
         cache = value
@@ -56,13 +56,13 @@ package struct Evaluator<Source: AttributeSource> {
 
     /// The value of attribute `index`; nil when missing or null.
     @inline(__always)
-    private func value(_ index: Int, _ now: inout Double?) -> AttributeValue? {
+    private func value(_ index: Int, _ source: Source, _ now: inout Double?) -> AttributeValue? {
         let result: AttributeValue?
         switch tables.pointee.attributeKinds[index] {
         case .targetingKey:
             guard let key = source.targetingKey else { return nil }
             return .string(key)
-        case .now: return .number(self.now(&now))
+        case .now: return .number(self.now(source, &now))
         case .named: result = source.namedValue(index, tables: tables)
         }
         if case .null = result { return nil }
@@ -71,32 +71,34 @@ package struct Evaluator<Source: AttributeSource> {
 
     // MARK: Flags
 
-    package func evaluate(flag index: Int) -> Outcome {
+    package func evaluate(flag index: Int, source: Source) -> Outcome {
         var now: Double? = nil
-        return evaluate(flag: index, &now)
+        return evaluate(flag: index, source, &now)
     }
 
-    private func evaluate(flag index: Int, _ now: inout Double?) -> Outcome {
+    private func evaluate(flag index: Int, _ source: Source, _ now: inout Double?) -> Outcome {
         let flag = tables.pointee.flags[index]
         if flag.fixedVariant >= 0 {
             return Outcome(variant: Int(flag.fixedVariant), reason: flag.fixedReason, rule: -1)
         }
         for position in Int(flag.prerequisiteStart)..<Int(flag.prerequisiteStart + flag.prerequisiteCount) {
             let prerequisite = tables.pointee.prerequisites[position]
-            if evaluate(flag: Int(prerequisite.flag), &now).variant != Int(prerequisite.variant) {
+            if evaluate(flag: Int(prerequisite.flag), source, &now).variant != Int(prerequisite.variant) {
                 return Outcome(variant: Int(flag.offVariant), reason: .prerequisiteFailed, rule: -1)
             }
         }
         guard flag.ruleCount > 0 else { return Outcome(variant: Int(flag.defaultVariant), reason: .static, rule: -1) }
         for position in Int(flag.ruleStart)..<Int(flag.ruleStart + flag.ruleCount) {
             let rule = tables.pointee.rules[position]
-            if rule.condition >= 0, !matches(Int(rule.condition), &now) { continue }
+            if rule.condition >= 0, !matches(Int(rule.condition), source, &now) { continue }
             let ruleIndex = position - Int(flag.ruleStart)
             switch rule.kind {
             case .variant:
                 return Outcome(variant: Int(rule.variant), reason: .targetingMatch, rule: ruleIndex)
             case .split:
-                guard let bucket = bucket(flag: index, attribute: Int(rule.bucketBy), &now) else { continue }
+                guard let bucket = bucket(flag: index, attribute: Int(rule.bucketBy), source, &now) else {
+                    continue
+                }
                 let last = Int(rule.start + rule.count) - 1
                 var chosen = Int(tables.pointee.splits[last].variant)
                 for entry in Int(rule.start)..<last where bucket < Int(tables.pointee.splits[entry].threshold) {
@@ -105,8 +107,10 @@ package struct Evaluator<Source: AttributeSource> {
                 }
                 return Outcome(variant: chosen, reason: .split, rule: ruleIndex)
             case .progressive:
-                guard let bucket = bucket(flag: index, attribute: Int(rule.bucketBy), &now) else { continue }
-                let served = bucket < rampThreshold(rule, &now) ? rule.variant : rule.others
+                guard let bucket = bucket(flag: index, attribute: Int(rule.bucketBy), source, &now) else {
+                    continue
+                }
+                let served = bucket < rampThreshold(rule, source, &now) ? rule.variant : rule.others
                 return Outcome(variant: Int(served), reason: .split, rule: ruleIndex)
             }
         }
@@ -114,8 +118,8 @@ package struct Evaluator<Source: AttributeSource> {
     }
 
     /// The ramp's threshold now: 0 before the first step, then the latest started step's.
-    private func rampThreshold(_ rule: FlagTables.RuleRecord, _ now: inout Double?) -> Int {
-        let time = self.now(&now)
+    private func rampThreshold(_ rule: FlagTables.RuleRecord, _ source: Source, _ now: inout Double?) -> Int {
+        let time = self.now(source, &now)
         var threshold = 0
         for position in Int(rule.start)..<Int(rule.start + rule.count) {
             let step = tables.pointee.steps[position]
@@ -126,8 +130,8 @@ package struct Evaluator<Source: AttributeSource> {
     }
 
     /// The bucket of the bucketing attribute, or nil when it is missing or not a scalar.
-    private func bucket(flag: Int, attribute: Int, _ now: inout Double?) -> Int? {
-        switch value(attribute, &now) {
+    private func bucket(flag: Int, attribute: Int, _ source: Source, _ now: inout Double?) -> Int? {
+        switch value(attribute, source, &now) {
         case .string(let text): Bucketing.bucket(prefix: tables.pointee.saltPrefixes[flag], value: text)
         case .number(let number): Bucketing.bucket(prefix: tables.pointee.saltPrefixes[flag], number: number)
         case .bool(let bool):
@@ -139,33 +143,33 @@ package struct Evaluator<Source: AttributeSource> {
     // MARK: Conditions
 
     /// Whether the condition whose root is node `index` holds.
-    package func matches(_ index: Int, _ now: inout Double?) -> Bool {
+    package func matches(_ index: Int, _ source: Source, _ now: inout Double?) -> Bool {
         let node = tables.pointee.nodes[index]
         switch node.kind {
         case .all:
             var child = index + 1
             while child < Int(node.end) {
-                if !matches(child, &now) { return false }
+                if !matches(child, source, &now) { return false }
                 child = Int(tables.pointee.nodes[child].end)
             }
             return true
         case .any:
             var child = index + 1
             while child < Int(node.end) {
-                if matches(child, &now) { return true }
+                if matches(child, source, &now) { return true }
                 child = Int(tables.pointee.nodes[child].end)
             }
             return false
         case .not:
-            return !matches(index + 1, &now)
+            return !matches(index + 1, source, &now)
         case .segment:
-            return isMember(ofSegment: Int(node.index), &now)
+            return isMember(ofSegment: Int(node.index), source, &now)
         case .predicate:
-            return Self.holds(node, for: value(Int(node.index), &now), tables)
+            return Self.holds(node, for: value(Int(node.index), source, &now), tables)
         }
     }
 
-    private func isMember(ofSegment index: Int, _ now: inout Double?) -> Bool {
+    private func isMember(ofSegment index: Int, _ source: Source, _ now: inout Double?) -> Bool {
         let segment = tables.pointee.segments[index]
         if let key = source.targetingKey {
             let listed: Bool? = withUTF8(key) { key in
@@ -176,7 +180,7 @@ package struct Evaluator<Source: AttributeSource> {
             if let listed { return listed }
         }
         guard segment.condition >= 0 else { return false }
-        return matches(Int(segment.condition), &now)
+        return matches(Int(segment.condition), source, &now)
     }
 
     // MARK: Predicates

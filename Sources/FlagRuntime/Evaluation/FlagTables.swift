@@ -128,8 +128,8 @@ package final class FlagTables: @unchecked Sendable {
         package let attributes: UnsafeBufferPointer<Int32>
         package let attributeNames: UnsafeBufferPointer<String>
         package let attributeKinds: UnsafeBufferPointer<AttributeKind>
-        /// Per attribute, the `NameHash` of its name (how contexts find it).
-        package let attributeHashes: UnsafeBufferPointer<UInt64>
+        /// Per attribute, the `NameKey` of its name (how contexts find it).
+        package let attributeKeys: UnsafeBufferPointer<NameKey>
         package let flags: UnsafeBufferPointer<FlagRecord>
         /// Per flag, the bucketing hash state after its salt and ".".
         package let saltPrefixes: UnsafeBufferPointer<Murmur3Hasher>
@@ -227,7 +227,7 @@ package final class FlagTables: @unchecked Sendable {
         Self.release(view.attributes)
         Self.release(view.attributeNames)
         Self.release(view.attributeKinds)
-        Self.release(view.attributeHashes)
+        Self.release(view.attributeKeys)
         Self.release(view.flags)
         Self.release(view.saltPrefixes)
         Self.release(view.variants)
@@ -282,7 +282,7 @@ package final class FlagTables: @unchecked Sendable {
                 attributes: Self.own(decoder.attributes),
                 attributeNames: Self.own(attributeNames),
                 attributeKinds: Self.own(attributeNames.map(AttributeKind.init(name:))),
-                attributeHashes: Self.own(decoder.attributes.map { NameHash.hash(decoder.bytes($0)) }),
+                attributeKeys: Self.own(decoder.attributes.map { NameKey(decoder.bytes($0)) }),
                 flags: flags,
                 saltPrefixes: UnsafeBufferPointer(saltPrefixes),
                 variants: decoder.variants.filled,
