@@ -149,14 +149,14 @@ package struct Evaluator<Source: AttributeSource> {
         case .all:
             var child = index + 1
             while child < Int(node.end) {
-                if !matches(child, source, &now) { return false }
+                if !matchesChild(child, source, &now) { return false }
                 child = Int(tables.pointee.nodes[child].end)
             }
             return true
         case .any:
             var child = index + 1
             while child < Int(node.end) {
-                if matches(child, source, &now) { return true }
+                if matchesChild(child, source, &now) { return true }
                 child = Int(tables.pointee.nodes[child].end)
             }
             return false
@@ -167,6 +167,14 @@ package struct Evaluator<Source: AttributeSource> {
         case .predicate:
             return Self.holds(node, for: value(Int(node.index), source, &now), tables)
         }
+    }
+
+    /// A child of `all` / `any`: predicates (the common case) are tested in the loop, without a call.
+    @inline(__always)
+    private func matchesChild(_ index: Int, _ source: Source, _ now: inout Double?) -> Bool {
+        let node = tables.pointee.nodes[index]
+        guard node.kind == .predicate else { return matches(index, source, &now) }
+        return Self.holds(node, for: value(Int(node.index), source, &now), tables)
     }
 
     private func isMember(ofSegment index: Int, _ source: Source, _ now: inout Double?) -> Bool {
