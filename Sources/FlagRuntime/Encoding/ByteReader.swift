@@ -90,6 +90,7 @@ package struct ByteReader {
 
     /// A varint count, refused when above `maximum` or when even one byte per element would
     /// not fit in what remains (so a hostile count never drives an allocation).
+    @inline(__always)
     package mutating func readCount(maximum: Int, minimumElementSize: Int = 1) throws(DecodingError) -> Int {
         let raw = try readVarUInt()
         guard raw <= UInt64(maximum) else { throw DecodingError("count \(raw) above limit \(maximum)") }

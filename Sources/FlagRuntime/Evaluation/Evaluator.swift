@@ -223,12 +223,12 @@ package struct Evaluator<Source: AttributeSource> {
         case .matches:
             guard case .string(let string) = value else { return false }
             return tables.pointee.regexes[Int(node.operand)].matches(string)
-        case .greaterThan: return Self.number(value).map { $0 > node.number } ?? false
-        case .greaterThanOrEqual: return Self.number(value).map { $0 >= node.number } ?? false
-        case .lessThan: return Self.number(value).map { $0 < node.number } ?? false
-        case .lessThanOrEqual: return Self.number(value).map { $0 <= node.number } ?? false
-        case .before: return Self.time(value).map { $0 < node.number } ?? false
-        case .after: return Self.time(value).map { $0 > node.number } ?? false
+        case .greaterThan: return Self.number(value).map { $0 > Self.numericOperand(node, tables) } ?? false
+        case .greaterThanOrEqual: return Self.number(value).map { $0 >= Self.numericOperand(node, tables) } ?? false
+        case .lessThan: return Self.number(value).map { $0 < Self.numericOperand(node, tables) } ?? false
+        case .lessThanOrEqual: return Self.number(value).map { $0 <= Self.numericOperand(node, tables) } ?? false
+        case .before: return Self.time(value).map { $0 < Self.numericOperand(node, tables) } ?? false
+        case .after: return Self.time(value).map { $0 > Self.numericOperand(node, tables) } ?? false
         case .semver:
             guard case .string(let text) = value,
                 let order = SemanticVersion.compare(text, to: tables.pointee.versions[Int(node.operand)])
@@ -242,12 +242,19 @@ package struct Evaluator<Source: AttributeSource> {
             }
         case .inCIDR:
             guard case .string(let text) = value, let address = IPAddress.parse(text) else { return false }
-            for position in Int(node.operand)..<Int(node.operand + node.count)
+            let list = tables.pointee.cidrLists[Int(node.operand)]
+            for position in Int(list.start)..<Int(list.start + list.count)
             where tables.pointee.ranges[position].contains(address) {
                 return true
             }
             return false
         }
+    }
+
+    /// The numeric operand of a predicate (gt, before, eq with a number, …).
+    @inline(__always)
+    private static func numericOperand(_ node: FlagTables.NodeRecord, _ tables: UnsafePointer<FlagTables.View>) -> Double {
+        tables.pointee.nodeNumbers[Int(node.operand)]
     }
 
     /// eq on a scalar, or on any element of a list (no closure, so nothing is captured or copied).
@@ -288,8 +295,8 @@ package struct Evaluator<Source: AttributeSource> {
             let expected = tables.pointee.bytes(node.operand)
             return node.ignoreCase
                 ? TextMatching.equalsIgnoringCase(string, lowercased: expected) : TextMatching.equals(string, expected)
-        case (.number(let number), .number?): return number == node.number
-        case (.string(let string), .number?): return NumberText.parse(string) == node.number
+        case (.number(let number), .number?): return number == Self.numericOperand(node, tables)
+        case (.string(let string), .number?): return NumberText.parse(string) == Self.numericOperand(node, tables)
         case (.number(let number), .string?):
             return NumberText.parse(utf8: tables.pointee.bytes(node.operand)) == number
         case (.bool(let bool), .bool?): return bool == (node.operand != 0)

@@ -86,11 +86,9 @@ package final class FlagTables: @unchecked Sendable {
         package var end: Int32
         /// The attribute (predicates) or segment (segment references).
         package var index: Int32
-        /// A pool index, a range start, a boolean, or a count, by operator.
+        /// By operator: a string index, a boolean, or an index into `literalSets`, `regexes`,
+        /// `versions`, `cidrLists` or (numeric operands) `nodeNumbers`. Sixteen bytes per node.
         package var operand: Int32
-        package var count: Int32
-        /// The numeric operand.
-        package var number: Double
     }
 
     package struct SegmentRecord: Sendable, Hashable, BitwiseCopyable {
@@ -103,6 +101,12 @@ package final class FlagTables: @unchecked Sendable {
     /// A set of strings: a range of `setMembers`, string indices in increasing order. The string
     /// table is sorted by bytes, so the members are too, and membership is a binary search.
     package struct SetRecord: Sendable, Hashable, BitwiseCopyable {
+        package var start: Int32
+        package var count: Int32
+    }
+
+    /// A range of a pool (`ranges` for an `inCIDR` operand).
+    package struct PoolRange: Sendable, Hashable, BitwiseCopyable {
         package var start: Int32
         package var count: Int32
     }
@@ -143,9 +147,13 @@ package final class FlagTables: @unchecked Sendable {
         package let setMembers: UnsafeBufferPointer<Int32>
         package let literalSets: UnsafeBufferPointer<LiteralSetRecord>
         package let numbers: UnsafeBufferPointer<Double>
+        /// The numeric operands of predicates (eq, gt, before, …), by `NodeRecord.operand`.
+        package let nodeNumbers: UnsafeBufferPointer<Double>
         package let regexes: UnsafeBufferPointer<RegexAutomaton>
         package let versions: UnsafeBufferPointer<SemanticVersion>
         package let ranges: UnsafeBufferPointer<CIDRRange>
+        /// Each `inCIDR` operand's range of `ranges`, by `NodeRecord.operand`.
+        package let cidrLists: UnsafeBufferPointer<PoolRange>
         package let objects: UnsafeBufferPointer<JSONValue>
         /// Open-addressing index of flags by key: a power-of-two table of flag indices (-1: empty),
         /// probed linearly from the key's `NameHash`.
@@ -240,6 +248,8 @@ package final class FlagTables: @unchecked Sendable {
         Self.release(view.setMembers)
         Self.release(view.literalSets)
         Self.release(view.numbers)
+        Self.release(view.nodeNumbers)
+        Self.release(view.cidrLists)
         Self.release(view.regexes)
         Self.release(view.versions)
         Self.release(view.ranges)
@@ -295,9 +305,11 @@ package final class FlagTables: @unchecked Sendable {
                 setMembers: decoder.setMembers.filled,
                 literalSets: decoder.literalSets.filled,
                 numbers: decoder.numbers.filled,
+                nodeNumbers: decoder.nodeNumbers.filled,
                 regexes: Self.own(decoder.regexes),
                 versions: Self.own(decoder.versions),
                 ranges: Self.own(decoder.ranges),
+                cidrLists: decoder.cidrLists.filled,
                 objects: Self.own(decoder.objects),
                 keySlots: keySlots
             )
@@ -402,6 +414,9 @@ private struct TableDecoder {
     var setMembers = TableBuffer<Int32>("set members", capacity: 0)
     var literalSets = TableBuffer<FlagTables.LiteralSetRecord>("in-lists", capacity: 0)
     var numbers = TableBuffer<Double>("in-list numbers", capacity: 0)
+    // At most one per node: allocated at the node count, only what is written is touched.
+    var nodeNumbers = TableBuffer<Double>("numeric operands", capacity: 0)
+    var cidrLists = TableBuffer<FlagTables.PoolRange>("CIDR lists", capacity: 0)
     // The few values that are not plain records (or are tiny) grow as arrays.
     var texts: [String] = []
     var attributes: [Int32] = []
@@ -436,6 +451,8 @@ private struct TableDecoder {
         setMembers.deallocate()
         literalSets.deallocate()
         numbers.deallocate()
+        nodeNumbers.deallocate()
+        cidrLists.deallocate()
     }
 
     /// The UTF-8 bytes of string `index`, in place.
@@ -504,6 +521,8 @@ private struct TableDecoder {
         splits = TableBuffer("split entries", capacity: try declared(2))
         steps = TableBuffer("ramp steps", capacity: try declared(2))
         nodes = TableBuffer("condition nodes", capacity: try declared(2))
+        nodeNumbers = TableBuffer("numeric operands", capacity: nodes.storage.count)
+        cidrLists = TableBuffer("CIDR lists", capacity: nodes.storage.count)
         setMembers = TableBuffer("set members", capacity: try declared(1))
         literalSets = TableBuffer("in-lists", capacity: try declared(5))
         numbers = TableBuffer("in-list numbers", capacity: try declared(1))
@@ -521,36 +540,38 @@ private struct TableDecoder {
         let output = stringBytes.storage
         var length = 0  // bytes written so far
         var previousStart = 0
-        for position in 0..<stringCount {
-            let shared = try reader.readVarUInt()
-            let previousLength = length - previousStart
-            guard shared <= UInt64(previousLength) else {
-                throw DecodingError("string prefix longer than the previous string")
-            }
-            let suffix = try reader.readBytes(try reader.readCount(maximum: 1 << 20))
-            let start = length
-            let entryLength = Int(shared) + suffix.count
-            guard entryLength <= output.count - length else {
-                throw DecodingError("more string bytes than the payload declares")
-            }
-            if position > 0 {
-                // Greater than the previous string: it extends it, or differs upwards after the shared prefix.
-                guard let first = suffix.first,
-                    Int(shared) == previousLength || first > output[previousStart + Int(shared)]
-                else { throw DecodingError("string table not in byte order") }
-            }
-            if let base = output.baseAddress {
-                // The shared prefix lies inside the previous entry, before `start`: no overlap.
-                (base + start).update(from: base + previousStart, count: Int(shared))
-                suffix.withUnsafeBufferPointer { suffixBytes in
-                    if let source = suffixBytes.baseAddress {
-                        (base + start + Int(shared)).update(from: source, count: suffixBytes.count)
-                    }
+        // The suffixes are copied straight from the payload's storage (one borrow for the table).
+        let payload = reader.bytes
+        try payload.withUnsafeBufferPointer { input throws(DecodingError) in
+            for position in 0..<stringCount {
+                let shared = try reader.readVarUInt()
+                let previousLength = length - previousStart
+                guard shared <= UInt64(previousLength) else {
+                    throw DecodingError("string prefix longer than the previous string")
                 }
+                let suffixCount = try reader.readCount(maximum: 1 << 20)
+                let suffixStart = reader.offset
+                try reader.skip(suffixCount)
+                let start = length
+                let entryLength = Int(shared) + suffixCount
+                guard entryLength <= output.count - length else {
+                    throw DecodingError("more string bytes than the payload declares")
+                }
+                if position > 0 {
+                    // Greater than the previous string: it extends it, or differs upwards after the shared prefix.
+                    guard suffixCount > 0,
+                        Int(shared) == previousLength || input[suffixStart] > output[previousStart + Int(shared)]
+                    else { throw DecodingError("string table not in byte order") }
+                }
+                if let base = output.baseAddress, let source = input.baseAddress {
+                    // The shared prefix lies inside the previous entry, before `start`: no overlap.
+                    (base + start).update(from: base + previousStart, count: Int(shared))
+                    (base + start + Int(shared)).update(from: source + suffixStart, count: suffixCount)
+                }
+                length += entryLength
+                try stringStarts.append(UInt32(length))
+                previousStart = start
             }
-            length += entryLength
-            try stringStarts.append(UInt32(length))
-            previousStart = start
         }
         guard length == output.count else { throw DecodingError("fewer string bytes than the payload declares") }
         stringBytes.markFilled()
@@ -569,6 +590,7 @@ private struct TableDecoder {
 
     // MARK: Scalars
 
+    @inline(__always)
     mutating func readIndex(below limit: Int, _ what: StaticString) throws(DecodingError) -> Int32 {
         let raw = try reader.readVarUInt()
         guard raw < UInt64(limit) else { throw DecodingError("\(what) index out of range") }
@@ -577,6 +599,12 @@ private struct TableDecoder {
 
     mutating func readStringIndex() throws(DecodingError) -> Int32 {
         try readIndex(below: stringCount, "string")
+    }
+
+    /// A predicate's numeric operand, into `nodeNumbers`; returns its index.
+    mutating func readNodeNumber() throws(DecodingError) -> Int32 {
+        try nodeNumbers.append(try readDouble())
+        return Int32(nodeNumbers.count - 1)
     }
 
     mutating func readBool() throws(DecodingError) -> Bool {
@@ -815,16 +843,13 @@ private struct TableDecoder {
             detail: 0,
             end: 0,
             index: 0,
-            operand: 0,
-            count: 0,
-            number: 0
+            operand: 0
         )
         switch tag {
         case .all, .any:
             node.kind = tag == .all ? .all : .any
             try nodes.append(node)
             let count = try reader.readCount(maximum: 1 << 16)
-            nodes[position].count = Int32(count)
             for _ in 0..<count { try readCondition(referableSegments: referableSegments, depth: depth + 1) }
         case .not:
             node.kind = .not
@@ -854,7 +879,7 @@ private struct TableDecoder {
             node.detail = tag.rawValue
             switch tag {
             case .string: node.operand = try readStringIndex()
-            case .number: node.number = try readDouble()
+            case .number: node.operand = try readNodeNumber()
             case .bool: node.operand = try readBool() ? 1 : 0
             }
             node.ignoreCase = try readBool()
@@ -888,7 +913,7 @@ private struct TableDecoder {
             regexes.append(try RegexAutomaton(decoding: &reader))
             node.operand = Int32(regexes.count - 1)
         case .greaterThan, .greaterThanOrEqual, .lessThan, .lessThanOrEqual, .before, .after:
-            node.number = try readDouble()
+            node.operand = try readNodeNumber()
         case .semver:
             guard let comparison = SemverComparison(rawValue: try reader.readUInt8()) else {
                 throw DecodingError("unknown semver comparison")
@@ -907,8 +932,8 @@ private struct TableDecoder {
             }
         case .inCIDR:
             let count = try reader.readCount(maximum: 1 << 16)
-            node.operand = Int32(ranges.count)
-            node.count = Int32(count)
+            try cidrLists.append(FlagTables.PoolRange(start: Int32(ranges.count), count: Int32(count)))
+            node.operand = Int32(cidrLists.count - 1)
             for _ in 0..<count {
                 guard let range = CIDRRange(text(try readStringIndex())) else {
                     throw DecodingError("invalid CIDR range")

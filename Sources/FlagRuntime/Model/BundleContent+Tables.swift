@@ -99,7 +99,7 @@ extension BundleContent {
         func literal() -> Literal {
             switch LiteralTag(rawValue: node.detail) ?? .bool {
             case .string: .string(tables.view.text(node.operand))
-            case .number: .number(node.number)
+            case .number: .number(tables.view.nodeNumbers[Int(node.operand)])
             case .bool: .bool(node.operand != 0)
             }
         }
@@ -114,15 +114,17 @@ extension BundleContent {
         case .startsWith: return .startsWith(text(), ignoreCase: node.ignoreCase)
         case .endsWith: return .endsWith(text(), ignoreCase: node.ignoreCase)
         case .matches: return .matches(tables.view.regexes[Int(node.operand)])
-        case .greaterThan: return .greaterThan(node.number)
-        case .greaterThanOrEqual: return .greaterThanOrEqual(node.number)
-        case .lessThan: return .lessThan(node.number)
-        case .lessThanOrEqual: return .lessThanOrEqual(node.number)
-        case .before: return .before(node.number)
-        case .after: return .after(node.number)
+        case .greaterThan: return .greaterThan(tables.view.nodeNumbers[Int(node.operand)])
+        case .greaterThanOrEqual: return .greaterThanOrEqual(tables.view.nodeNumbers[Int(node.operand)])
+        case .lessThan: return .lessThan(tables.view.nodeNumbers[Int(node.operand)])
+        case .lessThanOrEqual: return .lessThanOrEqual(tables.view.nodeNumbers[Int(node.operand)])
+        case .before: return .before(tables.view.nodeNumbers[Int(node.operand)])
+        case .after: return .after(tables.view.nodeNumbers[Int(node.operand)])
         case .semver:
             return .semver(SemverComparison(rawValue: node.detail) ?? .equal, tables.view.versions[Int(node.operand)])
-        case .inCIDR: return .inCIDR(Array(tables.view.ranges[Int(node.operand)..<Int(node.operand + node.count)]))
+        case .inCIDR:
+            let list = tables.view.cidrLists[Int(node.operand)]
+            return .inCIDR(Array(tables.view.ranges[Int(list.start)..<Int(list.start + list.count)]))
         case .exists: return .exists(node.operand != 0)
         }
     }
