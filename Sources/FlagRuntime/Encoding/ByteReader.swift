@@ -61,10 +61,18 @@ package struct ByteReader {
     /// An unsigned LEB128 varint of at most ten bytes.
     @inline(__always)
     package mutating func readVarUInt() throws(DecodingError) -> UInt64 {
-        // Most varints are one byte: read those without the loop.
-        if offset < end, bytes[offset] < 0x80 {
-            defer { offset += 1 }
-            return UInt64(bytes[offset])
+        // Most varints are one or two bytes (string indices of a few thousand): read those without the loop.
+        if offset < end {
+            let first = bytes[offset]
+            if first < 0x80 {
+                offset += 1
+                return UInt64(first)
+            }
+            if offset + 1 < end, bytes[offset + 1] < 0x80 {
+                let value = UInt64(first & 0x7F) | UInt64(bytes[offset + 1]) << 7
+                offset += 2
+                return value
+            }
         }
         return try readLongVarUInt()
     }

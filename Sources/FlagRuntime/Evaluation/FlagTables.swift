@@ -617,6 +617,7 @@ private struct TableDecoder {
         return Int32(raw)
     }
 
+    @inline(__always)
     mutating func readStringIndex() throws(DecodingError) -> Int32 {
         try readIndex(below: stringCount, "string")
     }
@@ -627,6 +628,7 @@ private struct TableDecoder {
         return Int32(nodeNumbers.count - 1)
     }
 
+    @inline(__always)
     mutating func readBool() throws(DecodingError) -> Bool {
         switch try reader.readUInt8() {
         case 0: return false
