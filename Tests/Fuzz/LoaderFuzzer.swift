@@ -1,6 +1,7 @@
 // libFuzzer target for everything FlagRuntime reads from a bundle file: the bounded header and
 // keyring parse, the whole loader (signature chain, validity, decryption, payload), and the payload
-// decompressor and decoder on their own, followed by evaluation of whatever it accepted.
+// decompressor and decoder on their own (the decoder also on what the decompressor expands), followed
+// by evaluation of whatever it accepted.
 //
 // Built and run by `.ci/fuzz` (see docs/fuzzing.md); not part of the SwiftPM package. The keys are
 // fixed (derived from constant seeds), so the seed bundles in Tests/Fuzz/Corpus/loader/ verify and
@@ -127,25 +128,29 @@ public func loaderFuzzerTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int)
     }
 
     // The `payload` stage (12 in docs/trust.md) without crypto in the way: the payload as if signed
-    // with a leaked key. The decompressor on the raw input; the tables decoder on it as if already
-    // decompressed. What decodes becomes a bundle as in `FlagBundle.load` (which refuses duplicate
-    // keys), and is evaluated.
-    _ = try? PayloadCodec.decompress(bytes)
-    if let tables = try? BundleLoader.decodeTables(bytes) {
-        let bundle = FlagBundle(header: placeholderHeader, tables: tables, clock: { Double(FuzzKeys.now) })
-        let keys = bundle.flagKeys
-        guard Set(keys).count == keys.count else { return 0 }
-        // The compiler's model of the same payload (`PayloadCodec.decode`), encoded again, must
-        // decode and encode to the same bytes.
-        let content = bundle.content
-        evaluateEverything(bundle, attributes: content.attributes)
-        let encoded = PayloadCodec.encode(content)
-        guard let again = try? PayloadCodec.decode(encoded) else {
-            fatalError("a decoded payload, encoded again, does not decode")
-        }
-        precondition(PayloadCodec.encode(again) == encoded, "payload encoding is not stable under decode")
-    }
+    // with a leaked key. The tables decoder on the raw input as if already decompressed; the
+    // decompressor on it, and the decoder again on what that expands to (so mutations of the
+    // `*.compressed` seeds reach the decoder too, as a decrypted bundle's plaintext does).
+    decodeAndEvaluate(bytes)
+    if let expanded = try? PayloadCodec.decompress(bytes) { decodeAndEvaluate(expanded) }
     return 0
+}
+
+/// Decodes `payload` as the loader does after decompression; what decodes becomes a bundle as in
+/// `FlagBundle.load` (which refuses duplicate keys) and is evaluated, and the compiler's model of it
+/// (`PayloadCodec.decode`), encoded again, must decode and encode to the same bytes.
+func decodeAndEvaluate(_ payload: [UInt8]) {
+    guard let tables = try? BundleLoader.decodeTables(payload) else { return }
+    let bundle = FlagBundle(header: placeholderHeader, tables: tables, clock: { Double(FuzzKeys.now) })
+    let keys = bundle.flagKeys
+    guard Set(keys).count == keys.count else { return }
+    let content = bundle.content
+    evaluateEverything(bundle, attributes: content.attributes)
+    let encoded = PayloadCodec.encode(content)
+    guard let again = try? PayloadCodec.decode(encoded) else {
+        fatalError("a decoded payload, encoded again, does not decode")
+    }
+    precondition(PayloadCodec.encode(again) == encoded, "payload encoding is not stable under decode")
 }
 
 // MARK: - Seed corpus

@@ -363,9 +363,10 @@ private struct TableBuffer<Element: BitwiseCopyable> {
     /// What the records are, for errors.
     let name: StaticString
 
+    /// An empty table allocates nothing (so replacing a placeholder leaks nothing).
     init(_ name: StaticString, capacity: Int) {
         self.name = name
-        storage = .allocate(capacity: capacity)
+        storage = capacity > 0 ? .allocate(capacity: capacity) : UnsafeMutableBufferPointer(start: nil, count: 0)
     }
 
     @inline(__always)
@@ -393,7 +394,7 @@ private struct TableBuffer<Element: BitwiseCopyable> {
     /// The records, once decoding is done (the buffer is then owned by `FlagTables`).
     var filled: UnsafeBufferPointer<Element> { UnsafeBufferPointer(rebasing: storage[..<count]) }
 
-    func deallocate() { storage.deallocate() }
+    func deallocate() { storage.deallocate() }  // a no-op for an empty table
 }
 
 /// The single decoder of the payload format.

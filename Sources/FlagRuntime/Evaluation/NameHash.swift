@@ -1,6 +1,6 @@
-/// A fast 64-bit hash of a name's UTF-8 bytes for the runtime's in-memory indexes (flag keys,
-/// attribute names). Eight bytes per step, a multiply-xorshift mix; never written to a bundle and
-/// not meant to resist collisions made on purpose (the indexes compare bytes after the hash).
+/// A fast 64-bit hash of a name's UTF-8 bytes for the runtime's in-memory flag-key index. Eight
+/// bytes per step, a multiply-xorshift mix; never written to a bundle and not meant to resist
+/// collisions made on purpose (the index compares bytes after the hash).
 package enum NameHash {
     @inline(__always)
     private static func mix(_ value: UInt64) -> UInt64 {
@@ -31,10 +31,5 @@ package enum NameHash {
             state = mix(state ^ tail)
         }
         return mix(state &+ 0x632B_E59B_D9B4_E019)
-    }
-
-    /// The hash of `name`'s UTF-8 bytes.
-    package static func hash(_ name: String) -> UInt64 {
-        withUTF8(name) { hash($0) }
     }
 }
