@@ -162,9 +162,18 @@ enum FlagcBench {
             getrusage(RUSAGE_SELF.rawValue, &usage)
             print("page faults per decode", Double(usage.ru_minflt - faults) / 2_000)
             sink &+= kept.count
-            let v = kept[0].view
-            print("strings", v.stringCount, v.stringBytes.count, "flags", v.flags.count, "variants", v.variants.count, "rules", v.rules.count, "splits", v.splits.count, "steps", v.steps.count, "nodes", v.nodes.count, "segments", v.segments.count, "members", v.setMembers.count, "literalSets", v.literalSets.count, "numbers", v.numbers.count, "texts", v.texts.count, "versions", v.versions.count, "keyslots", v.keySlots.count, "prereq", v.prerequisites.count, "attrs", v.attributes.count)
-            print(MemoryLayout<FlagTables.FlagRecord>.stride, MemoryLayout<FlagTables.RuleRecord>.stride, MemoryLayout<FlagTables.NodeRecord>.stride, MemoryLayout<Murmur3Hasher>.stride, MemoryLayout<SemanticVersion>.stride)
+            // The memory one load writes for its tables of plain records (what a cold start faults in).
+            let view = kept[0].view
+            func size<Element>(_ buffer: UnsafeBufferPointer<Element>) -> Int {
+                buffer.count * MemoryLayout<Element>.stride
+            }
+            let tableBytes = [
+                size(view.stringBytes), size(view.stringStarts), size(view.textSlots), size(view.flags),
+                size(view.saltPrefixes), size(view.variants), size(view.prerequisites), size(view.rules),
+                size(view.splits), size(view.steps), size(view.nodes), size(view.segments), size(view.setMembers),
+                size(view.literalSets), size(view.numbers), size(view.nodeNumbers), size(view.keySlots),
+            ]
+            print("table bytes", tableBytes.reduce(0, +))
             return
         }
         if arguments.contains("--profile-load") {
@@ -218,7 +227,8 @@ enum FlagcBench {
             ]
             for (name, body) in figures
             where arguments.contains("--prepared-only")
-                ? name == "by handle, prepared" : arguments.contains("--handle-only") ? name == "by handle" : true {
+                ? name == "by handle, prepared" : arguments.contains("--handle-only") ? name == "by handle" : true
+            {
                 print(name, rounded(measure(rounds: 11, batch: 500_000, body).median, 1), "ns")
             }
             return

@@ -661,7 +661,10 @@ struct BundleLoaderTests {
             "a validly sealed and signed payload claiming to expand beyond the limit",
             expecting: .malformedPayload("decompressed size 268435457 above the limit 268435456")
         ) { keys in
-            (LoaderFixture.forged(plaintext: [0x81, 0x80, 0x80, 0x80, 0x01, 0], flagCount: 3, keys: keys), keys.options())
+            (
+                LoaderFixture.forged(plaintext: [0x81, 0x80, 0x80, 0x80, 0x01, 0], flagCount: 3, keys: keys),
+                keys.options()
+            )
         },
         Refusal("a validly sealed and signed empty payload", expecting: .malformedPayload("truncated")) { keys in
             (LoaderFixture.forged(payload: [], flagCount: 0, keys: keys), keys.options())

@@ -84,7 +84,9 @@ struct PayloadTablesTests {
                     serve: on
             """
         )
-        func on(_ key: String, _ context: EvaluationContext) -> Bool { bundle.bool(key, default: false, context: context) }
+        func on(_ key: String, _ context: EvaluationContext) -> Bool {
+            bundle.bool(key, default: false, context: context)
+        }
         #expect(on("by-segment", EvaluationContext(targetingKey: "bob")))
         #expect(on("by-segment", EvaluationContext(targetingKey: "caf\u{e9}")))
         // Canonically equivalent, different code points: not a member.
@@ -124,7 +126,10 @@ struct PayloadTablesTests {
     static func resized(_ payload: [UInt8], table: Int, by delta: Int) -> [UInt8] {
         var payload = payload
         var offset = 0
-        for _ in 0..<table { while payload[offset] & 0x80 != 0 { offset += 1 }; offset += 1 }
+        for _ in 0..<table {
+            while payload[offset] & 0x80 != 0 { offset += 1 }
+            offset += 1
+        }
         precondition(payload[offset] < 0x7F && Int(payload[offset]) + delta >= 0, "one-byte size expected")
         payload[offset] = UInt8(Int(payload[offset]) + delta)
         return payload
@@ -146,8 +151,12 @@ struct PayloadTablesTests {
             (6, "condition nodes"), (7, "set members"), (8, "in-lists"), (9, "in-list numbers"),
         ]
         for (table, name) in tables {
-            #expect(Self.refusal(Self.resized(payload, table: table, by: 1)) == "fewer \(name) than the payload declares")
-            #expect(Self.refusal(Self.resized(payload, table: table, by: -1)) == "more \(name) than the payload declares")
+            #expect(
+                Self.refusal(Self.resized(payload, table: table, by: 1)) == "fewer \(name) than the payload declares"
+            )
+            #expect(
+                Self.refusal(Self.resized(payload, table: table, by: -1)) == "more \(name) than the payload declares"
+            )
         }
     }
 
@@ -158,6 +167,20 @@ struct PayloadTablesTests {
         #expect(Self.refusal(Self.sizes(stringBytes: 4) + table) == nil)
         #expect(Self.refusal(Self.sizes(stringBytes: 5) + table) == "fewer string bytes than the payload declares")
         #expect(Self.refusal(Self.sizes(stringBytes: 3) + table) == "more string bytes than the payload declares")
+    }
+
+    @Test("a front-coded entry longer than 1 MiB is refused")
+    func longEntry() {
+        func varint(_ value: Int) -> [UInt8] {
+            var writer = ByteWriter()
+            writer.writeVarUInt(value)
+            return writer.bytes
+        }
+        let oneMiB = 1 << 20
+        // "aaa…a" (1 MiB), then the same plus "b": 1 MiB + 1 byte once the prefix is copied.
+        let table = [2, 0] + varint(oneMiB) + [UInt8](repeating: 0x61, count: oneMiB) + varint(oneMiB) + [1, 0x62]
+        let sizes = varint(2 * oneMiB + 1) + [0, 0, 0, 0, 0, 0, 0, 0, 0]
+        #expect(Self.refusal(sizes + table + [0, 0, 0]) == "string table entry longer than 1 MiB")
     }
 
     @Test("declared sizes beyond what the payload's bytes can hold are refused before any allocation")

@@ -253,7 +253,10 @@ package struct Evaluator<Source: AttributeSource> {
 
     /// The numeric operand of a predicate (gt, before, eq with a number, …).
     @inline(__always)
-    private static func numericOperand(_ node: FlagTables.NodeRecord, _ tables: UnsafePointer<FlagTables.View>) -> Double {
+    private static func numericOperand(
+        _ node: FlagTables.NodeRecord,
+        _ tables: UnsafePointer<FlagTables.View>
+    ) -> Double {
         tables.pointee.nodeNumbers[Int(node.operand)]
     }
 
@@ -343,7 +346,8 @@ package struct Evaluator<Source: AttributeSource> {
     }
 
     /// Substring on a string; membership on a list.
-    private static func contains(_ value: AttributeValue, _ text: UnsafeBufferPointer<UInt8>, ignoreCase: Bool) -> Bool {
+    private static func contains(_ value: AttributeValue, _ text: UnsafeBufferPointer<UInt8>, ignoreCase: Bool) -> Bool
+    {
         switch value {
         case .string(let string): return TextMatching.contains(string, text, ignoreCase: ignoreCase)
         case .list(let items):

@@ -382,8 +382,6 @@ private struct TableBuffer<Element: BitwiseCopyable> {
         nonmutating set { storage[index] = newValue }
     }
 
-    var last: Element { storage[count - 1] }
-
     /// Marks the whole buffer written (by a caller that filled `storage` itself).
     mutating func markFilled() { count = storage.count }
 
@@ -557,6 +555,7 @@ private struct TableDecoder {
                 try reader.skip(suffixCount)
                 let start = length
                 let entryLength = Int(shared) + suffixCount
+                guard entryLength <= 1 << 20 else { throw DecodingError("string table entry longer than 1 MiB") }
                 guard entryLength <= output.count - length else {
                     throw DecodingError("more string bytes than the payload declares")
                 }
