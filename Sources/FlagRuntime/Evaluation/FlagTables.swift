@@ -135,7 +135,8 @@ package final class FlagTables: @unchecked Sendable {
         /// Per attribute, the `NameKey` of its name (how contexts find it).
         package let attributeKeys: UnsafeBufferPointer<NameKey>
         package let flags: UnsafeBufferPointer<FlagRecord>
-        /// Per flag, the bucketing hash state after its salt and ".".
+        /// Per flag with a split or ramp, the bucketing hash state after its salt and "." (the
+        /// empty state for other flags, which never bucket).
         package let saltPrefixes: UnsafeBufferPointer<Murmur3Hasher>
         package let variants: UnsafeBufferPointer<VariantRecord>
         package let prerequisites: UnsafeBufferPointer<PrerequisiteRecord>
@@ -274,11 +275,18 @@ package final class FlagTables: @unchecked Sendable {
             throw error
         }
         let flags = decoder.flags.filled
+        let rules = decoder.rules.filled
         let saltPrefixes = UnsafeMutableBufferPointer<Murmur3Hasher>.allocate(capacity: flags.count)
         for (index, flag) in flags.enumerated() {
             var hasher = Murmur3Hasher(seed: 0)
-            hasher.combine(buffer: decoder.bytes(flag.salt))
-            hasher.combine(byte: UInt8(ascii: "."))
+            // Only splits and ramps bucket; other flags never read their salt's hash state.
+            let buckets = rules[Int(flag.ruleStart)..<Int(flag.ruleStart + flag.ruleCount)].contains {
+                $0.kind != .variant
+            }
+            if buckets {
+                hasher.combine(buffer: decoder.bytes(flag.salt))
+                hasher.combine(byte: UInt8(ascii: "."))
+            }
             saltPrefixes.initializeElement(at: index, to: hasher)
         }
         let attributeNames = decoder.attributes.map { decoder.text($0) }
@@ -297,7 +305,7 @@ package final class FlagTables: @unchecked Sendable {
                 saltPrefixes: UnsafeBufferPointer(saltPrefixes),
                 variants: decoder.variants.filled,
                 prerequisites: decoder.prerequisites.filled,
-                rules: decoder.rules.filled,
+                rules: rules,
                 splits: decoder.splits.filled,
                 steps: decoder.steps.filled,
                 nodes: decoder.nodes.filled,
