@@ -1,6 +1,7 @@
 #include "CAllocationCounter.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <stddef.h>
 
 extern void *__libc_malloc(size_t size);
@@ -50,3 +51,5 @@ void *memalign(size_t alignment, size_t size) {
     count();
     return __libc_memalign(alignment, size);
 }
+
+void flagc_release_free_heap(void) { malloc_trim(0); }

@@ -7,4 +7,8 @@
 /// allocation tests only.
 long flagc_allocation_count(void);
 
+/// Returns the heap's free pages to the kernel (`malloc_trim(0)`), so the next allocations touch
+/// fresh pages, as in a new process. For benchmarks only.
+void flagc_release_free_heap(void);
+
 #endif
