@@ -45,7 +45,7 @@ struct BenchFailure: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// Keeps loaded bundles alive until a timing is over.
+/// Keeps loaded bundles alive until a round's timing is over.
 final class BundleKeeper: @unchecked Sendable {
     var bundles: [FlagBundle] = []
 }
@@ -64,13 +64,16 @@ enum FlagcBench {
         // MARK: Measuring
 
         /// `rounds` timings of `body`, each in nanoseconds per call of `batch` calls.
-        func measure(rounds: Int, batch: Int = 1, _ body: () -> Void) -> Sample {
+        /// `between` runs after each round, untimed.
+        func measure(rounds: Int, batch: Int = 1, between: () -> Void = {}, _ body: () -> Void) -> Sample {
             body()  // warm up
+            between()
             var values: [Double] = []
             for _ in 0..<rounds {
                 let start = now()
                 for _ in 0..<batch { body() }
                 values.append(Double(now() - start) / Double(batch))
+                between()
             }
             return Sample(values: values)
         }
@@ -293,32 +296,15 @@ enum FlagcBench {
 
         let options = keys.options(now: 1_796_220_000)
         for count in [1_000, 10_000] {
-            // A cold start loads once and never frees: keep every loaded bundle alive until the
-            // timing is done, so releasing one is not counted as loading the next.
+            // Each bundle is released after its timing (releasing is not part of loading), so the
+            // next load reuses the heap pages it freed: the load's own work, without page faults.
+            // `load_us_1000_fresh_memory` (below) is the same load into fresh pages.
             var loaded: [FlagBundle] = []
-            loaded.reserveCapacity(250)
-            let sample = measure(rounds: quick ? 20 : (count == 1_000 ? 200 : 40)) {
+            let sample = measure(rounds: quick ? 20 : (count == 1_000 ? 200 : 40), between: { loaded = [] }) {
                 loaded.append(try! FlagBundle.load(path: paths[count]!, options: options))
             }
-            sink &+= loaded.count
             record("load_us_\(count)", rounded(sample.median / 1e3, 1), spread: sample.spread)
         }
-
-        // The same load into fresh memory, as a new process makes it: the figures above reuse heap
-        // pages earlier work freed, while a cold start's first touch of each page of its tables is a
-        // page fault. `malloc_trim` hands the free heap pages back to the kernel before each load.
-        var freshlyLoaded: [FlagBundle] = []
-        freshlyLoaded.reserveCapacity(250)
-        var freshTimes: [Double] = []
-        for _ in 0..<(quick ? 20 : 200) {
-            flagc_release_free_heap()
-            let start = now()
-            freshlyLoaded.append(try FlagBundle.load(path: paths[1_000]!, options: options))
-            freshTimes.append(Double(now() - start))
-        }
-        sink &+= freshlyLoaded.count
-        let fresh = Sample(values: freshTimes)
-        record("load_us_1000_fresh_memory", rounded(fresh.median / 1e3, 1), spread: fresh.spread)
 
         /// The load of a 1,000-flag bundle split into its stages.
         func loadStages() -> [String: Double] {
@@ -329,7 +315,7 @@ enum FlagcBench {
             let contentKey = try! BundleLoader.unwrapContentKey(layout.header, recipient: options.recipientKey)
             let plaintext = try! BundleLoader.decrypt(layout, bytes: bytes, contentKey: contentKey)
             let rounds = quick ? 20 : 200
-            let kept = BundleKeeper()  // released after the timing, as in a cold start
+            let kept = BundleKeeper()  // each released after its round, untimed, as the loads above
             let stages: [(String, () -> Void)] = [
                 ("read", { sink &+= (try! FileReader.read(path: path, limit: options.maximumBundleBytes)).count }),
                 (
@@ -362,11 +348,37 @@ enum FlagcBench {
                 ),
             ]
             var result: [String: Double] = [:]
-            for (name, body) in stages { result[name] = rounded(measure(rounds: rounds, body).median / 1e3, 1) }
-            sink &+= kept.bundles.count
+            for (name, body) in stages {
+                let sample = measure(
+                    rounds: rounds,
+                    between: {
+                        sink &+= kept.bundles.count
+                        kept.bundles = []
+                    },
+                    body
+                )
+                result[name] = rounded(sample.median / 1e3, 1)
+            }
             return result
         }
         record("load_stages_us_1000", loadStages())
+
+        // The 1,000-flag load into fresh memory, as a new process makes it: the figures above reuse
+        // heap pages earlier work freed, while a cold start's first touch of each page of its tables
+        // is a page fault. `malloc_trim` hands the free heap pages back to the kernel before each
+        // load (so this runs after the other load figures, which it would otherwise change).
+        var freshlyLoaded: [FlagBundle] = []
+        freshlyLoaded.reserveCapacity(250)
+        var freshTimes: [Double] = []
+        for _ in 0..<(quick ? 20 : 200) {
+            flagc_release_free_heap()
+            let start = now()
+            freshlyLoaded.append(try FlagBundle.load(path: paths[1_000]!, options: options))
+            freshTimes.append(Double(now() - start))
+        }
+        sink &+= freshlyLoaded.count
+        let fresh = Sample(values: freshTimes)
+        record("load_us_1000_fresh_memory", rounded(fresh.median / 1e3, 1), spread: fresh.spread)
 
         // MARK: Evaluation
 
