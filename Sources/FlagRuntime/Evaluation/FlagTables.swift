@@ -98,18 +98,15 @@ package final class FlagTables: @unchecked Sendable {
         package var condition: Int32  // -1: none
     }
 
-    /// A set of strings: a range of `setMembers`, string indices in increasing order. The string
-    /// table is sorted by bytes, so the members are too, and membership is a binary search.
-    package struct SetRecord: Sendable, Hashable, BitwiseCopyable {
-        package var start: Int32
-        package var count: Int32
-    }
-
-    /// A range of a pool (`ranges` for an `inCIDR` operand).
+    /// A range of a pool: `count` entries from `start`.
     package struct PoolRange: Sendable, Hashable, BitwiseCopyable {
         package var start: Int32
         package var count: Int32
     }
+
+    /// A set of strings: a range of `setMembers`, string indices in increasing order. The string
+    /// table is sorted by bytes, so the members are too, and membership is a binary search.
+    package typealias SetRecord = PoolRange
 
     /// The operand of `in`/`notIn`: strings (lower-cased when the predicate ignores case), numbers
     /// (a range of `numbers`, increasing) and booleans (bit 0: false, bit 1: true).
