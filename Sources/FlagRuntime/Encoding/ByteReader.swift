@@ -7,20 +7,22 @@ package struct DecodingError: Error, Equatable, Sendable, CustomStringConvertibl
     package static let truncated = DecodingError("truncated")
 }
 
-/// A bounded little-endian reader over a byte array.
+/// A bounded little-endian reader over a byte array, or over a buffer the caller keeps alive (the
+/// payload decoder reads through a pointer, so no read checks bounds twice).
 ///
 /// Every read checks the remaining length before it loads, counts are capped before anything is
 /// allocated for them, and varints stop after ten bytes, so no input can make it read out of
 /// bounds, allocate more than the input's size, or loop.
-package struct ByteReader {
-    package let bytes: [UInt8]
+package struct ByteReader<Bytes: RandomAccessCollection<UInt8>> where Bytes.Index == Int {
+    package let bytes: Bytes
     package private(set) var offset: Int
     package let end: Int
 
-    package init(_ bytes: [UInt8], from start: Int = 0, to end: Int? = nil) {
+    /// Reads `bytes` from `start` (an index of `bytes`) up to `end`.
+    package init(_ bytes: Bytes, from start: Int? = nil, to end: Int? = nil) {
         self.bytes = bytes
-        self.offset = start
-        self.end = Swift.min(end ?? bytes.count, bytes.count)
+        self.offset = start ?? bytes.startIndex
+        self.end = Swift.min(end ?? bytes.endIndex, bytes.endIndex)
     }
 
     package var remaining: Int { end - offset }
@@ -103,9 +105,8 @@ package struct ByteReader {
         let raw = try readVarUInt()
         guard raw <= UInt64(maximum) else { throw DecodingError("count \(raw) above limit \(maximum)") }
         let count = Int(raw)
-        guard count.multipliedReportingOverflow(by: minimumElementSize).partialValue <= remaining,
-            !count.multipliedReportingOverflow(by: minimumElementSize).overflow
-        else { throw .truncated }
+        let (needed, overflow) = count.multipliedReportingOverflow(by: minimumElementSize)
+        guard !overflow, needed <= remaining else { throw .truncated }
         return count
     }
 
@@ -121,7 +122,7 @@ package struct ByteReader {
     }
 
     /// Exactly `count` bytes.
-    package mutating func readBytes(_ count: Int) throws(DecodingError) -> ArraySlice<UInt8> {
+    package mutating func readBytes(_ count: Int) throws(DecodingError) -> Bytes.SubSequence {
         guard count >= 0, remaining >= count else { throw .truncated }
         defer { offset += count }
         return bytes[offset..<offset + count]

@@ -262,15 +262,28 @@ package final class FlagTables: @unchecked Sendable {
     /// allocate beyond its size. The payload declares each table's size up front, so every table
     /// is allocated once at its final size and written in place: nothing is grown or copied.
     package init(decoding payload: [UInt8]) throws(DecodingError) {
-        var decoder = TableDecoder(reader: ByteReader(payload))
-        let keySlots: UnsafeBufferPointer<Int32>
-        do throws(DecodingError) {
-            try decoder.decode()
-            keySlots = try Self.keySlots(decoder.flags.filled, decoder.bytes)
-        } catch {
-            decoder.deallocate()
-            throw error
+        // The decoder reads the payload through a pointer, valid only in this closure: what leaves
+        // it is the view of the tables, which point only into buffers this object owns.
+        let tables = try payload.withUnsafeBufferPointer { input throws(DecodingError) -> View in
+            var decoder = TableDecoder(reader: ByteReader(input))
+            let keySlots: UnsafeBufferPointer<Int32>
+            do throws(DecodingError) {
+                try decoder.decode()
+                keySlots = try Self.keySlots(decoder.flags.filled, decoder.bytes)
+            } catch {
+                decoder.deallocate()
+                throw error
+            }
+            return Self.view(of: decoder, keySlots: keySlots)
         }
+        let view = UnsafeMutablePointer<View>.allocate(capacity: 1)
+        view.initialize(to: tables)
+        viewPointer = UnsafePointer(view)
+    }
+
+    /// The decoded tables as a view, with the tables derived from them (salt hash states, attribute
+    /// names, kinds and keys); the decoder's buffers become this object's.
+    private static func view(of decoder: TableDecoder, keySlots: UnsafeBufferPointer<Int32>) -> View {
         let flags = decoder.flags.filled
         let rules = decoder.rules.filled
         let saltPrefixes = UnsafeMutableBufferPointer<Murmur3Hasher>.allocate(capacity: flags.count)
@@ -287,39 +300,35 @@ package final class FlagTables: @unchecked Sendable {
             saltPrefixes.initializeElement(at: index, to: hasher)
         }
         let attributeNames = decoder.attributes.map { decoder.text($0) }
-        let view = UnsafeMutablePointer<View>.allocate(capacity: 1)
-        view.initialize(
-            to: View(
-                stringBytes: decoder.stringBytes.filled,
-                stringStarts: decoder.stringStarts.filled,
-                textSlots: decoder.textSlots.filled,
-                texts: Self.own(decoder.texts),
-                attributes: Self.own(decoder.attributes),
-                attributeNames: Self.own(attributeNames),
-                attributeKinds: Self.own(attributeNames.map(AttributeKind.init(name:))),
-                attributeKeys: Self.own(decoder.attributes.map { NameKey(decoder.bytes($0)) }),
-                flags: flags,
-                saltPrefixes: UnsafeBufferPointer(saltPrefixes),
-                variants: decoder.variants.filled,
-                prerequisites: decoder.prerequisites.filled,
-                rules: rules,
-                splits: decoder.splits.filled,
-                steps: decoder.steps.filled,
-                nodes: decoder.nodes.filled,
-                segments: decoder.segments.filled,
-                setMembers: decoder.setMembers.filled,
-                literalSets: decoder.literalSets.filled,
-                numbers: decoder.numbers.filled,
-                nodeNumbers: decoder.nodeNumbers.filled,
-                regexes: Self.own(decoder.regexes),
-                versions: Self.own(decoder.versions),
-                ranges: Self.own(decoder.ranges),
-                cidrLists: decoder.cidrLists.filled,
-                objects: Self.own(decoder.objects),
-                keySlots: keySlots
-            )
+        return View(
+            stringBytes: decoder.stringBytes.filled,
+            stringStarts: decoder.stringStarts.filled,
+            textSlots: decoder.textSlots.filled,
+            texts: Self.own(decoder.texts),
+            attributes: Self.own(decoder.attributes),
+            attributeNames: Self.own(attributeNames),
+            attributeKinds: Self.own(attributeNames.map(AttributeKind.init(name:))),
+            attributeKeys: Self.own(decoder.attributes.map { NameKey(decoder.bytes($0)) }),
+            flags: flags,
+            saltPrefixes: UnsafeBufferPointer(saltPrefixes),
+            variants: decoder.variants.filled,
+            prerequisites: decoder.prerequisites.filled,
+            rules: rules,
+            splits: decoder.splits.filled,
+            steps: decoder.steps.filled,
+            nodes: decoder.nodes.filled,
+            segments: decoder.segments.filled,
+            setMembers: decoder.setMembers.filled,
+            literalSets: decoder.literalSets.filled,
+            numbers: decoder.numbers.filled,
+            nodeNumbers: decoder.nodeNumbers.filled,
+            regexes: Self.own(decoder.regexes),
+            versions: Self.own(decoder.versions),
+            ranges: Self.own(decoder.ranges),
+            cidrLists: decoder.cidrLists.filled,
+            objects: Self.own(decoder.objects),
+            keySlots: keySlots
         )
-        viewPointer = UnsafePointer(view)
     }
 
     /// Checks flag keys are unique and builds the key index (see `View.keySlots`).
@@ -402,7 +411,8 @@ private struct TableBuffer<Element: BitwiseCopyable> {
 
 /// The single decoder of the payload format.
 private struct TableDecoder {
-    var reader: ByteReader
+    /// The payload, read in place: valid only while `FlagTables.init` decodes.
+    var reader: ByteReader<UnsafeBufferPointer<UInt8>>
     // The tables of plain records, allocated at their declared sizes by `readTableSizes`.
     var stringBytes = TableBuffer<UInt8>("string bytes", capacity: 0)
     var stringStarts = TableBuffer<UInt32>("strings", capacity: 0)
@@ -546,39 +556,37 @@ private struct TableDecoder {
         let output = stringBytes.storage
         var length = 0  // bytes written so far
         var previousStart = 0
-        // The suffixes are copied straight from the payload's storage (one borrow for the table).
-        let payload = reader.bytes
-        try payload.withUnsafeBufferPointer { input throws(DecodingError) in
-            for position in 0..<stringCount {
-                let shared = try reader.readVarUInt()
-                let previousLength = length - previousStart
-                guard shared <= UInt64(previousLength) else {
-                    throw DecodingError("string prefix longer than the previous string")
-                }
-                let suffixCount = try reader.readCount(maximum: 1 << 20)
-                let suffixStart = reader.offset
-                try reader.skip(suffixCount)
-                let start = length
-                let entryLength = Int(shared) + suffixCount
-                guard entryLength <= 1 << 20 else { throw DecodingError("string table entry longer than 1 MiB") }
-                guard entryLength <= output.count - length else {
-                    throw DecodingError("more string bytes than the payload declares")
-                }
-                if position > 0 {
-                    // Greater than the previous string: it extends it, or differs upwards after the shared prefix.
-                    guard suffixCount > 0,
-                        Int(shared) == previousLength || input[suffixStart] > output[previousStart + Int(shared)]
-                    else { throw DecodingError("string table not in byte order") }
-                }
-                if let base = output.baseAddress, let source = input.baseAddress {
-                    // The shared prefix lies inside the previous entry, before `start`: no overlap.
-                    Self.copy(from: base + previousStart, to: base + start, count: Int(shared))
-                    Self.copy(from: source + suffixStart, to: base + start + Int(shared), count: suffixCount)
-                }
-                length += entryLength
-                try stringStarts.append(UInt32(length))
-                previousStart = start
+        // The suffixes are copied straight from the payload.
+        let input = reader.bytes
+        for position in 0..<stringCount {
+            let shared = try reader.readVarUInt()
+            let previousLength = length - previousStart
+            guard shared <= UInt64(previousLength) else {
+                throw DecodingError("string prefix longer than the previous string")
             }
+            let suffixCount = try reader.readCount(maximum: 1 << 20)
+            let suffixStart = reader.offset
+            try reader.skip(suffixCount)
+            let start = length
+            let entryLength = Int(shared) + suffixCount
+            guard entryLength <= 1 << 20 else { throw DecodingError("string table entry longer than 1 MiB") }
+            guard entryLength <= output.count - length else {
+                throw DecodingError("more string bytes than the payload declares")
+            }
+            if position > 0 {
+                // Greater than the previous string: it extends it, or differs upwards after the shared prefix.
+                guard suffixCount > 0,
+                    Int(shared) == previousLength || input[suffixStart] > output[previousStart + Int(shared)]
+                else { throw DecodingError("string table not in byte order") }
+            }
+            if let base = output.baseAddress, let source = input.baseAddress {
+                // The shared prefix lies inside the previous entry, before `start`: no overlap.
+                Self.copy(from: base + previousStart, to: base + start, count: Int(shared))
+                Self.copy(from: source + suffixStart, to: base + start + Int(shared), count: suffixCount)
+            }
+            length += entryLength
+            try stringStarts.append(UInt32(length))
+            previousStart = start
         }
         guard length == output.count else { throw DecodingError("fewer string bytes than the payload declares") }
         stringBytes.markFilled()

@@ -198,7 +198,7 @@ extension RegexAutomaton {
     /// that passes can run on any text without trapping.
     ///
     /// - Throws: `DecodingError` naming the first problem (`truncated` when the input ends early).
-    package init(decoding reader: inout ByteReader) throws(DecodingError) {
+    package init(decoding reader: inout ByteReader<some RandomAccessCollection<UInt8>>) throws(DecodingError) {
         let stateCount = try reader.readCount(maximum: Self.maximumStateCount)
         guard stateCount >= 2 else { throw DecodingError("regex automaton needs at least 2 states") }
         let classCount = try reader.readCount(maximum: 256)

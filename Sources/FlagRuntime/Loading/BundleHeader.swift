@@ -194,7 +194,7 @@ extension BundleHeader {
         )
     }
 
-    private static func readShortString(_ reader: inout ByteReader) throws(DecodingError) -> String {
+    private static func readShortString(_ reader: inout ByteReader<[UInt8]>) throws(DecodingError) -> String {
         let length = Int(try reader.readUInt8())
         guard let string = String(validating: try reader.readBytes(length), as: UTF8.self) else {
             throw DecodingError("invalid UTF-8 in header")

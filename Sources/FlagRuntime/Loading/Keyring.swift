@@ -122,7 +122,7 @@ public struct Keyring: Sendable, Hashable {
     }
 
     /// Reads a keyring from `reader`, bounded, and returns it with the range of its signed body.
-    package static func decode(from reader: inout ByteReader) throws(DecodingError) -> (Keyring, Range<Int>) {
+    package static func decode(from reader: inout ByteReader<[UInt8]>) throws(DecodingError) -> (Keyring, Range<Int>) {
         let start = reader.offset
         guard Array(try reader.readBytes(4)) == magic else { throw DecodingError("not a keyring") }
         let format = try reader.readUInt16()
