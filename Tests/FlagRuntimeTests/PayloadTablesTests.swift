@@ -202,6 +202,31 @@ struct PayloadTablesTests {
         #expect(bundle.handle(for: "") == nil)
         #expect(Set(bundle.flagKeys) == Set(keys))
     }
+
+    @Test("keys of every length up to three words are found, and their prefixes are not")
+    func keyIndexAtEveryLength() throws {
+        // Lengths 1–3, 4–7, 8 and over 8 take different paths through the name hash.
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789")
+        let keys = (1...26).map { String(alphabet[0..<$0]) }.filter { $0.count % 2 == 1 }
+        let bundle = try TestProject.bundle("flags:\n" + keys.map { "  \($0):\n    default: on\n" }.joined())
+        for key in keys { #expect(bundle.key(of: try #require(bundle.handle(for: key))) == key) }
+        for length in stride(from: 2, through: 26, by: 2) {
+            #expect(bundle.handle(for: String(alphabet[0..<length])) == nil)
+        }
+        // Names that differ in one byte, at every position, hash apart.
+        for length in 1...26 {
+            let name = Array(String(alphabet[0..<length]).utf8)
+            let hashes = Set(
+                (0..<length).map { position in
+                    var changed = name
+                    changed[position] ^= 0x20
+                    return changed.withUnsafeBufferPointer(NameHash.hash)
+                }
+            )
+            #expect(hashes.count == length)
+            #expect(!hashes.contains(name.withUnsafeBufferPointer(NameHash.hash)))
+        }
+    }
 }
 
 @Suite("Context attributes")

@@ -93,6 +93,7 @@ package struct ByteReader<Bytes: RandomAccessCollection<UInt8>> where Bytes.Inde
     }
 
     /// A zig-zag encoded signed varint.
+    @inline(__always)
     package mutating func readVarInt() throws(DecodingError) -> Int64 {
         let raw = try readVarUInt()
         return Int64(bitPattern: (raw >> 1) ^ (0 &- (raw & 1)))
@@ -111,6 +112,7 @@ package struct ByteReader<Bytes: RandomAccessCollection<UInt8>> where Bytes.Inde
     }
 
     /// A number as `ByteWriter.writeNumber` writes it.
+    @inline(__always)
     package mutating func readNumber() throws(DecodingError) -> Double {
         let raw = try readVarUInt()
         if raw & 1 == 0 {

@@ -266,6 +266,7 @@ package final class FlagTables: @unchecked Sendable {
         // it is the view of the tables, which point only into buffers this object owns.
         let tables = try payload.withUnsafeBufferPointer { input throws(DecodingError) -> View in
             var decoder = TableDecoder(reader: ByteReader(input))
+            defer { decoder.deallocateScratch() }
             let keySlots: UnsafeBufferPointer<Int32>
             do throws(DecodingError) {
                 try decoder.decode()
@@ -436,18 +437,26 @@ private struct TableDecoder {
     var attributes: [Int32] = []
     var regexes: [RegexAutomaton] = []
     var versions: [SemanticVersion] = []
-    /// Each semantic-version operand is parsed once, whatever the number of predicates using it.
-    var versionIndex: [Int32: Int32] = [:]
+    /// Per string, its index in `versions` once parsed as a semantic-version operand, or -1: each
+    /// operand is parsed once, whatever the number of predicates using it (made at the first one).
+    var versionSlots: [Int32] = []
     var ranges: [CIDRRange] = []
     var objects: [JSONValue] = []
     /// The worst-case number of condition nodes one evaluation of each flag or segment visits,
     /// prerequisites and segment references expanded (they are evaluated again at each use).
-    var flagCosts: [Int] = []
-    var segmentCosts: [Int] = []
+    /// (Scratch tables, freed when decoding ends.)
+    var flagCosts = TableBuffer<Int>("flags", capacity: 0)
+    var segmentCosts = TableBuffer<Int>("segments", capacity: 0)
     /// Nodes visited by the condition being read.
     var conditionCost = 0
 
     var stringCount: Int { stringStarts.count - 1 }
+
+    /// Frees the tables only decoding uses, whatever its outcome.
+    func deallocateScratch() {
+        flagCosts.deallocate()
+        segmentCosts.deallocate()
+    }
 
     /// Frees every table buffer (after a decoding error; on success `FlagTables` owns them).
     func deallocate() {
@@ -499,12 +508,12 @@ private struct TableDecoder {
 
         let segmentCount = try reader.readCount(maximum: 1 << 20, minimumElementSize: 4)
         segments = TableBuffer("segments", capacity: segmentCount)
-        segmentCosts.reserveCapacity(segmentCount)
+        segmentCosts = TableBuffer("segments", capacity: segmentCount)
         for _ in 0..<segmentCount { try readSegment() }
 
         let flagCount = try reader.readCount(maximum: 1 << 20, minimumElementSize: 8)
         flags = TableBuffer("flags", capacity: flagCount)
-        flagCosts.reserveCapacity(flagCount)
+        flagCosts = TableBuffer("flags", capacity: flagCount)
         for _ in 0..<flagCount { try readFlag() }
         guard reader.isAtEnd else { throw DecodingError("trailing bytes after the flags") }
         try variants.checkFilled()
@@ -592,21 +601,38 @@ private struct TableDecoder {
         stringBytes.markFilled()
     }
 
-    /// Copies a few bytes between ranges that do not overlap: eight at a time, then one by one.
-    /// Table entries are short, so this beats two calls to `memmove` per entry.
+    /// Copies a few bytes between ranges that do not overlap, with as few loads and stores as
+    /// possible: eight bytes at a time, the last (partial) word as the overlapping last eight
+    /// bytes, and short counts as two overlapping halves. Table entries are short, so this beats
+    /// two calls to `memmove` per entry and a byte loop's mispredicted exits.
     @inline(__always)
     static func copy(from source: UnsafePointer<UInt8>, to destination: UnsafeMutablePointer<UInt8>, count: Int) {
-        var offset = 0
-        while count - offset >= 8 {
-            UnsafeMutableRawPointer(destination + offset).storeBytes(
-                of: UnsafeRawPointer(source + offset).loadUnaligned(as: UInt64.self),
+        let from = UnsafeRawPointer(source)
+        let to = UnsafeMutableRawPointer(destination)
+        if count >= 8 {
+            var offset = 0
+            while count - offset > 8 {
+                to.storeBytes(
+                    of: from.loadUnaligned(fromByteOffset: offset, as: UInt64.self),
+                    toByteOffset: offset,
+                    as: UInt64.self
+                )
+                offset += 8
+            }
+            to.storeBytes(
+                of: from.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self),
+                toByteOffset: count - 8,
                 as: UInt64.self
             )
-            offset += 8
-        }
-        while offset < count {
-            destination[offset] = source[offset]
-            offset += 1
+        } else if count >= 4 {
+            let head = from.loadUnaligned(as: UInt32.self)
+            let tail = from.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self)
+            to.storeBytes(of: head, as: UInt32.self)
+            to.storeBytes(of: tail, toByteOffset: count - 4, as: UInt32.self)
+        } else if count > 0 {
+            destination[0] = source[0]
+            destination[count >> 1] = source[count >> 1]
+            destination[count - 1] = source[count - 1]
         }
     }
 
@@ -680,7 +706,7 @@ private struct TableDecoder {
         let excluded = try readSet()
         conditionCost = 0
         let condition = try readOptionalCondition(referableSegments: segments.count)
-        segmentCosts.append(1 + conditionCost)
+        try segmentCosts.append(1 + conditionCost)
         try segments.append(
             FlagTables.SegmentRecord(name: name, included: included, excluded: excluded, condition: condition)
         )
@@ -726,7 +752,7 @@ private struct TableDecoder {
             try readServe(name: name, condition: condition, variantCount: variantCount)
         }
 
-        flagCosts.append(cost)
+        try flagCosts.append(cost)
         var fixedVariant: Int32 = -1
         var fixedReason = EvaluationReason.static
         if !isEnabled {
@@ -754,6 +780,7 @@ private struct TableDecoder {
         )
     }
 
+    @inline(__always)
     mutating func readValue(of type: FlagType) throws(DecodingError) -> UInt64 {
         switch type {
         case .boolean: return try readBool() ? 1 : 0
@@ -955,15 +982,16 @@ private struct TableDecoder {
             }
             node.detail = comparison.rawValue
             let text = try readStringIndex()
-            if let known = versionIndex[text] {
-                node.operand = known
+            if versionSlots.isEmpty { versionSlots = Array(repeating: -1, count: stringCount) }
+            if versionSlots[Int(text)] >= 0 {
+                node.operand = versionSlots[Int(text)]
             } else {
                 guard let version = SemanticVersion(self.text(text)) else {
                     throw DecodingError("invalid semantic version")
                 }
                 versions.append(version)
                 node.operand = Int32(versions.count - 1)
-                versionIndex[text] = node.operand
+                versionSlots[Int(text)] = node.operand
             }
         case .inCIDR:
             let count = try reader.readCount(maximum: 1 << 16)

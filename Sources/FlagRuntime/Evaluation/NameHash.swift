@@ -1,6 +1,7 @@
 /// A fast 64-bit hash of a name's UTF-8 bytes for the runtime's in-memory flag-key index. Eight
-/// bytes per step, a multiply-xorshift mix; never written to a bundle and not meant to resist
-/// collisions made on purpose (the index compares bytes after the hash).
+/// bytes per step (the last partial word and short names as overlapping loads), a multiply-xorshift
+/// mix; never written to a bundle and not meant to resist collisions made on purpose (the index
+/// compares bytes after the hash).
 package enum NameHash {
     @inline(__always)
     private static func mix(_ value: UInt64) -> UInt64 {
@@ -12,23 +13,25 @@ package enum NameHash {
     }
 
     package static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
-        var state: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(bytes.count)
-        guard let base = bytes.baseAddress, !bytes.isEmpty else { return mix(state) }
+        let count = bytes.count
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(count)
+        guard let base = bytes.baseAddress, count > 0 else { return mix(state) }
         let raw = UnsafeRawPointer(base)
-        var offset = 0
-        while offset + 8 <= bytes.count {
-            state = mix(state ^ raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
-            offset += 8
-        }
-        if offset < bytes.count {
-            var tail: UInt64 = 0
-            var shift: UInt64 = 0
-            while offset < bytes.count {
-                tail |= UInt64(bytes[offset]) << shift
-                shift += 8
-                offset += 1
+        if count >= 8 {
+            var offset = 0
+            while count - offset > 8 {
+                state = mix(state ^ raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+                offset += 8
             }
-            state = mix(state ^ tail)
+            // The last eight bytes, overlapping the word before when the count is not a multiple of 8.
+            state = mix(state ^ raw.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self))
+        } else if count >= 4 {
+            let head = UInt64(raw.loadUnaligned(as: UInt32.self))
+            let tail = UInt64(raw.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self))
+            state = mix(state ^ (head | tail << 32))
+        } else {
+            let bytes = UInt64(base[0]) | UInt64(base[count >> 1]) << 8 | UInt64(base[count - 1]) << 16
+            state = mix(state ^ bytes)
         }
         return mix(state &+ 0x632B_E59B_D9B4_E019)
     }
