@@ -19,6 +19,21 @@ struct PayloadTablesTests {
         [stringBytes, 0, 0, 0, 0, 0, 0, setMembers, 0, 0]
     }
 
+    @Test("every tag byte decodes to the case init(rawValue:) gives, and no other byte decodes")
+    func tagsDecodeLikeRawValues() {
+        func check<E: RawRepresentable<UInt8> & Equatable>(_ first: E, _ last: E) {
+            for byte in UInt8.min...UInt8.max {
+                #expect(consecutiveCase(byte, first: first, last: last) == E(rawValue: byte), "\(E.self) \(byte)")
+            }
+        }
+        check(FlagType.boolean, .object)
+        check(ServeTag.variant, .progressive)
+        check(ConditionTag.all, .predicate)
+        check(OperatorCode.equals, .exists)
+        check(LiteralTag.string, .bool)
+        check(SemverComparison.equal, .lessThanOrEqual)
+    }
+
     @Test("an empty payload of empty tables decodes")
     func emptyTables() throws {
         let tables = try FlagTables(decoding: Self.sizes(stringBytes: 0) + [0, 0, 0, 0])

@@ -345,6 +345,17 @@ package enum PayloadCodec {
     }
 }
 
+/// The case of `E` whose raw value is `byte`, or nil, found with a range check instead of a call
+/// to `init(rawValue:)` (which the decoder would otherwise make for every tag it reads). `E` must
+/// be an enum without payloads whose raw values run consecutively from `first` to `last` in
+/// declaration order: Swift numbers such cases in declaration order from 0, so the case is the
+/// byte minus `first`'s raw value (a test checks every byte against `init(rawValue:)`).
+@inline(__always)
+package func consecutiveCase<E: RawRepresentable<UInt8>>(_ byte: UInt8, first: E, last: E) -> E? {
+    guard byte >= first.rawValue, byte <= last.rawValue else { return nil }
+    return unsafeBitCast(byte &- first.rawValue, to: E.self)
+}
+
 /// The tags of the payload's tagged unions; see docs/bundle-format.md.
 package enum ConditionTag: UInt8 {
     case all = 0

@@ -715,7 +715,9 @@ private struct TableDecoder {
     mutating func readFlag() throws(DecodingError) {
         let key = try readStringIndex()
         current = ("flag", key)
-        guard let type = FlagType(rawValue: try reader.readUInt8()) else { throw DecodingError("unknown flag type") }
+        guard let type = consecutiveCase(try reader.readUInt8(), first: FlagType.boolean, last: .object) else {
+            throw DecodingError("unknown flag type")
+        }
         let variantCount = try reader.readCount(maximum: 1 << 16)
         guard variantCount > 0 else { throw DecodingError("flag without variants") }
         let variantStart = Int32(variants.count)
@@ -830,7 +832,9 @@ private struct TableDecoder {
     }
 
     mutating func readServe(name: Int32, condition: Int32, variantCount: Int) throws(DecodingError) {
-        guard let tag = ServeTag(rawValue: try reader.readUInt8()) else { throw DecodingError("unknown serve tag") }
+        guard let tag = consecutiveCase(try reader.readUInt8(), first: ServeTag.variant, last: .progressive) else {
+            throw DecodingError("unknown serve tag")
+        }
         var rule = FlagTables.RuleRecord(
             name: name,
             condition: condition,
@@ -891,53 +895,87 @@ private struct TableDecoder {
 
     /// Appends the subtree in preorder and sets each node's `end`.
     mutating func readCondition(referableSegments: Int, depth: Int) throws(DecodingError) {
-        guard depth < PayloadCodec.maximumNesting else { throw DecodingError("condition nested too deeply") }
-        guard let tag = ConditionTag(rawValue: try reader.readUInt8()) else {
+        try readNode(try readConditionTag(), referableSegments: referableSegments, depth: depth)
+    }
+
+    @inline(__always)
+    mutating func readConditionTag() throws(DecodingError) -> ConditionTag {
+        guard let tag = consecutiveCase(try reader.readUInt8(), first: ConditionTag.all, last: .predicate) else {
             throw DecodingError("unknown condition tag")
         }
-        let position = nodes.count
+        return tag
+    }
+
+    /// Counts a node at `depth` against the nesting and evaluation-cost limits.
+    @inline(__always)
+    mutating func enterNode(depth: Int) throws(DecodingError) {
+        guard depth < PayloadCodec.maximumNesting else { throw DecodingError("condition nested too deeply") }
         conditionCost += 1
         guard conditionCost <= FlagTables.maximumEvaluationCost else { throw tooExpensive }
-        var node = FlagTables.NodeRecord(
-            kind: .all,
+    }
+
+    /// The node whose tag was just read, and its subtree. Predicate children of `all`/`any`/`not`
+    /// are read in the loop over the children, without a call each (most nodes are such leaves).
+    mutating func readNode(_ tag: ConditionTag, referableSegments: Int, depth: Int) throws(DecodingError) {
+        try enterNode(depth: depth)
+        switch tag {
+        case .predicate:
+            try readPredicateNode()
+        case .segment:
+            let segment = try readIndex(below: referableSegments, "segment")
+            conditionCost += segmentCosts[Int(segment)]
+            guard conditionCost <= FlagTables.maximumEvaluationCost else { throw tooExpensive }
+            try nodes.append(Self.node(.segment, end: nodes.count + 1, index: segment))
+        case .all, .any, .not:
+            let position = nodes.count
+            let kind: FlagTables.NodeRecord.Kind = tag == .all ? .all : tag == .any ? .any : .not
+            try nodes.append(Self.node(kind, end: 0, index: 0))
+            let count = tag == .not ? 1 : try reader.readCount(maximum: 1 << 16)
+            for _ in 0..<count {
+                let child = try readConditionTag()
+                if child == .predicate {
+                    try enterNode(depth: depth + 1)
+                    try readPredicateNode()
+                } else {
+                    try readNode(child, referableSegments: referableSegments, depth: depth + 1)
+                }
+            }
+            nodes[position].end = Int32(nodes.count)
+        }
+    }
+
+    @inline(__always)
+    static func node(_ kind: FlagTables.NodeRecord.Kind, end: Int, index: Int32) -> FlagTables.NodeRecord {
+        FlagTables.NodeRecord(
+            kind: kind,
             code: .exists,
             ignoreCase: false,
             detail: 0,
-            end: 0,
-            index: 0,
+            end: Int32(truncatingIfNeeded: end),
+            index: index,
             operand: 0
         )
-        switch tag {
-        case .all, .any:
-            node.kind = tag == .all ? .all : .any
-            try nodes.append(node)
-            let count = try reader.readCount(maximum: 1 << 16)
-            for _ in 0..<count { try readCondition(referableSegments: referableSegments, depth: depth + 1) }
-        case .not:
-            node.kind = .not
-            try nodes.append(node)
-            try readCondition(referableSegments: referableSegments, depth: depth + 1)
-        case .segment:
-            node.kind = .segment
-            node.index = try readIndex(below: referableSegments, "segment")
-            conditionCost += segmentCosts[Int(node.index)]
-            guard conditionCost <= FlagTables.maximumEvaluationCost else { throw tooExpensive }
-            try nodes.append(node)
-        case .predicate:
-            node.kind = .predicate
-            node.index = try readIndex(below: attributes.count, "attribute")
-            try readPredicate(into: &node)
-            try nodes.append(node)
-        }
-        nodes[position].end = Int32(nodes.count)
+    }
+
+    /// A predicate (its tag read): the attribute, then the operator and its operand.
+    @inline(__always)
+    mutating func readPredicateNode() throws(DecodingError) {
+        var node = Self.node(.predicate, end: 0, index: try readIndex(below: attributes.count, "attribute"))
+        try readPredicate(into: &node)
+        node.end = Int32(truncatingIfNeeded: nodes.count + 1)
+        try nodes.append(node)
     }
 
     mutating func readPredicate(into node: inout FlagTables.NodeRecord) throws(DecodingError) {
-        guard let code = OperatorCode(rawValue: try reader.readUInt8()) else { throw DecodingError("unknown operator") }
+        guard let code = consecutiveCase(try reader.readUInt8(), first: OperatorCode.equals, last: .exists) else {
+            throw DecodingError("unknown operator")
+        }
         node.code = code
         switch code {
         case .equals, .notEquals:
-            guard let tag = LiteralTag(rawValue: try reader.readUInt8()) else { throw DecodingError("unknown literal") }
+            guard let tag = consecutiveCase(try reader.readUInt8(), first: LiteralTag.string, last: .bool) else {
+                throw DecodingError("unknown literal")
+            }
             node.detail = tag.rawValue
             switch tag {
             case .string: node.operand = try readStringIndex()
@@ -977,7 +1015,13 @@ private struct TableDecoder {
         case .greaterThan, .greaterThanOrEqual, .lessThan, .lessThanOrEqual, .before, .after:
             node.operand = try readNodeNumber()
         case .semver:
-            guard let comparison = SemverComparison(rawValue: try reader.readUInt8()) else {
+            guard
+                let comparison = consecutiveCase(
+                    try reader.readUInt8(),
+                    first: SemverComparison.equal,
+                    last: .lessThanOrEqual
+                )
+            else {
                 throw DecodingError("unknown semver comparison")
             }
             node.detail = comparison.rawValue
