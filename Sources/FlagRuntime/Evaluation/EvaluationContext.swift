@@ -99,13 +99,14 @@ public struct ContextAttributes: Sendable, Hashable, ExpressibleByDictionaryLite
         }
     }
 
-    /// The value of the attribute whose name is `name` (UTF-8), of key `key`.
+    /// The value of the attribute whose name has key `key`; `name` gives the name's UTF-8 bytes,
+    /// and is called only for names longer than a key holds (most names are found by key alone).
     @inline(__always)
-    package func value(named name: UnsafeBufferPointer<UInt8>, key: NameKey) -> AttributeValue? {
+    package func value(key: NameKey, name: () -> UnsafeBufferPointer<UInt8>) -> AttributeValue? {
         keys.withUnsafeBufferPointer { keys in
             var position = 0
             while position < keys.count {
-                if keys[position] == key, key.isExact || TextMatching.equals(names[position], name) {
+                if keys[position] == key, key.isExact || TextMatching.equals(names[position], name()) {
                     return values[position]
                 }
                 position += 1

@@ -9,10 +9,9 @@ package protocol AttributeSource {
 
 extension EvaluationContext: AttributeSource {
     package func namedValue(_ index: Int, tables: UnsafePointer<FlagTables.View>) -> AttributeValue? {
-        attributes.value(
-            named: tables.pointee.bytes(tables.pointee.attributes[index]),
-            key: tables.pointee.attributeKeys[index]
-        )
+        attributes.value(key: tables.pointee.attributeKeys[index]) {
+            tables.pointee.bytes(tables.pointee.attributes[index])
+        }
     }
 }
 
@@ -233,7 +232,7 @@ package struct Evaluator<Source: AttributeSource> {
             guard case .string(let text) = value,
                 let order = SemanticVersion.compare(text, to: tables.pointee.versions[Int(node.operand)])
             else { return false }
-            switch SemverComparison(rawValue: node.detail) ?? .equal {
+            switch consecutiveCase(node.detail, first: SemverComparison.equal, last: .lessThanOrEqual) ?? .equal {
             case .equal: return order == 0
             case .greaterThan: return order > 0
             case .greaterThanOrEqual: return order >= 0
