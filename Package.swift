@@ -10,7 +10,9 @@ let package = Package(
         .plugin(name: "FlagcPlugin", targets: ["FlagcPlugin"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // Benchmarks only (Sources/Benchmarks): allocation counts and checked-in thresholds.
+        .package(url: "https://github.com/ordo-one/package-benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
         .systemLibrary(
@@ -54,6 +56,17 @@ let package = Package(
         .executableTarget(
             name: "flagc-bench",
             dependencies: ["FlagCompiler", "FlagRuntime", "FlagTestSupport", "CAllocationCounter"]
+        ),
+        // `swift package benchmark`: the budgets with package-benchmark (its parent folder must be
+        // named Benchmarks); thresholds in Sources/Benchmarks/Thresholds.
+        .executableTarget(
+            name: "FlagBenchmarks",
+            dependencies: [
+                "FlagCompiler", "FlagRuntime", "FlagTestSupport",
+                .product(name: "Benchmark", package: "package-benchmark"),
+            ],
+            path: "Sources/Benchmarks/FlagBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
         ),
         // Fixtures shared by the test targets: in-memory keys, projects and bundles. Not a product.
         .target(
