@@ -138,6 +138,17 @@ struct OperatorSemanticsTests {
         Row("{ country: { notIn: [de], ignoreCase: true } }", ["country": "DE"], false),
         Row("{ country: { in: [] } }", ["country": "DE"], false),
         Row("{ country: { notIn: [] } }", ["country": "DE"], true),
+        // Lists of up to 8 strings are scanned, longer ones searched: both ends, the middle, misses.
+        Row("{ c: [AT, BE, CH, DE, DK, ES, FI, FR, GB, IE, IT, NL] }", ["c": "AT"], true),
+        Row("{ c: [AT, BE, CH, DE, DK, ES, FI, FR, GB, IE, IT, NL] }", ["c": "FR"], true),
+        Row("{ c: [AT, BE, CH, DE, DK, ES, FI, FR, GB, IE, IT, NL] }", ["c": "NL"], true),
+        Row("{ c: [AT, BE, CH, DE, DK, ES, FI, FR, GB, IE, IT, NL] }", ["c": "FRA"], false),
+        Row("{ c: [AT, BE, CH, DE, DK, ES, FI, FR, GB, IE, IT, NL] }", ["c": "AA"], false),
+        Row("{ c: { in: [at, be, ch, de, dk, es, fi, fr, gb, ie, it, nl], ignoreCase: true } }", ["c": "Nl"], true),
+        Row("{ c: { in: [at, be, ch, de, dk, es, fi, fr], ignoreCase: true } }", ["c": "Fr"], true),
+        Row("{ c: { in: [at, be, ch, de, dk, es, fi, fr], ignoreCase: true } }", ["c": "F"], false),
+        Row("{ c: [a, bb, ccc, dddd] }", ["c": "ccc"], true),
+        Row("{ c: [a, bb, ccc, dddd] }", ["c": "cc"], false),
         // List-valued attributes: eq/in match when any element matches; ne/notIn when none does.
         Row("{ roles: admin }", ["roles": ["user", "admin"]], true),
         Row("{ roles: admin }", ["roles": ["user"]], false),

@@ -118,6 +118,10 @@ package final class FlagTables: @unchecked Sendable {
     }
 
     /// Every table, as plain buffer pointers: what an evaluator reads (no reference counting).
+    ///
+    /// Evaluators reach the view through a pointer (`tables.pointee.contains(…)`). A method called
+    /// that way and not inlined makes the caller copy the whole view (27 buffers, 432 bytes) first,
+    /// so the methods on the evaluation path are `@inline(__always)`.
     package struct View {
         /// Every string's UTF-8 bytes, back to back; string `i` is `stringStarts[i]..<stringStarts[i + 1]`.
         package let stringBytes: UnsafeBufferPointer<UInt8>
@@ -175,7 +179,19 @@ package final class FlagTables: @unchecked Sendable {
 
         /// Whether `needle` is a member of `set`; with `foldNeedle`, the needle's ASCII letters are
         /// compared lower-cased (the members of a case-insensitive set are stored lower-cased).
+        @inline(__always)
         package func contains(_ set: SetRecord, _ needle: UnsafeBufferPointer<UInt8>, foldNeedle: Bool) -> Bool {
+            if set.count <= 8 {
+                // Short sets (most `in` lists): a scan that skips members of another length unread.
+                for position in Int(set.start)..<Int(set.start + set.count) {
+                    let member = bytes(setMembers[position])
+                    if member.count == needle.count, TextMatching.compare(needle, member, foldingLeft: foldNeedle) == 0
+                    {
+                        return true
+                    }
+                }
+                return false
+            }
             var low = Int(set.start)
             var high = Int(set.start + set.count)
             while low < high {
@@ -188,6 +204,7 @@ package final class FlagTables: @unchecked Sendable {
         }
 
         /// The index of the flag whose key is `key`, or nil.
+        @inline(__always)
         package func flagIndex(forKey key: String) -> Int? {
             withUTF8(key) { needle in
                 let mask = keySlots.count - 1
