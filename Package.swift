@@ -1,6 +1,13 @@
 // swift-tools-version:6.1
 import PackageDescription
 
+import class Foundation.ProcessInfo
+
+/// package-benchmark and the FlagBenchmarks target exist only when FLAGC_BENCHMARKS is set
+/// (`FLAGC_BENCHMARKS=1 swift package benchmark`), so neither the packages that depend on flagc nor
+/// the test run fetch or build them.
+let withBenchmarks = ProcessInfo.processInfo.environment["FLAGC_BENCHMARKS"] != nil
+
 let package = Package(
     name: "flagc",
     products: [
@@ -10,9 +17,7 @@ let package = Package(
         .plugin(name: "FlagcPlugin", targets: ["FlagcPlugin"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        // Benchmarks only (Sources/Benchmarks): allocation counts and checked-in thresholds.
-        .package(url: "https://github.com/ordo-one/package-benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
     ],
     targets: [
         .systemLibrary(
@@ -57,17 +62,6 @@ let package = Package(
             name: "flagc-bench",
             dependencies: ["FlagCompiler", "FlagRuntime", "FlagTestSupport", "CAllocationCounter"]
         ),
-        // `swift package benchmark`: the budgets with package-benchmark (its parent folder must be
-        // named Benchmarks); thresholds in Sources/Benchmarks/Thresholds.
-        .executableTarget(
-            name: "FlagBenchmarks",
-            dependencies: [
-                "FlagCompiler", "FlagRuntime", "FlagTestSupport",
-                .product(name: "Benchmark", package: "package-benchmark"),
-            ],
-            path: "Sources/Benchmarks/FlagBenchmarks",
-            plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
-        ),
         // Fixtures shared by the test targets: in-memory keys, projects and bundles. Not a product.
         .target(
             name: "FlagTestSupport",
@@ -97,3 +91,23 @@ let package = Package(
         ),
     ]
 )
+
+if withBenchmarks {
+    package.dependencies.append(
+        .package(url: "https://github.com/ordo-one/package-benchmark", from: "1.38.1", traits: ["MallocInterposer"])
+    )
+    package.targets.append(
+        // The load and evaluation figures with package-benchmark: allocation counts and p90
+        // thresholds checked in under Sources/Benchmarks/Thresholds. The target's folder must sit
+        // in one named Benchmarks.
+        .executableTarget(
+            name: "FlagBenchmarks",
+            dependencies: [
+                "FlagCompiler", "FlagRuntime", "FlagTestSupport",
+                .product(name: "Benchmark", package: "package-benchmark"),
+            ],
+            path: "Sources/Benchmarks/FlagBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
+        )
+    )
+}

@@ -31,7 +31,7 @@ public final class FlagBundle: Sendable {
         let layout = try BundleLoader.verify(bytes, options: options)
         let contentKey = try BundleLoader.unwrapContentKey(layout.header, recipient: options.recipientKey)
         let plaintext = try BundleLoader.decrypt(layout, bytes: bytes, contentKey: contentKey)
-        let tables = try BundleLoader.decodePayload(plaintext)
+        let tables = try BundleLoader.decodePayload(consume plaintext)
         guard tables.view.flags.count == layout.header.flagCount else {
             throw .malformedPayload(
                 "holds \(tables.view.flags.count) flags, the header says \(layout.header.flagCount)"

@@ -285,7 +285,7 @@ enum FlagcBench {
         for (count, yaml) in [(100, yaml100), (1_000, yaml1000), (10_000, yaml10000)] {
             bundles[count] = compile(yaml)
             let path = temporary.appendingPathComponent("bundle-\(count)").path
-            FileManager.default.createFile(atPath: path, contents: Data(bundles[count]!))
+            try Data(bundles[count]!).write(to: URL(fileURLWithPath: path))
             paths[count] = path
         }
         record("bundle_bytes_100", bundles[100]!.count)
@@ -519,12 +519,8 @@ enum FlagcBench {
             let project = try GeneratedCodeProject.load(root: root.path)
             let content = Builder.content(of: project, target: project.target("dev")!)
             let path = temporary.appendingPathComponent("function.bundle").path
-            FileManager.default.createFile(
-                atPath: path,
-                contents: Data(
-                    functionKeys.bundle(content, target: "dev", issuedAt: Int64(Date().timeIntervalSince1970))
-                )
-            )
+            try Data(functionKeys.bundle(content, target: "dev", issuedAt: Int64(Date().timeIntervalSince1970)))
+                .write(to: URL(fileURLWithPath: path))
             var environment = ProcessInfo.processInfo.environment
             environment["FLAGC_BUNDLE"] = path
             environment["FLAGC_ROOT_PUBLIC_KEY"] = functionKeys.root.text

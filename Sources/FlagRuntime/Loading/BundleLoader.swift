@@ -137,14 +137,17 @@ package enum BundleLoader {
         }
     }
 
-    /// The bounded payload parse: decompression (bounded too), then the tables.
-    package static func decodePayload(_ plaintext: [UInt8]) throws(BundleLoadError) -> FlagTables {
+    /// The bounded payload parse: decompression (bounded too), then the tables. The plaintext is
+    /// consumed: it is freed once decompressed, so the tables reuse its memory (a cold start's
+    /// fresh pages are page faults).
+    package static func decodePayload(_ plaintext: consuming [UInt8]) throws(BundleLoadError) -> FlagTables {
         let encoded: [UInt8]
         do {
             encoded = try PayloadCodec.decompress(plaintext)
         } catch {
             throw .malformedPayload(error.reason)
         }
+        _ = consume plaintext
         return try decodeTables(encoded)
     }
 
