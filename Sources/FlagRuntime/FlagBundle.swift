@@ -67,7 +67,7 @@ public final class FlagBundle: Sendable {
 
     package func variantNames(ofFlagAt index: Int) -> [String] {
         let flag = tables.view.flags[index]
-        return (Int(flag.variantStart)..<Int(flag.variantStart + flag.variantCount)).map {
+        return flag.variants.map {
             tables.view.text(tables.view.variants[$0].name)
         }
     }
@@ -91,9 +91,7 @@ public final class FlagBundle: Sendable {
 
     package func outcome(_ index: Int, _ context: some AttributeSource) -> Outcome {
         let flag = tables.view.flags[index]
-        if flag.fixedVariant >= 0 {
-            return Outcome(variant: Int(flag.fixedVariant), reason: flag.fixedReason, rule: -1)
-        }
+        if let fixed = flag.fixedOutcome { return fixed }
         return Evaluator(tables: tables, clock: clock).evaluate(flag: index, source: context)
     }
 

@@ -54,6 +54,16 @@ struct PayloadTablesTests {
         #expect(Self.refusal(payload) == "string table not in byte order")
     }
 
+    @Test("a flag with more variants than 16 bits count is refused before anything is read for them")
+    func tooManyVariants() {
+        // String "k"; no attributes or segments; one flag "k" of type boolean declaring 65,536
+        // variants (varint 0x80 0x80 0x04), then padding so the flag count fits the payload.
+        let payload: [UInt8] =
+            Self.sizes(stringBytes: 1) + [1, 0, 1, 0x6B, 0, 0, 1, 0, 0, 0x80, 0x80, 0x04]
+            + Array(repeating: 0, count: 8)
+        #expect(Self.refusal(payload) == "count 65536 above limit 65535")
+    }
+
     @Test("a sorted front-coded table decodes to its strings, kept as bytes")
     func sortedStringTable() throws {
         // "", "a", "ab", "b"

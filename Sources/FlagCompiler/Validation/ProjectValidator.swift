@@ -60,6 +60,18 @@ struct ProjectValidator {
         for variant in flag.variants where !names.insert(variant.name.value).inserted {
             diagnostics.error("duplicate variant '\(variant.name.value)'", at: variant.name.location)
         }
+        checkCount(flag.variants.count, of: "variants", flag: flag)
+        checkCount(flag.prerequisites.count, of: "prerequisites", flag: flag)
+    }
+
+    /// A flag's variants, prerequisites and rules are counted in 16 bits in a bundle.
+    private func checkCount(_ count: Int, of what: String, flag: FlagDefinition, environment: String? = nil) {
+        guard count > FlagTables.maximumPerFlag else { return }
+        diagnostics.error(
+            "flag '\(flag.key.value)' has \(count) \(what)\(environment.map { " in environment '\($0)'" } ?? ""); "
+                + "a flag has at most \(FlagTables.maximumPerFlag)",
+            at: flag.key.location
+        )
     }
 
     private func checkVariant(_ name: Located<String>, of flag: FlagDefinition, role: String) {
@@ -82,6 +94,7 @@ struct ProjectValidator {
     ) {
         if let name = settings.defaultVariant { checkVariant(name, of: flag, role: "'default'") }
         if let name = settings.offVariant { checkVariant(name, of: flag, role: "'offVariant'") }
+        checkCount(settings.rules?.count ?? 0, of: "rules", flag: flag, environment: environment)
         for rule in settings.rules ?? [] {
             if let condition = rule.condition { checkReferences(condition, segments: segments) }
             switch rule.serve {

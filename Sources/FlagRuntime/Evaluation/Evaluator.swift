@@ -27,6 +27,19 @@ package struct Outcome: Sendable, Equatable {
     package var rule: Int
 }
 
+extension FlagTables.FlagRecord {
+    /// The outcome of a flag whose variant is fixed at load (switched off, or without rules and
+    /// prerequisites), or nil.
+    @inline(__always)
+    package var fixedOutcome: Outcome? {
+        switch fixed {
+        case .none: nil
+        case .disabled: Outcome(variant: Int(offVariant), reason: .disabled, rule: -1)
+        case .static: Outcome(variant: Int(defaultVariant), reason: .static, rule: -1)
+        }
+    }
+}
+
 /// Evaluates flags of one bundle for one context, on the bundle's flat tables. A value type made per
 /// evaluation; it allocates nothing, copies no reference out of the tables, and reads the clock at
 /// most once.
@@ -77,17 +90,15 @@ package struct Evaluator<Source: AttributeSource> {
 
     private func evaluate(flag index: Int, _ source: Source, _ now: inout Double?) -> Outcome {
         let flag = tables.pointee.flags[index]
-        if flag.fixedVariant >= 0 {
-            return Outcome(variant: Int(flag.fixedVariant), reason: flag.fixedReason, rule: -1)
-        }
-        for position in Int(flag.prerequisiteStart)..<Int(flag.prerequisiteStart + flag.prerequisiteCount) {
+        if let fixed = flag.fixedOutcome { return fixed }
+        for position in flag.prerequisites {
             let prerequisite = tables.pointee.prerequisites[position]
             if evaluate(flag: Int(prerequisite.flag), source, &now).variant != Int(prerequisite.variant) {
                 return Outcome(variant: Int(flag.offVariant), reason: .prerequisiteFailed, rule: -1)
             }
         }
         guard flag.ruleCount > 0 else { return Outcome(variant: Int(flag.defaultVariant), reason: .static, rule: -1) }
-        for position in Int(flag.ruleStart)..<Int(flag.ruleStart + flag.ruleCount) {
+        for position in flag.rules {
             let rule = tables.pointee.rules[position]
             if rule.condition >= 0, !matches(Int(rule.condition), source, &now) { continue }
             let ruleIndex = position - Int(flag.ruleStart)
@@ -98,7 +109,7 @@ package struct Evaluator<Source: AttributeSource> {
                 guard let bucket = bucket(flag: index, attribute: Int(rule.bucketBy), source, &now) else {
                     continue
                 }
-                let last = Int(rule.start + rule.count) - 1
+                let last = rule.entries.upperBound - 1
                 var chosen = Int(tables.pointee.splits[last].variant)
                 for entry in Int(rule.start)..<last where bucket < Int(tables.pointee.splits[entry].threshold) {
                     chosen = Int(tables.pointee.splits[entry].variant)
@@ -120,7 +131,7 @@ package struct Evaluator<Source: AttributeSource> {
     private func rampThreshold(_ rule: FlagTables.RuleRecord, _ source: Source, _ now: inout Double?) -> Int {
         let time = self.now(source, &now)
         var threshold = 0
-        for position in Int(rule.start)..<Int(rule.start + rule.count) {
+        for position in rule.entries {
             let step = tables.pointee.steps[position]
             guard Double(step.startsAt) <= time else { break }
             threshold = Int(step.threshold)

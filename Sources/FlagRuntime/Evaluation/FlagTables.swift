@@ -21,28 +21,56 @@ package final class FlagTables: @unchecked Sendable {
     /// step (whose cost doubles per step) are refused instead of hanging a function.
     package static let maximumEvaluationCost = 100_000
 
+    /// The most variants, prerequisites or rules one flag has: their counts and indices are 16-bit.
+    package static let maximumPerFlag = Int(UInt16.max)
+
+    /// A flag: 32 bytes (half a cache line), with 16-bit counts and variant indices.
     package struct FlagRecord: Sendable, Hashable, BitwiseCopyable {
+        /// What every context is served regardless of rules, decided at load.
+        package enum Fixed: UInt8, Sendable, Hashable, BitwiseCopyable {
+            /// Rules and prerequisites decide.
+            case none
+            /// Switched off: the off variant, reason `disabled`.
+            case disabled
+            /// No rules and no prerequisites: the default variant, reason `static`.
+            case `static`
+        }
+
         package var key: Int32
-        package var type: FlagType
-        package var isEnabled: Bool
-        package var defaultVariant: Int32
-        package var offVariant: Int32
         package var salt: Int32
         package var variantStart: Int32
-        package var variantCount: Int32
         package var prerequisiteStart: Int32
-        package var prerequisiteCount: Int32
         package var ruleStart: Int32
-        package var ruleCount: Int32
-        /// The variant served to every context (switched off, or no rules and no prerequisites), or -1.
-        package var fixedVariant: Int32
-        package var fixedReason: EvaluationReason
+        package var variantCount: UInt16
+        package var prerequisiteCount: UInt16
+        package var ruleCount: UInt16
+        package var defaultVariant: UInt16
+        package var offVariant: UInt16
+        package var type: FlagType
+        package var fixed: Fixed
+
+        package var isEnabled: Bool { fixed != .disabled }
+        package var variants: Range<Int> { Int(variantStart)..<Int(variantStart) + Int(variantCount) }
+        package var prerequisites: Range<Int> {
+            Int(prerequisiteStart)..<Int(prerequisiteStart) + Int(prerequisiteCount)
+        }
+        package var rules: Range<Int> { Int(ruleStart)..<Int(ruleStart) + Int(ruleCount) }
     }
 
+    /// A variant: 12 bytes (its value in two halves, so the record needs only 4-byte alignment).
     package struct VariantRecord: Sendable, Hashable, BitwiseCopyable {
         package var name: Int32
+        private var rawLow: UInt32
+        private var rawHigh: UInt32
+
+        package init(name: Int32, raw: UInt64) {
+            self.name = name
+            rawLow = UInt32(truncatingIfNeeded: raw)
+            rawHigh = UInt32(truncatingIfNeeded: raw >> 32)
+        }
+
         /// Boolean 0/1, an integer's or number's bit pattern, a string index, or an object index.
-        package var raw: UInt64
+        package var raw: UInt64 { UInt64(rawHigh) << 32 | UInt64(rawLow) }
     }
 
     package struct PrerequisiteRecord: Sendable, Hashable, BitwiseCopyable {
@@ -50,19 +78,23 @@ package final class FlagTables: @unchecked Sendable {
         package var variant: Int32
     }
 
+    /// A rule: 24 bytes.
     package struct RuleRecord: Sendable, Hashable, BitwiseCopyable {
         package enum Kind: UInt8, Sendable, Hashable, BitwiseCopyable { case variant, split, progressive }
         package var name: Int32  // -1: none
         package var condition: Int32  // -1: none
-        package var kind: Kind
-        package var bucketBy: Int32
-        /// The fixed variant, or the ramped variant.
-        package var variant: Int32
-        /// The ramp's other variant.
-        package var others: Int32
-        /// The split entries' or ramp steps' range.
+        /// The split entries' or ramp steps' range: `count` from `start`.
         package var start: Int32
-        package var count: Int32
+        /// The bucketing attribute.
+        package var bucketBy: UInt16
+        /// The fixed variant, or the ramped variant.
+        package var variant: UInt16
+        /// The ramp's other variant.
+        package var others: UInt16
+        package var count: UInt16
+        package var kind: Kind
+
+        package var entries: Range<Int> { Int(start)..<Int(start) + Int(count) }
     }
 
     package struct SplitRecord: Sendable, Hashable, BitwiseCopyable {
@@ -308,7 +340,7 @@ package final class FlagTables: @unchecked Sendable {
         for (index, flag) in flags.enumerated() {
             var hasher = Murmur3Hasher(seed: 0)
             // Only splits and ramps bucket; other flags never read their salt's hash state.
-            let buckets = rules[Int(flag.ruleStart)..<Int(flag.ruleStart + flag.ruleCount)].contains {
+            let buckets = rules[flag.rules].contains {
                 $0.kind != .variant
             }
             if buckets {
@@ -673,6 +705,12 @@ private struct TableDecoder {
         return Int32(raw)
     }
 
+    /// An index below `limit`, which is at most 2^16.
+    @inline(__always)
+    mutating func readSmallIndex(below limit: Int, _ what: StaticString) throws(DecodingError) -> UInt16 {
+        UInt16(truncatingIfNeeded: try readIndex(below: limit, what))
+    }
+
     @inline(__always)
     mutating func readStringIndex() throws(DecodingError) -> Int32 {
         try readIndex(below: stringCount, "string")
@@ -735,7 +773,7 @@ private struct TableDecoder {
         guard let type = consecutiveCase(try reader.readUInt8(), first: FlagType.boolean, last: .object) else {
             throw DecodingError("unknown flag type")
         }
-        let variantCount = try reader.readCount(maximum: 1 << 16)
+        let variantCount = try reader.readCount(maximum: FlagTables.maximumPerFlag)
         guard variantCount > 0 else { throw DecodingError("flag without variants") }
         let variantStart = Int32(variants.count)
         for _ in 0..<variantCount {
@@ -749,7 +787,7 @@ private struct TableDecoder {
         let salt = try readStringIndex()
 
         var cost = 1
-        let prerequisiteCount = try reader.readCount(maximum: 1 << 16, minimumElementSize: 2)
+        let prerequisiteCount = try reader.readCount(maximum: FlagTables.maximumPerFlag, minimumElementSize: 2)
         let prerequisiteStart = Int32(prerequisites.count)
         for _ in 0..<prerequisiteCount {
             // Prerequisites point backwards: the compiler orders flags topologically.
@@ -760,7 +798,7 @@ private struct TableDecoder {
             guard cost <= FlagTables.maximumEvaluationCost else { throw tooExpensive }
         }
 
-        let ruleCount = try reader.readCount(maximum: 1 << 16, minimumElementSize: 3)
+        let ruleCount = try reader.readCount(maximum: FlagTables.maximumPerFlag, minimumElementSize: 3)
         let ruleStart = Int32(rules.count)
         for _ in 0..<ruleCount {
             let name = try readBool() ? try readStringIndex() : -1
@@ -772,29 +810,21 @@ private struct TableDecoder {
         }
 
         try flagCosts.append(cost)
-        var fixedVariant: Int32 = -1
-        var fixedReason = EvaluationReason.static
-        if !isEnabled {
-            (fixedVariant, fixedReason) = (offVariant, .disabled)
-        } else if ruleCount == 0 && prerequisiteCount == 0 {
-            (fixedVariant, fixedReason) = (defaultVariant, .static)
-        }
+        // The counts are at most `maximumPerFlag` and the variant indices below it: 16 bits each.
         try flags.append(
             FlagTables.FlagRecord(
                 key: key,
-                type: type,
-                isEnabled: isEnabled,
-                defaultVariant: defaultVariant,
-                offVariant: offVariant,
                 salt: salt,
                 variantStart: variantStart,
-                variantCount: Int32(variantCount),
                 prerequisiteStart: prerequisiteStart,
-                prerequisiteCount: Int32(prerequisiteCount),
                 ruleStart: ruleStart,
-                ruleCount: Int32(ruleCount),
-                fixedVariant: fixedVariant,
-                fixedReason: fixedReason
+                variantCount: UInt16(truncatingIfNeeded: variantCount),
+                prerequisiteCount: UInt16(truncatingIfNeeded: prerequisiteCount),
+                ruleCount: UInt16(truncatingIfNeeded: ruleCount),
+                defaultVariant: UInt16(truncatingIfNeeded: defaultVariant),
+                offVariant: UInt16(truncatingIfNeeded: offVariant),
+                type: type,
+                fixed: !isEnabled ? .disabled : ruleCount == 0 && prerequisiteCount == 0 ? .static : .none
             )
         )
     }
@@ -852,26 +882,28 @@ private struct TableDecoder {
         guard let tag = consecutiveCase(try reader.readUInt8(), first: ServeTag.variant, last: .progressive) else {
             throw DecodingError("unknown serve tag")
         }
+        // Variant indices are below the flag's variant count, attribute indices below 2^16, split
+        // and ramp counts at most the variant count and 2^12: 16 bits each.
         var rule = FlagTables.RuleRecord(
             name: name,
             condition: condition,
-            kind: .variant,
+            start: 0,
             bucketBy: 0,
             variant: 0,
             others: 0,
-            start: 0,
-            count: 0
+            count: 0,
+            kind: .variant
         )
         switch tag {
         case .variant:
-            rule.variant = try readIndex(below: variantCount, "variant")
+            rule.variant = try readSmallIndex(below: variantCount, "variant")
         case .split:
             rule.kind = .split
-            rule.bucketBy = try readIndex(below: attributes.count, "attribute")
+            rule.bucketBy = try readSmallIndex(below: attributes.count, "attribute")
             let count = try reader.readCount(maximum: variantCount, minimumElementSize: 2)
             guard count > 0 else { throw DecodingError("empty split") }
             rule.start = Int32(splits.count)
-            rule.count = Int32(count)
+            rule.count = UInt16(truncatingIfNeeded: count)
             var previous: Int32 = 0
             for _ in 0..<count {
                 let variant = try readIndex(below: variantCount, "variant")
@@ -883,12 +915,12 @@ private struct TableDecoder {
             guard previous == Bucketing.bucketCount else { throw DecodingError("split does not cover all buckets") }
         case .progressive:
             rule.kind = .progressive
-            rule.bucketBy = try readIndex(below: attributes.count, "attribute")
-            rule.variant = try readIndex(below: variantCount, "variant")
-            rule.others = try readIndex(below: variantCount, "variant")
+            rule.bucketBy = try readSmallIndex(below: attributes.count, "attribute")
+            rule.variant = try readSmallIndex(below: variantCount, "variant")
+            rule.others = try readSmallIndex(below: variantCount, "variant")
             let count = try reader.readCount(maximum: 1 << 12, minimumElementSize: 2)
             rule.start = Int32(steps.count)
-            rule.count = Int32(count)
+            rule.count = UInt16(truncatingIfNeeded: count)
             for position in 0..<count {
                 let startsAt = try reader.readVarInt()
                 let threshold = try readIndex(below: Bucketing.bucketCount + 1, "ramp threshold")

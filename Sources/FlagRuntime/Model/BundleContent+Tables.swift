@@ -14,13 +14,10 @@ extension BundleContent {
             )
         }
         flags = tables.view.flags.map { flag in
-            let variantRange = Int(flag.variantStart)..<Int(flag.variantStart + flag.variantCount)
-            let prerequisiteRange = Int(flag.prerequisiteStart)..<Int(flag.prerequisiteStart + flag.prerequisiteCount)
-            let ruleRange = Int(flag.ruleStart)..<Int(flag.ruleStart + flag.ruleCount)
-            return CompiledFlag(
+            CompiledFlag(
                 key: string(flag.key),
                 type: flag.type,
-                variants: variantRange.map {
+                variants: flag.variants.map {
                     Variant(
                         name: string(tables.view.variants[$0].name),
                         value: tables.value(ofVariant: $0, type: flag.type)
@@ -30,10 +27,10 @@ extension BundleContent {
                 offVariant: Int(flag.offVariant),
                 isEnabled: flag.isEnabled,
                 salt: string(flag.salt),
-                prerequisites: tables.view.prerequisites[prerequisiteRange].map {
+                prerequisites: tables.view.prerequisites[flag.prerequisites].map {
                     Prerequisite(flag: Int($0.flag), variant: Int($0.variant))
                 },
-                rules: tables.view.rules[ruleRange].map { rule in
+                rules: tables.view.rules[flag.rules].map { rule in
                     Rule(
                         name: rule.name < 0 ? nil : string(rule.name),
                         condition: condition(rule.condition),
@@ -59,7 +56,7 @@ extension BundleContent {
     }
 
     private static func serve(_ rule: FlagTables.RuleRecord, _ tables: FlagTables) -> Serve {
-        let range = Int(rule.start)..<Int(rule.start + rule.count)
+        let range = rule.entries
         switch rule.kind {
         case .variant: return .variant(Int(rule.variant))
         case .split:
