@@ -33,7 +33,7 @@ extension FlagTables.FlagRecord {
     @inline(__always)
     package var fixedOutcome: Outcome? {
         switch fixed {
-        case .none: nil
+        case .evaluated: nil
         case .disabled: Outcome(variant: Int(offVariant), reason: .disabled, rule: -1)
         case .static: Outcome(variant: Int(defaultVariant), reason: .static, rule: -1)
         }

@@ -28,8 +28,8 @@ package final class FlagTables: @unchecked Sendable {
     package struct FlagRecord: Sendable, Hashable, BitwiseCopyable {
         /// What every context is served regardless of rules, decided at load.
         package enum Fixed: UInt8, Sendable, Hashable, BitwiseCopyable {
-            /// Rules and prerequisites decide.
-            case none
+            /// Nothing: prerequisites and rules decide at each evaluation.
+            case evaluated
             /// Switched off: the off variant, reason `disabled`.
             case disabled
             /// No rules and no prerequisites: the default variant, reason `static`.
@@ -824,7 +824,7 @@ private struct TableDecoder {
                 defaultVariant: UInt16(truncatingIfNeeded: defaultVariant),
                 offVariant: UInt16(truncatingIfNeeded: offVariant),
                 type: type,
-                fixed: !isEnabled ? .disabled : ruleCount == 0 && prerequisiteCount == 0 ? .static : .none
+                fixed: !isEnabled ? .disabled : ruleCount == 0 && prerequisiteCount == 0 ? .static : .evaluated
             )
         )
     }
