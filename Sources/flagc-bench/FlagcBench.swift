@@ -202,9 +202,7 @@ enum FlagcBench {
             return
         }
         if arguments.contains("--profile-load") {
-            let project = project(yaml1000)
-            let content = Builder.content(of: project, target: project.targets[0])
-            let bytes = keys.bundle(content, target: "bench")
+            let bytes = compile(yaml1000)
             let options = keys.options(now: 1_796_220_000)
             // Kept alive: a cold start loads into fresh memory and frees nothing. 1,000 loads outgrow
             // whatever the heap had freed before, so most pages are fresh (unlike `load_us_1000`,
@@ -233,12 +231,7 @@ enum FlagcBench {
         }
         if arguments.contains("--profile-batch") {
             // A loop for `perf record`: every flag of a 1,000-flag bundle for 20,000 prepared contexts.
-            let project = project(yaml1000)
-            let content = Builder.content(of: project, target: project.targets[0])
-            let bundle = try FlagBundle.load(
-                bytes: keys.bundle(content, target: "bench"),
-                options: keys.options(now: 1_796_220_000)
-            )
+            let bundle = try FlagBundle.load(bytes: compile(yaml1000), options: keys.options(now: 1_796_220_000))
             let contexts = Workload.contexts(20_000).map(bundle.prepare)
             let handles = bundle.flagKeys.compactMap(bundle.handle(for:))
             for context in contexts {
@@ -248,12 +241,7 @@ enum FlagcBench {
         }
         if arguments.contains("--profile-eval") {
             // A loop for `perf record`: the 3-condition split flag by handle, prepared and not.
-            let project = project(yaml1000)
-            let content = Builder.content(of: project, target: project.targets[0])
-            let bundle = try FlagBundle.load(
-                bytes: keys.bundle(content, target: "bench"),
-                options: keys.options(now: 1_796_220_000)
-            )
+            let bundle = try FlagBundle.load(bytes: compile(yaml1000), options: keys.options(now: 1_796_220_000))
             let handle = bundle.handle(for: Workload.flagKey(1))!
             let context = EvaluationContext(
                 targetingKey: "user-42",
