@@ -34,6 +34,14 @@ struct PayloadTablesTests {
         check(SemverComparison.equal, .lessThanOrEqual)
     }
 
+    @Test("the records keep their sizes: what a load writes and an evaluation reads")
+    func recordSizes() {
+        #expect(MemoryLayout<FlagTables.FlagRecord>.stride == 32)
+        #expect(MemoryLayout<FlagTables.RuleRecord>.stride == 24)
+        #expect(MemoryLayout<FlagTables.VariantRecord>.stride == 12)
+        #expect(MemoryLayout<FlagTables.NodeRecord>.stride == 16)
+    }
+
     @Test("an empty payload of empty tables decodes")
     func emptyTables() throws {
         let tables = try FlagTables(decoding: Self.sizes(stringBytes: 0) + [0, 0, 0, 0])
