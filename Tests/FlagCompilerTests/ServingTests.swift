@@ -250,7 +250,7 @@ struct ServingTests {
             name: "object serves its default",
             flag: "type: object\n    variants: { a: { x: 1 }, b: { x: 2 } }\n    default: a",
             variant: "a",
-            value: .object(.object([JSONMember("x", .number(1))]))
+            value: .object(.object([JSONMember("x", .integer(1))]))
         ),
     ]
 
@@ -991,9 +991,118 @@ struct ServingTests {
         """
 
     static let lightTheme: JSONValue = .object([
-        JSONMember("bg", .string("white")), JSONMember("sizes", .array([.number(1), .number(2.5)])),
+        JSONMember("bg", .string("white")), JSONMember("sizes", .array([.integer(1), .number(2.5)])),
         JSONMember("nested", .object([JSONMember("ok", .bool(true)), JSONMember("none", .null)])),
     ])
+
+    struct RefusedDefinition: Sendable, CustomTestStringConvertible {
+        let testDescription: String
+        let yaml: String
+        let expected: String
+    }
+
+    static let refusedDefinitions: [RefusedDefinition] = [
+        .init(
+            testDescription: "an empty rule name",
+            yaml: """
+                flags:
+                  f:
+                    rules:
+                      - { name: "", serve: on }
+                """,
+            expected: "flags/test.yaml:4:17: error: a rule's 'name' must not be empty; leave it out for an unnamed rule"
+        ),
+        .init(
+            testDescription: "a progressive without steps",
+            yaml: """
+                flags:
+                  f:
+                    rules:
+                      - serve: { progressive: { variant: on, others: off } }
+                """,
+            expected: "flags/test.yaml:4:31: error: 'progressive' needs 'variant', 'others' and 'steps'"
+        ),
+        .init(
+            testDescription: "ramp steps at the same fractional instant",
+            yaml: """
+                flags:
+                  f:
+                    rules:
+                      - serve:
+                          progressive:
+                            variant: on
+                            others: off
+                            steps:
+                              - { at: 2026-12-05T12:00:00.5Z, percent: 5 }
+                              - { at: 2026-12-05T12:00:00.500Z, percent: 50 }
+                """,
+            expected:
+                "flags/test.yaml:10:17: error: ramp steps must be in time order, each 'at' after the previous"
+        ),
+    ]
+
+    @Test("definitions the language refuses", arguments: refusedDefinitions)
+    func refusedDefinition(_ refused: RefusedDefinition) {
+        #expect(TestProject.diagnostics(refused.yaml) == [refused.expected])
+    }
+
+    @Test("ramp steps a fraction of a second apart are in order, and the later one waits for its fraction")
+    func fractionalRampSteps() throws {
+        let yaml = """
+            flags:
+              f:
+                rules:
+                  - name: ramp
+                    serve:
+                      progressive:
+                        variant: on
+                        others: off
+                        steps:
+                          - { at: 2026-12-05T12:00:00Z, percent: 0 }
+                          - { at: 2026-12-05T12:00:00.5Z, percent: 100 }
+            """
+        #expect(TestProject.diagnostics(yaml).isEmpty)
+        let bundle = try TestProject.bundle(yaml)
+        var context = EvaluationContext(targetingKey: "user-1")
+        context.now = Self.time("2026-12-05T12:00:00.4999Z")
+        #expect(bundle.bool("f", default: true, context: context) == false)
+        context.now = Self.time("2026-12-05T12:00:00.5Z")
+        #expect(bundle.bool("f", default: false, context: context) == true)
+    }
+
+    @Test("integers are exact 64-bit values from YAML to evaluation and JSON text, beyond 2^53")
+    func integersStayExact() throws {
+        let bundle = try TestProject.bundle(
+            """
+            flags:
+              limits:
+                type: integer
+                variants: { above53: 9007199254740993, max: 9223372036854775807, min: -9223372036854775808 }
+                default: above53
+                rules:
+                  - { name: max, when: { want: max }, serve: max }
+                  - { name: min, when: { want: min }, serve: min }
+              payload:
+                type: object
+                variants: { big: { id: 9007199254740993, ratio: 0.5 } }
+                default: big
+            """
+        )
+        let cases: [(String?, Int64, String)] = [
+            (nil, 9_007_199_254_740_993, "9007199254740993"), ("max", .max, "9223372036854775807"),
+            ("min", .min, "-9223372036854775808"),
+        ]
+        for (want, value, text) in cases {
+            var context = EvaluationContext(targetingKey: "u")
+            if let want { context.attributes["want"] = .string(want) }
+            #expect(bundle.int("limits", default: 0, context: context) == Int(value))
+            let detail = bundle.evaluate("limits", context: context)
+            #expect(detail.value == .integer(value))
+            #expect(detail.value?.jsonText == text)
+        }
+        let payload = bundle.object("payload", default: .null, context: EvaluationContext(targetingKey: "u"))
+        #expect(payload.jsonText == #"{"id":9007199254740993,"ratio":0.5}"#)
+    }
 
     @Test("typed getters return the served value")
     func typedGettersServeValues() throws {

@@ -155,6 +155,10 @@ struct SpecSuiteTests {
         case (.null, .null): return true
         case (.bool(let a), .bool(let b)): return a == b
         case (.number(let a), .number(let b)): return a == b
+        case (.integer(let a), .integer(let b)): return a == b
+        // An exact integer equals a JSON number only when the double holds it exactly.
+        case (.integer(let a), .number(let b)), (.number(let b), .integer(let a)):
+            return b.magnitude < 0x1p63 && Double(a) == b && Int64(b) == a
         case (.string(let a), .string(let b)): return a == b
         case (.array(let a), .array(let b)): return a.count == b.count && zip(a, b).allSatisfy { jsonEqual($0, $1) }
         case (.object(let a), .object(let b)):
@@ -171,7 +175,7 @@ struct SpecSuiteTests {
         case nil: .null
         case .bool(let bool)?: .bool(bool)
         case .string(let string)?: .string(string)
-        case .integer(let integer)?: .number(Double(integer))
+        case .integer(let integer)?: .integer(integer)
         case .number(let number)?: .number(number)
         case .object(let object)?: object
         }

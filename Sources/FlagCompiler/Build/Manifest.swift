@@ -152,7 +152,7 @@ public enum BundleInspection {
         switch value {
         case .bool(let bool): .bool(bool)
         case .string(let string): .string(string)
-        case .integer(let integer): .number(Double(integer))
+        case .integer(let integer): .integer(integer)
         case .number(let number): .number(number)
         case .object(let object): object
         }
@@ -171,7 +171,7 @@ public enum BundleInspection {
         case .progressive(_, let variant, let others, let steps):
             return "ramp \(flag.variants[variant].name) over \(flag.variants[others].name): "
                 + steps.map {
-                    "\(ProjectValidator.percentText($0.threshold))% from \(Timestamp.formatRFC3339($0.startsAt))"
+                    "\(ProjectValidator.percentText($0.threshold))% from \(Timestamp.formatRFC3339(fractional: $0.startsAt))"
                 }
                 .joined(separator: ", ")
         }

@@ -175,6 +175,7 @@ struct SwiftGenerator {
         case .null: ".null"
         case .bool(let bool): ".bool(\(bool))"
         case .number(let number): ".number(\(doubleLiteral(number)))"
+        case .integer(let integer): ".integer(\(integer))"
         case .string(let string): ".string(\(literal(string)))"
         case .array(let items): ".array([\(items.map(jsonLiteral).joined(separator: ", "))])"
         case .object(let members):

@@ -283,7 +283,7 @@ struct DefinitionReader {
             switch scalar.value {
             case .null: return .null
             case .bool(let value): return .bool(value)
-            case .integer(let value): return .number(Double(value))
+            case .integer(let value): return .integer(value)
             case .float(let value):
                 guard value.isFinite else {
                     diagnostics.error("JSON has no infinity or NaN", at: node.location)
@@ -321,7 +321,12 @@ struct DefinitionReader {
         var serve: ServeDefinition?
         for field in checkFields(fields, allowed: ["name", "when", "serve"], in: "a rule") {
             switch field.key {
-            case "name": name = string(field.value, "'name'")
+            case "name":
+                name = string(field.value, "'name'")
+                if name?.isEmpty == true {
+                    diagnostics.error("a rule's 'name' must not be empty; leave it out for an unnamed rule", at: field.value.location)
+                    name = nil
+                }
             case "when": condition = readCondition(field.value)
             case "serve": serve = readServe(field.value)
             default: break
@@ -379,11 +384,11 @@ struct DefinitionReader {
                 guard let items = sequence(field.value, "'steps'") else { continue }
                 for item in items {
                     guard let stepFields = mapping(item, "a ramp step") else { continue }
-                    var startsAt: Int64?
+                    var startsAt: Double?
                     var hundredths: Int?
                     for stepField in checkFields(stepFields, allowed: ["at", "percent"], in: "a ramp step") {
                         if stepField.key == "at" {
-                            startsAt = time(stepField.value, "'at'").map { Int64($0.rounded(.down)) }
+                            startsAt = time(stepField.value, "'at'")
                         }
                         if stepField.key == "percent" { hundredths = percentage(stepField.value) }
                     }
@@ -403,7 +408,7 @@ struct DefinitionReader {
             default: break
             }
         }
-        guard let variant, let others else {
+        guard let variant, let others, fields.contains(where: { $0.key == "steps" }) else {
             diagnostics.error("'progressive' needs 'variant', 'others' and 'steps'", at: node.location)
             return nil
         }
@@ -516,10 +521,10 @@ struct DefinitionReader {
         let name = "'\(entry.key)'"
         func text() -> String? {
             guard let value = string(node, name) else { return nil }
-            return ignoreCase ? value.lowercased() : value
+            return ignoreCase ? TextMatching.simpleLowercased(value) : value
         }
         func folded(_ literal: Literal) -> Literal {
-            if ignoreCase, case .string(let value) = literal { return .string(value.lowercased()) }
+            if ignoreCase, case .string(let value) = literal { return .string(TextMatching.simpleLowercased(value)) }
             return literal
         }
         switch entry.key {

@@ -101,7 +101,8 @@ package struct SplitWeight: Sendable {
 }
 
 package struct RampStepDefinition: Sendable {
-    package var startsAt: Int64
+    /// Unix seconds, fractional.
+    package var startsAt: Double
     package var hundredths: Int
     package var location: SourceLocation
 }

@@ -59,6 +59,7 @@ public enum JSONParser {
         case .null: return .null
         case .bool(let bool): return .bool(bool)
         case .number(let number): return .number(number)
+        case .integer(let integer): return .number(Double(integer))
         case .string(let string): return .string(string)
         case .array(let items):
             var list: [AttributeValue] = []

@@ -160,6 +160,9 @@ package enum PayloadCodec {
             case .number(let value):
                 body.write(JSONTag.number.rawValue)
                 body.writeNumber(value)
+            case .integer(let value):
+                body.write(JSONTag.integer.rawValue)
+                body.writeVarInt(value)
             case .string(let value):
                 body.write(JSONTag.string.rawValue)
                 writeString(value)
@@ -199,7 +202,7 @@ package enum PayloadCodec {
                 body.writeVarUInt(steps.count)
                 sizes.steps += steps.count
                 for step in steps {
-                    body.writeVarInt(step.startsAt)
+                    body.writeNumber(step.startsAt)
                     body.writeVarUInt(step.threshold)
                 }
             }
@@ -259,10 +262,12 @@ package enum PayloadCodec {
                 body.write((predicate.isNegated ? OperatorCode.notIn : .isIn).rawValue)
                 body.write(flag(ignoreCase))
                 writeStrings(set.strings)
-                body.writeVarUInt(set.numbers.count)
                 sizes.literalSets += 1
-                sizes.numbers += set.numbers.count
-                for number in set.numbers { body.writeNumber(number) }
+                for numbers in [set.numbers, set.numericStrings] {
+                    body.writeVarUInt(numbers.count)
+                    sizes.numbers += numbers.count
+                    for number in numbers { body.writeNumber(number) }
+                }
                 body.write(UInt8(set.bools.contains(false) ? 1 : 0) | (set.bools.contains(true) ? 2 : 0))
             case .contains(let text, let ignoreCase):
                 writeText(.contains, text, ignoreCase)
@@ -385,6 +390,8 @@ package enum JSONTag: UInt8 {
     case string = 4
     case array = 5
     case object = 6
+    /// A zigzag varint: an integer kept exactly.
+    case integer = 7
 }
 
 package enum OperatorCode: UInt8, BitwiseCopyable {

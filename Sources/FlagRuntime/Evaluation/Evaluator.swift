@@ -133,7 +133,7 @@ package struct Evaluator<Source: AttributeSource> {
         var threshold = 0
         for position in rule.entries {
             let step = tables.pointee.steps[position]
-            guard Double(step.startsAt) <= time else { break }
+            guard step.startsAt <= time else { break }
             threshold = Int(step.threshold)
         }
         return threshold
@@ -328,26 +328,29 @@ package struct Evaluator<Source: AttributeSource> {
         case .string(let string):
             let listed = withUTF8(string) { bytes in
                 if ignoreCase && !TextMatching.isASCII(bytes) {
-                    return withUTF8(string.lowercased()) { tables.pointee.contains(set.strings, $0, foldNeedle: false) }
+                    return withUTF8(TextMatching.simpleLowercased(string)) { tables.pointee.contains(set.strings, $0, foldNeedle: false) }
                 }
                 return tables.pointee.contains(set.strings, bytes, foldNeedle: ignoreCase)
             }
             if listed { return true }
+            // A numeric string meets the number literals only: two strings compare as strings.
             guard set.numberCount > 0, let number = NumberText.parse(string) else { return false }
-            return containsNumber(set, number, tables)
-        case .number(let number): return containsNumber(set, number, tables)
+            return containsNumber(number, start: set.numberStart, count: set.numberCount, tables)
+        case .number(let number):
+            return containsNumber(number, start: set.numberStart, count: set.numberCount + set.numericStringCount, tables)
         case .bool(let bool): return set.bools & (bool ? 2 : 1) != 0
         case .list, .null: return false
         }
     }
 
     private static func containsNumber(
-        _ set: FlagTables.LiteralSetRecord,
         _ number: Double,
+        start: Int32,
+        count: Int32,
         _ tables: UnsafePointer<FlagTables.View>
     ) -> Bool {
-        var position = Int(set.numberStart)
-        let end = position + Int(set.numberCount)
+        var position = Int(start)
+        let end = position + Int(count)
         while position < end {
             if tables.pointee.numbers[position] == number { return true }
             position += 1

@@ -103,7 +103,8 @@ package final class FlagTables: @unchecked Sendable {
     }
 
     package struct StepRecord: Sendable, Hashable, BitwiseCopyable {
-        package var startsAt: Int64
+        /// Unix seconds, fractional.
+        package var startsAt: Double
         package var threshold: Int32
     }
 
@@ -141,11 +142,15 @@ package final class FlagTables: @unchecked Sendable {
     package typealias SetRecord = PoolRange
 
     /// The operand of `in`/`notIn`: strings (lower-cased when the predicate ignores case), numbers
-    /// (a range of `numbers`, increasing) and booleans (bit 0: false, bit 1: true).
+    /// and booleans (bit 0: false, bit 1: true). `numbers` from `numberStart` holds first the
+    /// `numberCount` number literals, then the `numericStringCount` numbers of numeric string
+    /// literals, each part increasing: a string attribute is compared with the first part only, a
+    /// number attribute with both (two strings always compare as strings).
     package struct LiteralSetRecord: Sendable, Hashable, BitwiseCopyable {
         package var strings: SetRecord
         package var numberStart: Int32
         package var numberCount: Int32
+        package var numericStringCount: Int32
         package var bools: UInt8
     }
 
@@ -735,6 +740,19 @@ private struct TableDecoder {
         try reader.readNumber()
     }
 
+    /// A count, then that many finite, increasing numbers, appended to `numbers`; returns the count.
+    mutating func readIncreasingNumbers() throws(DecodingError) -> Int {
+        let count = try reader.readCount(maximum: 1 << 24)
+        for position in 0..<count {
+            let number = try readDouble()
+            guard number.isFinite, position == 0 || number > numbers[numbers.count - 1] else {
+                throw DecodingError("set numbers not finite and increasing")
+            }
+            try numbers.append(number)
+        }
+        return count
+    }
+
     /// A set of strings: a count, then string indices increasing, each written as its distance
     /// from the one before (the first from -1). Increasing indices are in byte order.
     mutating func readSet() throws(DecodingError) -> FlagTables.SetRecord {
@@ -859,6 +877,7 @@ private struct TableDecoder {
             let value = try readDouble()
             guard value.isFinite else { throw DecodingError("non-finite number") }
             return .number(value)
+        case .integer: return .integer(try reader.readVarInt())
         case .string: return .string(text(try readStringIndex()))
         case .array:
             let count = try reader.readCount(maximum: 1 << 20)
@@ -922,8 +941,9 @@ private struct TableDecoder {
             rule.start = Int32(steps.count)
             rule.count = UInt16(truncatingIfNeeded: count)
             for position in 0..<count {
-                let startsAt = try reader.readVarInt()
+                let startsAt = try readDouble()
                 let threshold = try readIndex(below: Bucketing.bucketCount + 1, "ramp threshold")
+                guard startsAt.isFinite else { throw DecodingError("ramp step time not finite") }
                 if position > 0, steps[steps.count - 1].startsAt >= startsAt {
                     throw DecodingError("ramp steps out of order")
                 }
@@ -1035,15 +1055,9 @@ private struct TableDecoder {
         case .isIn, .notIn:
             node.ignoreCase = try readBool()
             let strings = try readSet()
-            let numberCount = try reader.readCount(maximum: 1 << 24)
             let numberStart = numbers.count
-            for position in 0..<numberCount {
-                let number = try readDouble()
-                guard number.isFinite, position == 0 || number > numbers[numbers.count - 1] else {
-                    throw DecodingError("set numbers not finite and increasing")
-                }
-                try numbers.append(number)
-            }
+            let numberCount = try readIncreasingNumbers()
+            let numericStringCount = try readIncreasingNumbers()
             let bools = try reader.readUInt8()
             guard bools <= 3 else { throw DecodingError("invalid boolean set") }
             try literalSets.append(
@@ -1051,6 +1065,7 @@ private struct TableDecoder {
                     strings: strings,
                     numberStart: Int32(numberStart),
                     numberCount: Int32(numberCount),
+                    numericStringCount: Int32(numericStringCount),
                     bools: bools
                 )
             )

@@ -183,7 +183,7 @@ package enum Bucketing {
         if let integer = exactInteger(number) {
             combineDecimal(integer, into: &hasher)
         } else {
-            hasher.combine(number.description)
+            hasher.combine(canonicalNumberText(number))
         }
         return Int(hasher.finalize() % UInt32(bucketCount))
     }
@@ -208,27 +208,68 @@ package enum Bucketing {
         if let integer = exactInteger(number) {
             combineDecimal(integer, into: &hasher)
         } else {
-            hasher.combine(number.description)
+            hasher.combine(canonicalNumberText(number))
         }
         return Int(hasher.finalize() % UInt32(bucketCount))
     }
 
-    /// A number in its shortest decimal form, the text that numeric bucketing attributes are hashed as.
+    /// A number in its shortest decimal form, written as JavaScript's `String(number)` writes it: the text that
+    /// numeric bucketing attributes are hashed as, and how numbers appear in JSON output.
     ///
-    /// - Integral values with magnitude below 2⁵³ are written as integers, without a fraction or exponent:
-    ///   `42`, `-7`, `0` (negative zero is `0`).
-    /// - Every other value is Swift's `Double.description`, the shortest text that reads back as the same value:
-    ///   `1.5`, `0.1`, `0.0001`; above 2⁵³ and below 10⁻⁴ in magnitude it switches to exponent form, written as
-    ///   the shortest significand, `e`, an explicit sign and at least two exponent digits: `1e+16`,
-    ///   `9.007199254740994e+15`, `1e-05`, `1.5e-07`, `5e-324`. 2⁵³ itself is `9007199254740992.0`, and the
-    ///   non-finite values are `inf`, `-inf` and `nan`.
+    /// The digits are the shortest that read back as the same double; then, with `k` digits and the decimal
+    /// exponent `n` (value = 0.d₁…dₖ × 10ⁿ):
+    /// - `k ≤ n ≤ 21`: the digits and `n − k` zeros (`42`, `1e16` is `10000000000000000`, 2⁵³ is `9007199254740992`);
+    /// - `0 < n ≤ 21`: the digits with a decimal point after `n` of them (`1.5`, `123456.789`);
+    /// - `−6 < n ≤ 0`: `0.`, `−n` zeros and the digits (`0.1`, `0.000001`);
+    /// - otherwise exponent form: the first digit, the others after a point if any, `e`, a sign and the exponent
+    ///   `n − 1` without leading zeros (`1e+21`, `1.5e-7`, `5e-324`, `1.7976931348623157e+308`).
     ///
-    /// Other implementations must produce the same text to bucket numbers the same way. Beyond the integers this
-    /// differs from JavaScript's `String(number)` (`10000000000000000` for 1e16, `1e-7` for 1e-7), so numeric
-    /// bucketing attributes outside the integer range are best avoided.
+    /// Negative zero is `0`; the non-finite values (never a JSON number) are `NaN`, `Infinity` and `-Infinity`.
+    /// Other implementations must produce the same text to bucket numbers the same way.
     package static func canonicalNumberText(_ value: Double) -> String {
         if let integer = exactInteger(value) { return String(integer) }
-        return value.description
+        if value.isNaN { return "NaN" }
+        if value.isInfinite { return value < 0 ? "-Infinity" : "Infinity" }
+        // Swift's description has the shortest round-trip digits; only their layout differs from JavaScript's.
+        var digits: [UInt8] = []
+        var exponent = 0  // value = 0.digits × 10^exponent once the digits are read
+        var pointSeen = false
+        var explicitExponent = 0
+        var text = value.magnitude.description.utf8[...]
+        while let byte = text.first {
+            text = text.dropFirst()
+            if byte == UInt8(ascii: ".") {
+                pointSeen = true
+            } else if byte == UInt8(ascii: "e") {
+                explicitExponent = Int(String(decoding: text, as: UTF8.self)) ?? 0
+                break
+            } else {
+                if digits.isEmpty && byte == UInt8(ascii: "0") {
+                    if pointSeen { exponent -= 1 }
+                    continue
+                }
+                digits.append(byte)
+                if !pointSeen { exponent += 1 }
+            }
+        }
+        while digits.last == UInt8(ascii: "0") { digits.removeLast() }
+        exponent += explicitExponent
+        let count = digits.count
+        var result = value < 0 ? "-" : ""
+        let digitText = String(decoding: digits, as: UTF8.self)
+        if count <= exponent && exponent <= 21 {
+            result += digitText + String(repeating: "0", count: exponent - count)
+        } else if 0 < exponent && exponent <= 21 {
+            result += String(decoding: digits[..<exponent], as: UTF8.self) + "."
+                + String(decoding: digits[exponent...], as: UTF8.self)
+        } else if -6 < exponent && exponent <= 0 {
+            result += "0." + String(repeating: "0", count: -exponent) + digitText
+        } else {
+            result += String(decoding: digits[..<1], as: UTF8.self)
+            if count > 1 { result += "." + String(decoding: digits[1...], as: UTF8.self) }
+            result += "e" + (exponent - 1 < 0 ? "-" : "+") + String((exponent - 1).magnitude)
+        }
+        return result
     }
 
     /// `value` as an integer when it is integral with magnitude below 2⁵³, else `nil`.

@@ -2,11 +2,33 @@
 /// equivalence, so that every implementation of the flag language agrees: "é" (U+00E9) and "e" +
 /// U+0301 are different strings. Case-insensitive forms take the operand already lower-cased by the
 /// compiler; for ASCII input they fold bytes in place (no allocation), otherwise they compare
-/// `lowercased()` (Unicode default lower-casing, not full case folding).
+/// ``simpleLowercased(_:)``: Unicode simple lowercase per code point (no special casing, no case folding).
 ///
 /// Operands are byte buffers (the bundle's string table is bytes); the `String` forms are for the
 /// compiler and tests.
 package enum TextMatching {
+    /// `text` with every code point replaced by its Unicode simple lowercase mapping (UnicodeData.txt's
+    /// field 13): one code point for one, with no special casing and no context, so `İ` (U+0130) becomes `i`
+    /// (not `i` + U+0307 as `lowercased()` makes it) and `Σ` is always `σ`. What `ignoreCase` compares.
+    package static func simpleLowercased(_ text: String) -> String {
+        var result = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            if scalar.isASCII {
+                result.append(scalar.value >= 0x41 && scalar.value <= 0x5A ? Unicode.Scalar(scalar.value + 0x20)! : scalar)
+                continue
+            }
+            let full = scalar.properties.lowercaseMapping.unicodeScalars
+            // The full mapping is the simple one except for the unconditional special casings, of which U+0130
+            // is the only lowercase one (its simple mapping is U+0069).
+            if full.count == 1 {
+                result.append(full[full.startIndex])
+            } else {
+                result.append(scalar == "\u{130}" ? "i" : scalar)
+            }
+        }
+        return String(result)
+    }
+
     // MARK: Bytes
 
     /// Byte equality.
@@ -51,7 +73,7 @@ package enum TextMatching {
     /// Whether `string` equals `expected` (already lower-cased) ignoring case.
     package static func equalsIgnoringCase(_ string: String, lowercased expected: UnsafeBufferPointer<UInt8>) -> Bool {
         withUTF8(string) { bytes in
-            guard isASCII(bytes) else { return equals(string.lowercased(), expected) }
+            guard isASCII(bytes) else { return equals(simpleLowercased(string), expected) }
             return bytes.count == expected.count && compare(bytes, expected, foldingLeft: true) == 0
         }
     }
@@ -62,7 +84,7 @@ package enum TextMatching {
 
     package static func hasPrefix(_ string: String, _ prefix: UnsafeBufferPointer<UInt8>, ignoreCase: Bool) -> Bool {
         withUTF8(string) { bytes in
-            if ignoreCase && !isASCII(bytes) { return hasPrefix(string.lowercased(), prefix, ignoreCase: false) }
+            if ignoreCase && !isASCII(bytes) { return hasPrefix(simpleLowercased(string), prefix, ignoreCase: false) }
             guard bytes.count >= prefix.count else { return false }
             return compare(UnsafeBufferPointer(rebasing: bytes[..<prefix.count]), prefix, foldingLeft: ignoreCase) == 0
         }
@@ -70,7 +92,7 @@ package enum TextMatching {
 
     package static func hasSuffix(_ string: String, _ suffix: UnsafeBufferPointer<UInt8>, ignoreCase: Bool) -> Bool {
         withUTF8(string) { bytes in
-            if ignoreCase && !isASCII(bytes) { return hasSuffix(string.lowercased(), suffix, ignoreCase: false) }
+            if ignoreCase && !isASCII(bytes) { return hasSuffix(simpleLowercased(string), suffix, ignoreCase: false) }
             guard bytes.count >= suffix.count else { return false }
             let tail = UnsafeBufferPointer(rebasing: bytes[(bytes.count - suffix.count)...])
             return compare(tail, suffix, foldingLeft: ignoreCase) == 0
@@ -81,7 +103,7 @@ package enum TextMatching {
     /// boundaries).
     package static func contains(_ string: String, _ pattern: UnsafeBufferPointer<UInt8>, ignoreCase: Bool) -> Bool {
         withUTF8(string) { haystack in
-            if ignoreCase && !isASCII(haystack) { return contains(string.lowercased(), pattern, ignoreCase: false) }
+            if ignoreCase && !isASCII(haystack) { return contains(simpleLowercased(string), pattern, ignoreCase: false) }
             guard pattern.count <= haystack.count else { return false }
             if pattern.isEmpty { return true }
             let last = haystack.count - pattern.count

@@ -99,6 +99,29 @@ package enum Timestamp {
         return text
     }
 
+    /// An RFC 3339 UTC timestamp of fractional Unix seconds: whole seconds as ``formatRFC3339(_:)-(Int64)``
+    /// writes them, plus a fraction of up to six digits (microseconds, trailing zeros dropped) when there is one,
+    /// `2026-12-05T12:00:00.5Z`. A `Double` holds instants of this era to about a microsecond, so no more digits
+    /// are meaningful. Not finite, or outside ±2⁶³ seconds: the nearest whole-second text.
+    package static func formatRFC3339(fractional unixSeconds: Double) -> String {
+        guard unixSeconds.isFinite, unixSeconds.magnitude < 9.2e18 else {
+            return formatRFC3339(unixSeconds.isNaN ? 0 : (unixSeconds < 0 ? Int64.min : Int64.max))
+        }
+        var seconds = Int64(unixSeconds.rounded(.down))
+        var micros = Int64(((unixSeconds - Double(seconds)) * 1_000_000).rounded())
+        if micros >= 1_000_000 {
+            seconds += 1
+            micros -= 1_000_000
+        }
+        var text = formatRFC3339(seconds)
+        guard micros > 0 else { return text }
+        var digits = String(micros)
+        digits = String(repeating: "0", count: 6 - digits.utf8.count) + digits
+        while digits.hasSuffix("0") { digits.removeLast() }
+        text.removeLast()  // "Z"
+        return text + "." + digits + "Z"
+    }
+
     /// The number of seconds in a duration such as `30d`, `12h`, `90m`, `45s`, `1w` or `1d12h`, or `nil` when `text`
     /// is not one or the total overflows `Int64`.
     ///

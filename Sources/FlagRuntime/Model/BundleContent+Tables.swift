@@ -51,6 +51,12 @@ extension BundleContent {
         return LiteralSet(
             strings: strings(set.strings, tables),
             numbers: Array(tables.view.numbers[Int(set.numberStart)..<Int(set.numberStart + set.numberCount)]),
+            numericStrings: Array(
+                tables.view.numbers[
+                    Int(set.numberStart + set.numberCount)..<Int(
+                        set.numberStart + set.numberCount + set.numericStringCount
+                    )]
+            ),
             bools: [false, true].filter { set.bools & ($0 ? 2 : 1) != 0 }
         )
     }

@@ -119,12 +119,13 @@ package enum Serve: Sendable, Hashable {
 
 /// One step of a progressive ramp.
 package struct RampStep: Sendable, Hashable {
-    /// Unix seconds.
-    package var startsAt: Int64
+    /// Unix seconds, fractional (RFC 3339 fractions are kept, so a step at `12:00:00.5Z` has not
+    /// started at `12:00:00Z`).
+    package var startsAt: Double
     /// Buckets below this value (0...10000) get the ramped variant.
     package var threshold: Int
 
-    package init(startsAt: Int64, threshold: Int) {
+    package init(startsAt: Double, threshold: Int) {
         self.startsAt = startsAt
         self.threshold = threshold
     }
@@ -215,34 +216,46 @@ package enum SemverComparison: UInt8, Sendable, Hashable {
 }
 
 /// The operand of `in`/`notIn`, normalized: strings (lower-cased when the predicate ignores case),
-/// numbers and booleans, each unique and sorted. A numeric string literal also counts as its number,
-/// so `in: ["7"]` holds for the number 7 as `in: [7]` holds for the string "7".
+/// numbers and booleans, each unique and sorted. A number and a numeric string compare as numbers,
+/// two strings always as strings: so a numeric string literal also counts as its number for number
+/// attributes (`in: ["7"]` holds for the number 7), but never for string attributes (`in: ["1.10"]`
+/// does not hold for the string "1.1", as `eq: "1.10"` does not).
 package struct LiteralSet: Sendable, Hashable {
     package var strings: StringSet
-    /// Finite, unique, increasing.
+    /// The number literals: finite, unique, increasing. A numeric string attribute is compared with these.
     package var numbers: [Double]
+    /// The numbers of the numeric string literals: finite, unique, increasing. A number attribute is
+    /// compared with these and with `numbers`.
+    package var numericStrings: [Double]
     /// Unique, `false` before `true`.
     package var bools: [Bool]
 
     package init(_ literals: [Literal], ignoreCase: Bool) {
         var strings: [String] = []
         var numbers: Set<Double> = []
+        var numericStrings: Set<Double> = []
         var bools: Set<Bool> = []
         for literal in literals {
             switch literal {
             case .string(let value):
-                strings.append(ignoreCase ? value.lowercased() : value)
-                if let number = NumberText.parse(value) { numbers.insert(number) }
+                strings.append(ignoreCase ? TextMatching.simpleLowercased(value) : value)
+                if let number = NumberText.parse(value) { numericStrings.insert(number) }
             case .number(let value): if value.isFinite { numbers.insert(value) }
             case .bool(let value): bools.insert(value)
             }
         }
-        self.init(strings: StringSet(strings), numbers: numbers.sorted(), bools: bools.sorted { !$0 && $1 })
+        self.init(
+            strings: StringSet(strings),
+            numbers: numbers.sorted(),
+            numericStrings: numericStrings.sorted(),
+            bools: bools.sorted { !$0 && $1 }
+        )
     }
 
-    package init(strings: StringSet, numbers: [Double], bools: [Bool]) {
+    package init(strings: StringSet, numbers: [Double], numericStrings: [Double] = [], bools: [Bool]) {
         self.strings = strings
         self.numbers = numbers
+        self.numericStrings = numericStrings
         self.bools = bools
     }
 }

@@ -28,6 +28,9 @@ public enum JSONValue: Sendable, Hashable {
     case null
     case bool(Bool)
     case number(Double)
+    /// An integer kept exactly (a YAML integer in an `object` variant): JSON numbers are doubles in most
+    /// readers, but this one never rounds, even beyond 2⁵³.
+    case integer(Int64)
     case string(String)
     case array([JSONValue])
     /// Members in their defined order.
@@ -77,6 +80,7 @@ extension JSONValue {
         case .null: text += "null"
         case .bool(let value): text += value ? "true" : "false"
         case .number(let value): text += Bucketing.canonicalNumberText(value)
+        case .integer(let value): text += String(value)
         case .string(let value): JSONValue.appendQuoted(value, to: &text)
         case .array(let items):
             text += "["
