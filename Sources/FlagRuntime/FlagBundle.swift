@@ -83,6 +83,7 @@ public final class FlagBundle: Sendable {
             values: values,
             targetingKey: context.targetingKey,
             now: context.now,
+            invalidReason: context.invalidReason,
             bundleID: ObjectIdentifier(self)
         )
     }
@@ -107,6 +108,7 @@ public final class FlagBundle: Sendable {
         guard let index = flagIndex(key) else {
             return .failure(key, nil, .flagNotFound, "flag '\(key)' is not in the bundle")
         }
+        if let reason = context.invalidReason { return .failure(key, nil, .invalidContext, reason) }
         return detail(index, outcome(index, context), key: key).map { $0 }
     }
 

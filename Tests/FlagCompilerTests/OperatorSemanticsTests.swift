@@ -53,6 +53,7 @@ struct OperatorSemanticsTests {
             case .number(let number): Bucketing.canonicalNumberText(number)
             case .bool(let bool): bool ? "true" : "false"
             case .list(let items): "[" + items.map(describe).joined(separator: ", ") + "]"
+            case .object: "{…}"
             case .null: "null"
             }
         }

@@ -1070,6 +1070,41 @@ struct ServingTests {
         #expect(bundle.bool("f", default: false, context: context) == true)
     }
 
+    @Test("an object attribute satisfies exists: true and no other operator, not even the negated ones")
+    func objectAttributesOnlyExist() throws {
+        let operators = [
+            "{ exists: true }", "{ exists: false }", "{ ne: x }", "{ notIn: [x] }", "{ notContains: x }", "{ eq: x }",
+            "{ in: [x] }", "{ gt: 1 }", "{ before: 1 }", "{ matches: '.*' }",
+        ]
+        let flags = operators.enumerated().map { index, predicate in
+            "  f\(index):\n    rules:\n      - { name: r, when: { a: \(predicate) }, serve: on }"
+        }
+        let bundle = try TestProject.bundle("flags:\n" + flags.joined(separator: "\n"))
+        let context = EvaluationContext(targetingKey: "u", attributes: ["a": .object])
+        for index in operators.indices {
+            #expect(bundle.bool("f\(index)", default: false, context: context) == (index == 0), "\(operators[index])")
+        }
+        let list = EvaluationContext(targetingKey: "u", attributes: ["a": [.object, "x"]])
+        #expect(bundle.bool("f6", default: false, context: list) == true, "a list holding an object still lists 'x'")
+    }
+
+    @Test("a context marked invalid gives every flag the caller's default with INVALID_CONTEXT")
+    func invalidContextServesDefaults() throws {
+        let bundle = try TestProject.bundle(Self.typedYAML)
+        var context = EvaluationContext(targetingKey: "u")
+        context.invalidReason = "'targetingKey' must be a string or a number"
+        #expect(bundle.bool("dark-mode", default: false, context: context) == false)
+        #expect(bundle.int("page-size", default: 7, context: context) == 7)
+        let handle = try #require(bundle.handle(for: "greeting"))
+        #expect(bundle.string(handle, default: "d", context: bundle.prepare(context)) == "d")
+        let detail = bundle.detail("page-size", default: 7, context: context)
+        #expect(detail.value == 7)
+        #expect(detail.reason == .error)
+        #expect(detail.errorCode == .invalidContext)
+        #expect(bundle.evaluate("greeting", context: context).errorCode == .invalidContext)
+        #expect(bundle.evaluate("no-such-flag", context: context).errorCode == .flagNotFound)
+    }
+
     @Test("integers are exact 64-bit values from YAML to evaluation and JSON text, beyond 2^53")
     func integersStayExact() throws {
         let bundle = try TestProject.bundle(

@@ -4,6 +4,9 @@ public enum AttributeValue: Sendable, Hashable {
     case number(Double)
     case bool(Bool)
     case list([AttributeValue])
+    /// A JSON object: present, so it satisfies `exists: true`, and no other operator (flat attributes are
+    /// what conditions read).
+    case object
     /// Present but null: treated as missing.
     case null
 }
@@ -27,6 +30,10 @@ public struct EvaluationContext: Sendable, Hashable {
     /// The evaluation clock in Unix seconds (the `now` attribute, and progressive ramps); nil means
     /// the bundle's clock.
     public var now: Double?
+    /// Why this context cannot be evaluated, or nil: set by ``JSONParser/context(_:)`` for a `targetingKey`
+    /// that is neither a string, a number nor null. Every flag then serves the caller's default with error code
+    /// `INVALID_CONTEXT` and this text as its message.
+    public var invalidReason: String?
 
     public init(targetingKey: String? = nil, attributes: ContextAttributes = [:], now: Double? = nil) {
         self.targetingKey = targetingKey
@@ -152,6 +159,7 @@ public struct PreparedContext: Sendable {
     package let values: [AttributeValue?]
     package let targetingKey: String?
     package let now: Double?
+    package let invalidReason: String?
     package let bundleID: ObjectIdentifier
 }
 

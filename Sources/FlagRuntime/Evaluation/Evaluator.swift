@@ -5,6 +5,8 @@ package protocol AttributeSource {
     func namedValue(_ index: Int, tables: UnsafePointer<FlagTables.View>) -> AttributeValue?
     var targetingKey: String? { get }
     var now: Double? { get }
+    /// Why the context cannot be evaluated (every flag serves the caller's default), or nil.
+    var invalidReason: String? { get }
 }
 
 extension EvaluationContext: AttributeSource {
@@ -146,7 +148,7 @@ package struct Evaluator<Source: AttributeSource> {
         case .number(let number): Bucketing.bucket(prefix: tables.pointee.saltPrefixes[flag], number: number)
         case .bool(let bool):
             Bucketing.bucket(prefix: tables.pointee.saltPrefixes[flag], value: bool ? "true" : "false")
-        case .list, .null, nil: nil
+        case .list, .object, .null, nil: nil
         }
     }
 
@@ -215,6 +217,8 @@ package struct Evaluator<Source: AttributeSource> {
             default: return false
             }
         }
+        // An object is present and nothing else: only `exists: true` holds for it.
+        if case .object = value { return node.code == .exists && node.operand != 0 }
         let ignoreCase = node.ignoreCase
         switch node.code {
         case .exists: return node.operand != 0
@@ -339,7 +343,7 @@ package struct Evaluator<Source: AttributeSource> {
         case .number(let number):
             return containsNumber(number, start: set.numberStart, count: set.numberCount + set.numericStringCount, tables)
         case .bool(let bool): return set.bools & (bool ? 2 : 1) != 0
-        case .list, .null: return false
+        case .list, .object, .null: return false
         }
     }
 
