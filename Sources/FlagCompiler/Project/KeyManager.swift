@@ -224,16 +224,18 @@ public struct KeyManager {
         try KeyJournal.recover(in: store.directory)
         let secrets = try presentRootSecrets()
         let pinned = try store.trustedRoots()
-        let keyring = try verifiedKeyring(signedBy: secrets)
-        var roots = pinned
-        for root in secrets.map(\.publicKey) where !roots.contains(root) { roots.append(root) }
-        let verified = roots.filter { keyring.isSigned(byAnyOf: [$0]) }
-        guard !verified.isEmpty else {
-            throw KeyringVerifier.failure(
-                "keyring-signature",
-                store.keyringPath,
-                "it has no valid signature by a pinned root (\(pinned.map(\.id.description).joined(separator: ", ")))"
-            )
+        var verified: [RootPublicKey] = []
+        let keyring = try verifiedKeyring(signedBy: secrets) { keyring throws(KeyStore.Failure) in
+            var roots = pinned
+            for root in secrets.map(\.publicKey) where !roots.contains(root) { roots.append(root) }
+            verified = roots.filter { keyring.isSigned(byAnyOf: [$0]) }
+            guard !verified.isEmpty else {
+                throw KeyringVerifier.failure(
+                    "keyring-signature",
+                    store.keyringPath,
+                    "it has no valid signature by a pinned root (\(pinned.map(\.id.description).joined(separator: ", ")))"
+                )
+            }
         }
         return (keyring, verified)
     }
@@ -297,9 +299,12 @@ public struct KeyManager {
         return secrets
     }
 
-    /// Reads the keyring and checks it: signed by every root in `roots`, and not going back on the
-    /// last keyring this machine signed.
-    private func verifiedKeyring(signedBy roots: [RootSecret]) throws(KeyStore.Failure) -> Keyring {
+    /// Reads the keyring and checks it: signed by every root in `roots` (then `moreChecks`), and not
+    /// going back on the last keyring this machine signed.
+    private func verifiedKeyring(
+        signedBy roots: [RootSecret],
+        moreChecks: (Keyring) throws(KeyStore.Failure) -> Void = { _ in }
+    ) throws(KeyStore.Failure) -> Keyring {
         let bytes = try store.readBytes(store.keyringPath, maximumBytes: Keyring.maximumBytes)
         let keyring: Keyring
         do {
@@ -308,6 +313,7 @@ public struct KeyManager {
             throw KeyStore.Failure("malformed keyring \(store.keyringPath): \(error)", isVerificationFailure: true)
         }
         try KeyringVerifier.checkSignatures(keyring, by: roots.map(\.verifierRoot), path: store.keyringPath)
+        try moreChecks(keyring)
         if fileManager.fileExists(atPath: store.keyringStatePath) {
             let previousBytes = try store.readBytes(store.keyringStatePath, maximumBytes: Keyring.maximumBytes)
             guard let previous = try? Keyring.decode(previousBytes) else {
