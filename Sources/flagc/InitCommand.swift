@@ -49,8 +49,10 @@ struct InitCommand: ParsableCommand {
         if !missing.isEmpty {
             let separator = existing.isEmpty || existing.hasSuffix("\n") ? "" : "\n"
             try? SecureFile.writeAtomically(
-                Array((existing + separator + "\n# flagc secret keys, key-operation files and build output\n"
-                    + missing.joined(separator: "\n") + "\n").utf8),
+                Array(
+                    (existing + separator + "\n# flagc secret keys, key-operation files and build output\n"
+                        + missing.joined(separator: "\n") + "\n").utf8
+                ),
                 to: ignore
             )
             Output.note("added \(missing.joined(separator: ", ")) to .gitignore")

@@ -44,7 +44,8 @@ struct KeyCrashTests {
     @Test("killed at each step, the next command leaves keys/ wholly old or wholly new", arguments: commands)
     func crashLeavesKeysWhole(command: [String]) throws {
         for point in Self.crashPoints {
-            let workspace = command == ["keys", "init"] ? try Workspace() : try Self.setUp(rotating: command.last == "retire-root")
+            let workspace =
+                command == ["keys", "init"] ? try Workspace() : try Self.setUp(rotating: command.last == "retire-root")
             var arguments = command
             if arguments.last == "FIRST" {
                 let keyring = try Keyring.decode(Array(try workspace.data("keys/keyring")))
@@ -63,9 +64,14 @@ struct KeyCrashTests {
                 #expect(!isSecret || name.hasSuffix(".key"), "\(point): secret leftover \(name)")
             }
 
-            let next = try workspace.run(command == ["keys", "init"] ? ["keys", "recipient", "probe"] : ["keys", "list"])
+            let next = try workspace.run(
+                command == ["keys", "init"] ? ["keys", "recipient", "probe"] : ["keys", "list"]
+            )
             #expect(next.status == 0, "after \(arguments) crashed at \(point): \(next)")
-            #expect(KeyFolderCheck.problems(workspace).isEmpty, "\(arguments) at \(point): \(KeyFolderCheck.problems(workspace))")
+            #expect(
+                KeyFolderCheck.problems(workspace).isEmpty,
+                "\(arguments) at \(point): \(KeyFolderCheck.problems(workspace))"
+            )
             var after = KeyFolderCheck.snapshot(workspace)
             if command == ["keys", "init"] {
                 after = after.filter { !$0.key.hasPrefix("probe.") }

@@ -23,7 +23,10 @@ struct KeyFileTests {
         return process.terminationStatus
     }
 
-    @Test("under umask 000, keys/ is 0700, secrets 0600 and public files 0644", arguments: [["init"], ["keys", "init"]])
+    @Test(
+        "under umask 000, keys/ is 0700, secrets 0600 and public files 0644",
+        arguments: [["init"], ["keys", "init"]]
+    )
     func modesUnderOpenUmask(command: [String]) throws {
         let workspace = try Workspace()
         #expect(try Self.runUnderOpenUmask(workspace, command) == 0)

@@ -111,7 +111,8 @@ struct KeyringTamperTests {
             .windowExtended: "(keyring-signature)",
             .versionChanged: "(keyring-signature)",
             .signatureStripped: "(keyring-signature)",
-            .rootSwapped: "keys/root.pub failed verification (root-pin): it does not hold the public key of keys/root.key",
+            .rootSwapped:
+                "keys/root.pub failed verification (root-pin): it does not hold the public key of keys/root.key",
             .rolledBack: "(keyring-version): its version 2 is older than version 3, which this machine signed last",
         ]
         for tamper in Tamper.allCases {
@@ -135,7 +136,10 @@ struct KeyringTamperTests {
             try tamper.apply(to: copy)
             let result = try copy.run("keys", "list")
             #expect(result.status == 3, "\(tamper): \(result)")
-            #expect(result.stderr.contains("(keyring-signature): it has no valid signature by a pinned root"), "\(result)")
+            #expect(
+                result.stderr.contains("(keyring-signature): it has no valid signature by a pinned root"),
+                "\(result)"
+            )
             #expect(result.stdout.isEmpty)
         }
     }
@@ -157,7 +161,9 @@ struct KeyringTamperTests {
     func newerKeyringFromAnotherMachineIsAccepted() throws {
         let (workspace, _) = try Self.setUp(rotating: false)
         let other = try Workspace()
-        for name in ["keyring", "root.key", "root.pub"] { try other.write(try workspace.data("keys/\(name)"), to: "keys/\(name)") }
+        for name in ["keyring", "root.key", "root.pub"] {
+            try other.write(try workspace.data("keys/\(name)"), to: "keys/\(name)")
+        }
         try other.setPermissions(0o600, "keys/root.key")
         try other.succeed("keys", "rotate")
         try workspace.write(try other.data("keys/keyring"), to: "keys/keyring")

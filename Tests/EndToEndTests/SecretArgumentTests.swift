@@ -51,7 +51,9 @@ struct SecretArgumentTests {
 
     @Test(
         "a secret after --key where the command takes no --key is a usage error that does not echo it",
-        arguments: [["keys", "list", "--key", "SECRET"], ["build", "--key=SECRET"], ["keys", "revoke", "--key", "SECRET"]]
+        arguments: [
+            ["keys", "list", "--key", "SECRET"], ["build", "--key=SECRET"], ["keys", "revoke", "--key", "SECRET"],
+        ]
     )
     func keyOptionElsewhereIsNotEchoed(position: [String]) throws {
         let workspace = try SharedExample.project().workspace

@@ -1,6 +1,7 @@
-@testable import FlagCompiler
 import FlagRuntime
 import Testing
+
+@testable import FlagCompiler
 
 @Suite("keyring history")
 struct KeyringVerifierTests {
@@ -17,7 +18,10 @@ struct KeyringVerifierTests {
         var description: String { rawValue }
     }
 
-    @Test("a later keyring may add keys and prune old ones, never extend, un-revoke or roll back", arguments: Change.allCases)
+    @Test(
+        "a later keyring may add keys and prune old ones, never extend, un-revoke or roll back",
+        arguments: Change.allCases
+    )
     func history(change: Change) throws {
         let now: Int64 = 1_000 * Self.day
         let old = try Self.key(now - 400 * Self.day, now - 200 * Self.day)

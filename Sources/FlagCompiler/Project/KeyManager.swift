@@ -52,7 +52,11 @@ public struct KeyManager {
             var journal = KeyJournal(directory: store.directory)
             try stageSecret(.signingSecret, signing.seed, as: "signing-\(entry.id).key", in: &journal)
             try stageSecret(.rootSecret, root.seed, as: "root.key", in: &journal)
-            try journal.stage(Array((KeyText.encode(.rootPublic, root.publicKey) + "\n").utf8), as: "root.pub", mode: 0o644)
+            try journal.stage(
+                Array((KeyText.encode(.rootPublic, root.publicKey) + "\n").utf8),
+                as: "root.pub",
+                mode: 0o644
+            )
             let keyring = Keyring(
                 version: 1,
                 issuedAt: now,
@@ -335,7 +339,11 @@ public struct KeyManager {
     }
 
     /// Stages `keyring` with version + 1 and a renewed expiry, signed by `roots`.
-    private func stageRenewed(_ keyring: Keyring, roots: [SecureBytes], in journal: inout KeyJournal)
+    private func stageRenewed(
+        _ keyring: Keyring,
+        roots: [SecureBytes],
+        in journal: inout KeyJournal
+    )
         throws(KeyStore.Failure)
     {
         var next = keyring
@@ -346,7 +354,11 @@ public struct KeyManager {
     }
 
     /// Stages the keyring signed by `roots`, and the same bytes as this machine's keyring state.
-    private func stageSigned(_ keyring: Keyring, roots: [SecureBytes], in journal: inout KeyJournal)
+    private func stageSigned(
+        _ keyring: Keyring,
+        roots: [SecureBytes],
+        in journal: inout KeyJournal
+    )
         throws(KeyStore.Failure)
     {
         var signed = keyring
@@ -375,7 +387,12 @@ public struct KeyManager {
         }
     }
 
-    private func stageSecret(_ kind: KeyKind, _ secret: SecureBytes, as name: String, in journal: inout KeyJournal)
+    private func stageSecret(
+        _ kind: KeyKind,
+        _ secret: SecureBytes,
+        as name: String,
+        in journal: inout KeyJournal
+    )
         throws(KeyStore.Failure)
     {
         var bytes = Array((secret.withUnsafeBytes { KeyText.encode(kind, $0) } + "\n").utf8)

@@ -35,7 +35,12 @@ package enum KeyringVerifier {
     }
 
     /// The pinned public key text in `file` is the public key of the secret `secretFile`.
-    static func checkPin(_ text: String?, file: String, matches root: RootPublicKey, secretFile: String)
+    static func checkPin(
+        _ text: String?,
+        file: String,
+        matches root: RootPublicKey,
+        secretFile: String
+    )
         throws(KeyStore.Failure)
     {
         guard let text else {
