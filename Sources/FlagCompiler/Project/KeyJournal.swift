@@ -96,7 +96,7 @@ package struct KeyJournal {
         if FileManager.default.fileExists(atPath: journal) {
             let text: String
             do {
-                text = String(decoding: try SecureFile.read(journal), as: UTF8.self)
+                text = String(decoding: try SecureFile.read(journal, maximumBytes: 64 * 1024), as: UTF8.self)
             } catch {
                 throw KeyStore.Failure(error.description)
             }

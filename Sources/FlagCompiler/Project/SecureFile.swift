@@ -70,8 +70,8 @@ public enum SecureFile {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// Reads a public file of at most `maximumBytes`.
-    public static func read(_ path: String, maximumBytes: Int = maximumKeyFileBytes) throws(Failure) -> [UInt8] {
+    /// Reads a public file of at most `maximumBytes` (refused, unread, when larger).
+    public static func read(_ path: String, maximumBytes: Int) throws(Failure) -> [UInt8] {
         try readBounded(path, maximumBytes: maximumBytes, isSecret: false)
     }
 
