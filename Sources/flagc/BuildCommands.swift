@@ -55,6 +55,8 @@ struct BuildCommand: ParsableCommand {
             let keyDirectory =
                 keys.keysDirectory.hasPrefix("/") || root == "."
                 ? keys.keysDirectory : (root as NSString).appendingPathComponent(keys.keysDirectory)
+            // Complete (or undo) a key operation a crash interrupted before reading any key.
+            try KeyManager(store: KeyStore(directory: keyDirectory)).recover()
             let options = BuildOptions(
                 root: root,
                 target: target,

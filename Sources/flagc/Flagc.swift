@@ -18,6 +18,14 @@ struct Flagc: ParsableCommand {
     )
 
     static func main() {
+        // A secret key text pasted where none belongs is refused before parsing, so that no message
+        // (ArgumentParser's, or a command's echo of a bad value) and no output can repeat it.
+        if let index = SecretRedaction.misplacedSecret(in: Output.arguments) {
+            Output.error(
+                "argument \(index + 1) holds a secret key text (\(SecretRedaction.placeholder)); flagc takes secret keys only from key files, FLAGC_* variables or --key, never from other arguments. Treat that key as exposed if it was shared"
+            )
+            Foundation.exit(ExitStatus.usage)
+        }
         do {
             var command = try parseAsRoot()
             try command.run()
@@ -26,7 +34,7 @@ struct Flagc: ParsableCommand {
         } catch {
             let code = exitCode(for: error)
             if code == .success {
-                print(fullMessage(for: error))
+                print(Output.redacted(fullMessage(for: error)))
                 Foundation.exit(0)
             }
             var message = fullMessage(for: error)
@@ -44,13 +52,22 @@ enum ExitStatus {
     static let verificationFailure: Int32 = 3
 }
 
+/// Everything flagc prints to stderr goes through here, with secret key texts redacted.
 enum Output {
+    /// The command line's arguments, without the program name.
+    static let arguments = Array(CommandLine.arguments.dropFirst())
+
+    /// `message` without any secret key text, whether it came from an argument or elsewhere.
+    static func redacted(_ message: String) -> String {
+        SecretRedaction.redact(message, arguments: arguments)
+    }
+
     static func error(_ message: String) {
-        FileHandle.standardError.write(Data(("flagc: error: " + message + "\n").utf8))
+        FileHandle.standardError.write(Data(("flagc: error: " + redacted(message) + "\n").utf8))
     }
 
     static func note(_ message: String) {
-        FileHandle.standardError.write(Data((message + "\n").utf8))
+        FileHandle.standardError.write(Data((redacted(message) + "\n").utf8))
     }
 
     /// Writes diagnostics, rendered with their source line, to stderr.

@@ -44,17 +44,28 @@ struct InitCommand: ParsableCommand {
         }
         let ignore = ".gitignore"
         let existing = (try? String(contentsOfFile: ignore, encoding: .utf8)) ?? ""
-        if !existing.contains("*.key") {
+        let present = Set(existing.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) })
+        let missing = Self.ignoredPatterns.filter { !present.contains($0) }
+        if !missing.isEmpty {
+            let separator = existing.isEmpty || existing.hasSuffix("\n") ? "" : "\n"
             try? SecureFile.writeAtomically(
-                Array((existing + "\n# flagc secret keys and build output\n*.key\nout/\n").utf8),
+                Array(
+                    (existing + separator + "\n# flagc secret keys, key-operation files and build output\n"
+                        + missing.joined(separator: "\n") + "\n").utf8
+                ),
                 to: ignore
             )
-            Output.note("added *.key and out/ to .gitignore")
+            Output.note("added \(missing.joined(separator: ", ")) to .gitignore")
         }
         Output.note(
             "next: flagc check && flagc build && flagc eval out/dev/flags.bundle --context '{\"targetingKey\":\"user-1\"}'"
         )
     }
+
+    /// What `.gitignore` must hold: secret keys (and their temporary files, whose names end with
+    /// the final name), flagc's temporary, staged, journal, lock and keyring-state files (all named
+    /// `.flagc-*`), and the build output.
+    static let ignoredPatterns = ["*.key", ".flagc-*", "out/"]
 
     static let exampleFlags = """
         # Feature flags: see the flag language in flagc's README.

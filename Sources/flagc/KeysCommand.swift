@@ -14,12 +14,16 @@ struct KeysCommand: ParsableCommand {
     )
 }
 
-/// Runs a key operation, mapping its failure to exit code 1 with the message on stderr.
+/// Runs a key operation, mapping its failure to exit code 1 (3 when a keyring or root check
+/// failed) with the message on stderr.
 func runKeyOperation(_ body: () throws(KeyStore.Failure) -> Void) throws {
     do {
         try body()
     } catch {
-        throw Output.fail(error.description, status: ExitStatus.invalidInput)
+        throw Output.fail(
+            error.description,
+            status: error.isVerificationFailure ? ExitStatus.verificationFailure : ExitStatus.invalidInput
+        )
     }
 }
 
@@ -83,15 +87,19 @@ struct KeysRevoke: ParsableCommand {
 }
 
 struct KeysList: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "Show the keyring.")
+    static let configuration = CommandConfiguration(
+        commandName: "list",
+        abstract: "Verify the keyring against the roots, then show it (exit 3 when it does not verify)."
+    )
     @Flag(help: "Print JSON.")
     var json = false
     @OptionGroup var keys: KeyOptions
 
     func run() throws {
         try runKeyOperation { () throws(KeyStore.Failure) in
-            let keyring = try keys.store.loadKeyring()
-            let roots = (try? keys.store.trustedRoots()) ?? []
+            // Only a keyring that verifies is shown, with only the signatures that verify.
+            var (keyring, roots) = try KeyManager(store: keys.store).verifiedKeyring()
+            keyring.signatures.removeAll { signature in !roots.contains { $0.id == signature.rootID } }
             print(json ? KeyringReport.json(keyring, roots: roots) : KeyringReport.text(keyring, roots: roots))
         }
     }

@@ -6,7 +6,13 @@ import Foundation
 public struct KeyStore: Sendable {
     public struct Failure: Error, CustomStringConvertible, Sendable {
         public let description: String
-        init(_ description: String) { self.description = description }
+        /// Whether a signature or consistency check failed (exit status 3), rather than the input
+        /// being missing or malformed.
+        public let isVerificationFailure: Bool
+        init(_ description: String, isVerificationFailure: Bool = false) {
+            self.description = description
+            self.isVerificationFailure = isVerificationFailure
+        }
     }
 
     public let directory: String
@@ -23,6 +29,12 @@ public struct KeyStore: Sendable {
     public var previousRootPublicPath: String { path("root-previous.pub") }
     public var previousRootSecretPath: String { path("root-previous.key") }
     public var keyringPath: String { path("keyring") }
+    /// The last keyring this machine signed (see `KeyringHistory`); local, git-ignored.
+    public var keyringStatePath: String { path(".flagc-keyring-state") }
+    /// The journal of an unfinished multi-file key operation (see `KeyJournal`).
+    public var journalPath: String { path(".flagc-journal") }
+    /// Held (`flock`) while a keys command changes files.
+    public var lockPath: String { path(".flagc-lock") }
     public func signingSecretPath(_ id: KeyID) -> String { path("signing-\(id).key") }
     public func recipientPublicPath(_ name: String) -> String { path("\(name).recipient.pub") }
     public func recipientSecretPath(_ name: String) -> String { path("\(name).recipient.key") }
@@ -63,8 +75,10 @@ public struct KeyStore: Sendable {
         return roots
     }
 
+    /// Decodes `keys/keyring` without checking its signatures: `KeyManager.verifiedKeyring()`
+    /// checks them.
     public func loadKeyring() throws(Failure) -> Keyring {
-        let bytes = try readBytes(keyringPath)
+        let bytes = try readBytes(keyringPath, maximumBytes: Keyring.maximumBytes)
         do {
             return try Keyring.decode(bytes)
         } catch {
@@ -188,9 +202,9 @@ public struct KeyStore: Sendable {
         String(decoding: try readBytes(path), as: UTF8.self)
     }
 
-    func readBytes(_ path: String) throws(Failure) -> [UInt8] {
+    func readBytes(_ path: String, maximumBytes: Int = SecureFile.maximumKeyFileBytes) throws(Failure) -> [UInt8] {
         do {
-            return try SecureFile.read(path)
+            return try SecureFile.read(path, maximumBytes: maximumBytes)
         } catch {
             throw Failure(error.description)
         }
