@@ -237,7 +237,7 @@ struct ProjectCommandTests {
         #expect(result.status == 1, "\(result)")
         #expect(
             result.stderr.contains(
-                "targets/prod-eu.yaml:5:14: error: cannot use recipient: cannot read keys/prod-eu.recipient.pub"
+                "targets/prod-eu.yaml:6:14: error: cannot use recipient: cannot read keys/prod-eu.recipient.pub"
             ),
             "\(result)"
         )

@@ -45,8 +45,7 @@ struct TargetLowering {
             let offVariant =
                 settings.offVariant.flatMap { flag.variantIndex($0.value) }
                 ?? (flag.type == .boolean
-                    ? flag.variantIndex("off") ?? flag.variants.firstIndex { $0.value == .bool(false) }
-                        ?? defaultVariant
+                    ? flag.variants.firstIndex { $0.value == .bool(false) } ?? defaultVariant
                     : defaultVariant)
             let prerequisites = flag.prerequisites.compactMap { prerequisite -> Prerequisite? in
                 guard let index = flagIndex[prerequisite.flag.value], let required = byKey[prerequisite.flag.value],
