@@ -10,6 +10,7 @@ struct Flagc: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "flagc",
         abstract: "Compile feature flags into signed, encrypted bundles and typed Swift code.",
+        version: FlagcVersion.current,
         subcommands: [
             InitCommand.self, CheckCommand.self, BuildCommand.self, GenerateCommand.self, InspectCommand.self,
             EvalCommand.self,
@@ -26,22 +27,50 @@ struct Flagc: ParsableCommand {
             )
             Foundation.exit(ExitStatus.usage)
         }
+        var command: ParsableCommand
         do {
-            var command = try parseAsRoot()
-            try command.run()
-        } catch let exit as ExitCode {
-            Foundation.exit(exit.rawValue)
+            command = try parseAsRoot()
         } catch {
-            let code = exitCode(for: error)
-            if code == .success {
-                print(Output.redacted(fullMessage(for: error)))
-                Foundation.exit(0)
-            }
-            var message = fullMessage(for: error)
-            if message.hasPrefix("Error: ") { message.removeFirst("Error: ".count) }
-            Output.error(message)
-            Foundation.exit(code == .validationFailure || error is ValidationError ? ExitStatus.usage : code.rawValue)
+            report(error)
         }
+        do {
+            try command.run()
+        } catch let error as ValidationError {
+            // A value the parser accepted but the command refused: the subcommand's usage, not flagc's.
+            Output.error(error.message)
+            Output.note("Usage: " + usageString(for: type(of: command)))
+            Output.note("  See 'flagc \(commandPath(of: type(of: command))) --help' for more information.")
+            Foundation.exit(ExitStatus.usage)
+        } catch {
+            report(error)
+        }
+    }
+
+    /// The subcommand names leading from `flagc` to `command`, e.g. `keys rotate`.
+    private static func commandPath(of command: ParsableCommand.Type) -> String {
+        func path(_ node: ParsableCommand.Type, _ names: [String]) -> [String]? {
+            if node == command { return names }
+            for child in node.configuration.subcommands {
+                let name = child.configuration.commandName ?? String(describing: child).lowercased()
+                if let found = path(child, names + [name]) { return found }
+            }
+            return nil
+        }
+        return (path(Flagc.self, []) ?? []).joined(separator: " ")
+    }
+
+    /// Prints a parse or run error as flagc does everywhere and exits with its status.
+    private static func report(_ error: Error) -> Never {
+        if let exit = error as? ExitCode { Foundation.exit(exit.rawValue) }
+        let code = exitCode(for: error)
+        if code == .success {  // --help, --version
+            print(Output.redacted(fullMessage(for: error)))
+            Foundation.exit(0)
+        }
+        var message = fullMessage(for: error)
+        if message.hasPrefix("Error: ") { message.removeFirst("Error: ".count) }
+        Output.error(message)
+        Foundation.exit(code == .validationFailure || error is ValidationError ? ExitStatus.usage : code.rawValue)
     }
 }
 

@@ -127,7 +127,8 @@ struct KeysRemoveRecipient: ParsableCommand {
         commandName: "remove-recipient",
         abstract: "Delete a recipient's keys; remove it from targets and rebuild."
     )
-    @Argument var name: String
+    @Argument(help: "The recipient to delete: keys/NAME.recipient.pub and keys/NAME.recipient.key.")
+    var name: String
     @OptionGroup var keys: KeyOptions
 
     func run() throws {

@@ -767,7 +767,18 @@ struct ExitCodeTests {
         ),
         (["keys", "revoke", "not-a-key-id"], "'not-a-key-id' is not a key id"),
         (["keys", "rotate", "--grace", "forever"], "--grace must be a duration"),
+        // A value the subcommand refuses shows the subcommand's usage, not flagc's.
+        (["keys", "revoke", "zzz"], "Usage: flagc keys revoke <id>"),
+        (["keys", "rotate", "--grace", "7days"], "See 'flagc keys rotate --help'"),
     ]
+
+    @Test("--version names the release and the bundle format it writes")
+    func versionFlag() throws {
+        let result = try Workspace().run("--version")
+        #expect(result.status == 0, "\(result)")
+        #expect(result.stdout.hasPrefix("0."), "\(result)")
+        #expect(result.stdout.contains("(bundle format 4)"), "\(result)")
+    }
 
     @Test("usage errors exit 2 with the problem on stderr", arguments: usageErrors)
     func usageErrorsExit2(_ arguments: [String], _ message: String) throws {

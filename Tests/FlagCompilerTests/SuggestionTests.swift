@@ -1,3 +1,4 @@
+import FlagTestSupport
 import Testing
 
 @testable import FlagCompiler
@@ -64,6 +65,21 @@ struct SuggestionTests {
         #expect(Suggestion.closest(to: "ab", among: ["aa", "ac"]) == "aa")
         #expect(Suggestion.closest(to: "abcdef", among: ["abcdxy"]) == "abcdxy")  // exactly at the limit
         #expect(Suggestion.closest(to: "flag", among: Set(["flags", "flag-x"])) == "flags")
+    }
+
+    @Test(
+        "operator names of other systems suggest the operator they mean",
+        arguments: [
+            ("equals", "eq"), ("Equals", "eq"), ("not_in", "notIn"), ("regex", "matches"), ("greaterThan", "gt"),
+            ("starts_with", "startsWith"), ("sem_ver", "semverGte"), ("cidr", "inCidr"), ("startswith", "startsWith"),
+        ] as [(String, String)]
+    )
+    func operatorAliases(name: String, expected: String) {
+        #expect(DefinitionReader.suggestedOperator(for: name) == expected)
+        #expect(
+            TestProject.diagnostics("flags:\n  f:\n    rules:\n      - { serve: on, when: { a: { \(name): x } } }")
+                == ["flags/test.yaml:4:35: error: unknown operator '\(name)'; did you mean '\(expected)'?"]
+        )
     }
 
     @Test(

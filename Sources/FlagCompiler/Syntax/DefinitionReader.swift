@@ -453,6 +453,28 @@ struct DefinitionReader {
         "ignoreCase",
     ]
 
+    /// Operator names of other flag systems (Unleash, flagd's JsonLogic, LaunchDarkly) and spelled-out
+    /// forms, with the operator they mean here: for "did you mean" when a name is too far from ours.
+    static let operatorAliases: [String: String] = [
+        "equals": "eq", "equal": "eq", "is": "eq", "==": "eq", "str_eq": "eq", "num_eq": "eq",
+        "notequals": "ne", "notequal": "ne", "neq": "ne", "!=": "ne", "not": "ne",
+        "nin": "notIn", "not_in": "notIn", "in_list": "in", "oneof": "in", "str_in": "in",
+        "str_contains": "contains", "includes": "contains", "str_starts_with": "startsWith",
+        "starts_with": "startsWith", "prefix": "startsWith", "str_ends_with": "endsWith", "ends_with": "endsWith",
+        "suffix": "endsWith", "regex": "matches", "regexp": "matches", "match": "matches", "matchesregex": "matches",
+        "greaterthan": "gt", ">": "gt", "num_gt": "gt", "greaterthanorequal": "gte", ">=": "gte", "num_gte": "gte",
+        "lessthan": "lt", "<": "lt", "num_lt": "lt", "lessthanorequal": "lte", "<=": "lte", "num_lte": "lte",
+        "semver_eq": "semverEq", "semver_gt": "semverGt", "semver_lt": "semverLt", "sem_ver": "semverGte",
+        "date_before": "before", "date_after": "after", "cidr": "inCidr", "ipinrange": "inCidr", "incidr": "inCidr",
+        "present": "exists", "defined": "exists", "ignore_case": "ignoreCase", "caseinsensitive": "ignoreCase",
+    ]
+
+    /// The operator `name` most likely means: a near spelling of one, or a known alias.
+    static func suggestedOperator(for name: String) -> String? {
+        Suggestion.closest(to: name, among: operatorNames)
+            ?? operatorAliases[name.lowercased()] ?? operatorAliases[name]
+    }
+
     func readCondition(_ node: YAMLNode) -> ConditionNode? {
         guard let entries = mapping(node, "a condition") else { return nil }
         var parts: [ConditionNode] = []
@@ -498,7 +520,7 @@ struct DefinitionReader {
             var predicates: [ConditionNode] = []
             for entry in entries where entry.key != "ignoreCase" {
                 guard Self.operatorNames.contains(entry.key) else {
-                    let suggestion = Suggestion.closest(to: entry.key, among: Self.operatorNames)
+                    let suggestion = Self.suggestedOperator(for: entry.key)
                     diagnostics.error(
                         "unknown operator '\(entry.key)'" + (suggestion.map { "; did you mean '\($0)'?" } ?? ""),
                         at: entry.keyLocation
