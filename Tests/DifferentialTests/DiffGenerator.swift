@@ -81,7 +81,8 @@ struct DiffGenerator {
     ]
     static let numbers: [Double] = [
         0, -0.0, 1, -1, 1.1, 0.1, 5, 42, 1e21, 1e-7, 1.5, 9_007_199_254_740_992, 9_007_199_254_740_994,
-        -9.223372036854776e18, 1.7976931348623157e308, .leastNonzeroMagnitude, 100, 1_796_115_600, 1_796_115_600.5, 12345.678,
+        -9.223372036854776e18, 1.7976931348623157e308, .leastNonzeroMagnitude, 100, 1_796_115_600, 1_796_115_600.5,
+        12345.678,
         0.30000000000000004, 1.2345678901234568e20, 1e-6, 2.5e-7,
     ]
     static let versions: [String] = [
@@ -122,7 +123,8 @@ struct DiffGenerator {
     }
 
     mutating func numericString() -> String {
-        let pool = options.allows(.numericStringOverflow) ? Self.numericStrings : Self.numericStrings.filter { $0 != "1e400" }
+        let pool =
+            options.allows(.numericStringOverflow) ? Self.numericStrings : Self.numericStrings.filter { $0 != "1e400" }
         return random.pick(pool)
     }
 
@@ -133,7 +135,8 @@ struct DiffGenerator {
     mutating func fragment(membership: Bool = false) -> String {
         while true {
             guard let text = clean(random.pick(Self.fragments)) else { continue }
-            if membership && !options.allows(.listContainsNumericMembership) && DiffReference.numericString(text) != nil {
+            if membership && !options.allows(.listContainsNumericMembership) && DiffReference.numericString(text) != nil
+            {
                 continue
             }
             return text
@@ -376,7 +379,10 @@ struct DiffGenerator {
 
     mutating func jsonValue(depth: Int) -> DValue {
         switch random.below(depth == 0 ? 3 : 7) {
-        case 0: return .object((0..<random.int(0...3)).map { index in (["k", "é", "x", "用户"][index], jsonValue(depth: depth + 1)) })
+        case 0:
+            return .object(
+                (0..<random.int(0...3)).map { index in (["k", "é", "x", "用户"][index], jsonValue(depth: depth + 1)) }
+            )
         case 1: return .array((0..<random.int(0...3)).map { _ in jsonValue(depth: depth + 1) })
         case 2 where depth > 0: return .string(string())
         case 3: return .number(random.pick(Self.numbers))
@@ -406,7 +412,9 @@ struct DiffGenerator {
 
     mutating func serve(_ flag: DFlag) -> DServe {
         let names = flag.variantList.map(\.name)
-        let by: String? = random.chance(70) ? nil : random.pick(["userId", "country", "age", "tags", "now", "targetingKey", "missing"])
+        let by: String? =
+            random.chance(70)
+            ? nil : random.pick(["userId", "country", "age", "tags", "now", "targetingKey", "missing"])
         switch random.below(100) {
         case 0..<45: return .variant(random.pick(names))
         case 45..<80:
@@ -425,7 +433,8 @@ struct DiffGenerator {
             let fractional = options.allows(.fractionalRampSteps)
             var steps: [DStep] = []
             for _ in 0..<random.int(1...4) {
-                at += Double(random.int(1...3)) * random.pick([1, 3600, 86_400])
+                at +=
+                    Double(random.int(1...3)) * random.pick([1, 3600, 86_400])
                     + (fractional && random.chance(40) ? random.pick([0.5, 0.25]) : 0)
                 let time: DTime = random.chance(70) ? .text(rfc3339(at)) : .seconds(at)
                 steps.append(DStep(at: time, hundredths: random.pick([0, 1, 500, 2500, 5000, 9999, 10_000, 1234])))

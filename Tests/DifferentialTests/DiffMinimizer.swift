@@ -97,7 +97,9 @@ enum DiffMinimizer {
             switch rule.serve {
             case .split(let weights, _?): with { $0[index].serve = .split(weights, by: nil) }
             case .progressive(let variant, let others, let steps, let by):
-                if by != nil { with { $0[index].serve = .progressive(variant: variant, others: others, steps: steps, by: nil) } }
+                if by != nil {
+                    with { $0[index].serve = .progressive(variant: variant, others: others, steps: steps, by: nil) }
+                }
                 for position in steps.indices where steps.count > 1 {
                     var fewer = steps
                     fewer.remove(at: position)

@@ -230,7 +230,8 @@ struct DAnswer: Sendable, CustomStringConvertible {
     var errorCode: String?
 
     var description: String {
-        var text = "{value: \(value.map(DiffText.variantValue) ?? "null"), variant: \(variant.map(DiffText.quoted) ?? "null"), "
+        var text =
+            "{value: \(value.map(DiffText.variantValue) ?? "null"), variant: \(variant.map(DiffText.quoted) ?? "null"), "
         text += "reason: \(reason)"
         if let rule { text += ", rule: \(DiffText.quoted(rule))" }
         if let errorCode { text += ", errorCode: \(errorCode)" }

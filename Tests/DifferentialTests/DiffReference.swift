@@ -397,7 +397,8 @@ struct DiffReference {
         var h: UInt32 = 0
         var i = 0
         while i + 4 <= bytes.count {
-            var k = UInt32(bytes[i]) | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2]) << 16 | UInt32(bytes[i + 3]) << 24
+            var k =
+                UInt32(bytes[i]) | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2]) << 16 | UInt32(bytes[i + 3]) << 24
             k = (k &* c1).rotatedLeft(15) &* c2
             h ^= k
             h = h.rotatedLeft(13) &* 5 &+ 0xe654_6b64
@@ -491,7 +492,9 @@ struct SemverRef {
             case (true, true): order = Self.compareNumeric(a, b)
             case (true, false): order = -1
             case (false, true): order = 1
-            case (false, false): order = Array(a.utf8).lexicographicallyPrecedes(Array(b.utf8)) ? -1 : (a.utf8.elementsEqual(b.utf8) ? 0 : 1)
+            case (false, false):
+                order =
+                    Array(a.utf8).lexicographicallyPrecedes(Array(b.utf8)) ? -1 : (a.utf8.elementsEqual(b.utf8) ? 0 : 1)
             }
             if order != 0 { return order }
         }
@@ -548,7 +551,8 @@ enum IPRef {
                     result += [UInt16(v4[0]) << 8 | UInt16(v4[1]), UInt16(v4[2]) << 8 | UInt16(v4[3])]
                     continue
                 }
-                guard (1...4).contains(piece.count), piece.allSatisfy(\.isHexDigit), let value = UInt16(piece, radix: 16)
+                guard (1...4).contains(piece.count), piece.allSatisfy(\.isHexDigit),
+                    let value = UInt16(piece, radix: 16)
                 else { return nil }
                 result.append(value)
             }

@@ -269,7 +269,8 @@ struct DiffYAML {
             let key = DiffText.quoted(attribute) + ": "
             switch predicate {
             case .scalar(let literal): line(indent, key + DiffText.literal(literal))
-            case .list(let literals): line(indent, key + "[" + literals.map(DiffText.literal).joined(separator: ", ") + "]")
+            case .list(let literals):
+                line(indent, key + "[" + literals.map(DiffText.literal).joined(separator: ", ") + "]")
             case .operators(let operators, let ignoreCase):
                 line(indent, key.trimmingCharacters(in: .whitespaces))
                 if let ignoreCase { line(indent + 2, "ignoreCase: \(ignoreCase)") }
@@ -281,7 +282,8 @@ struct DiffYAML {
     private func operand(_ op: DOperator) -> String {
         switch op {
         case .eq(let literal), .ne(let literal): DiffText.literal(literal)
-        case .isIn(let literals), .notIn(let literals): "[" + literals.map(DiffText.literal).joined(separator: ", ") + "]"
+        case .isIn(let literals), .notIn(let literals):
+            "[" + literals.map(DiffText.literal).joined(separator: ", ") + "]"
         case .contains(let text), .notContains(let text), .startsWith(let text), .endsWith(let text):
             DiffText.quoted(text)
         case .matches(let pattern): DiffText.quoted(DiffText.pattern(pattern))

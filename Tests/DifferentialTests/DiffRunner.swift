@@ -139,6 +139,41 @@ enum DiffRunner {
         for detail in bundle.evaluateAll(context: evaluationContext) {
             answers[detail.flagKey, default: []].append(answer(detail, detail.value))
         }
+        // The typed paths: `detail(_:default:context:)` by key, and the value by handle with a
+        // prepared context (what generated code calls), each with the detail's variant and reason.
+        let prepared = bundle.prepare(evaluationContext)
+        for flag in project.flags {
+            guard let handle = bundle.handle(for: flag.key) else { continue }
+            let key = flag.key
+            var typed: [DAnswer] = []
+            switch handle.type {
+            case .boolean:
+                let detail = bundle.detail(key, default: false, context: evaluationContext)
+                typed.append(answer(detail, .bool(detail.value)))
+                typed.append(answer(detail, .bool(bundle.bool(handle, default: false, context: prepared))))
+            case .string:
+                let detail = bundle.detail(key, default: "\u{0}", context: evaluationContext)
+                typed.append(answer(detail, .string(detail.value)))
+                typed.append(answer(detail, .string(bundle.string(handle, default: "\u{0}", context: prepared))))
+            case .integer:
+                let detail = bundle.detail(key, default: Int.min + 7, context: evaluationContext)
+                typed.append(answer(detail, .integer(Int64(detail.value))))
+                typed.append(
+                    answer(detail, .integer(Int64(bundle.int(handle, default: Int.min + 7, context: prepared))))
+                )
+            case .number:
+                let detail = bundle.detail(key, default: -.infinity, context: evaluationContext)
+                typed.append(answer(detail, .number(detail.value)))
+                typed.append(answer(detail, .number(bundle.double(handle, default: -.infinity, context: prepared))))
+            case .object:
+                let detail = bundle.detail(key, default: JSONValue.string("\u{0}"), context: evaluationContext)
+                typed.append(answer(detail, .object(detail.value)))
+                typed.append(
+                    answer(detail, .object(bundle.object(handle, default: .string("\u{0}"), context: prepared)))
+                )
+            }
+            answers[key, default: []] += typed
+        }
         return answers
     }
 
@@ -217,8 +252,12 @@ enum DiffRunner {
                         reference: finalExpected,
                         runtime: finalActual
                     )
-                    let signature = DiffYAML.render(minimized.project) + DiffText.json(.object(minimized.context.attributes))
-                    if report.findings.contains(where: { DiffYAML.render($0.diffCase.project) + DiffText.json(.object($0.diffCase.context.attributes)) == signature }) {
+                    let signature =
+                        DiffYAML.render(minimized.project) + DiffText.json(.object(minimized.context.attributes))
+                    if report.findings.contains(where: {
+                        DiffYAML.render($0.diffCase.project) + DiffText.json(.object($0.diffCase.context.attributes))
+                            == signature
+                    }) {
                         report.duplicates += 1
                         continue
                     }

@@ -14,8 +14,8 @@ import Testing
 @Suite("Differential evaluation against a reference interpreter")
 struct DifferentialTests {
     static let ciSeed: UInt64 = 0x00F1_A6C0
-    static let ciProjects = 60
-    static let ciContexts = 12
+    static let ciProjects = 80
+    static let ciContexts = 16
 
     static var environment: [String: String] { ProcessInfo.processInfo.environment }
 
@@ -34,7 +34,9 @@ struct DifferentialTests {
             let seed =
                 environment["FLAGC_DIFF_SEED"].flatMap { UInt64($0) }
                 ?? UInt64(Date().timeIntervalSince1970 * 1000)
-            print("differential test: long mode, \(seconds) s from seed \(seed)\(all ? ", known divergences included" : "")")
+            print(
+                "differential test: long mode, \(seconds) s from seed \(seed)\(all ? ", known divergences included" : "")"
+            )
             report = DiffRunner.run(
                 seed: seed,
                 projects: .max,
@@ -114,7 +116,8 @@ struct DifferentialTests {
         #expect(DiffReference.rfc3339("1970-01-01T00:00:00z") == 0)
         #expect(DiffReference.rfc3339("1969-12-31T23:59:59Z") == -1)
         #expect(DiffReference.rfc3339("2024-02-29T00:00:00Z") == 1_709_164_800)
-        for invalid in ["2026-02-30T00:00:00Z", "2026-12-01 09:00:00Z", "2026-12-01T09:00:00", "2026-12-01T09:00:00.Z"] {
+        for invalid in ["2026-02-30T00:00:00Z", "2026-12-01 09:00:00Z", "2026-12-01T09:00:00", "2026-12-01T09:00:00.Z"]
+        {
             #expect(DiffReference.rfc3339(invalid) == nil, "\(invalid)")
         }
         var generator = DiffGenerator(seed: 1, options: GeneratorOptions(excluded: []))

@@ -7,7 +7,11 @@ import Testing
 struct KnownDivergenceTests {
     static let clock = DiffGenerator.centre
 
-    static func flag(_ key: String = "f", rules: [DRule], variants: [(name: String, value: DVariantValue)]? = nil)
+    static func flag(
+        _ key: String = "f",
+        rules: [DRule],
+        variants: [(name: String, value: DVariantValue)]? = nil
+    )
         -> DFlag
     {
         DFlag(
@@ -28,7 +32,11 @@ struct KnownDivergenceTests {
 
     static func project(_ flags: DFlag...) -> DProject { DProject(segments: [], flags: flags, environment: "test") }
 
-    static func context(_ attributes: [(String, DValue)], key: DValue? = .string("user-1"), now: Double = clock)
+    static func context(
+        _ attributes: [(String, DValue)],
+        key: DValue? = .string("user-1"),
+        now: Double = clock
+    )
         -> DContext
     {
         DContext(targetingKey: key, attributes: attributes, now: now)
@@ -94,7 +102,11 @@ struct KnownDivergenceTests {
                 return javaScript != swift
             }!
             let split = DRule(name: "split", when: nil, serve: .split([("on", 5000), ("off", 5000)], by: "n"))
-            return DiffCase(project: project(flag(key, rules: [split])), context: context([("n", .number(1e-7))]), flag: key)
+            return DiffCase(
+                project: project(flag(key, rules: [split])),
+                context: context([("n", .number(1e-7))]),
+                flag: key
+            )
         case .listContainsNumericMembership:
             return DiffCase(
                 project: project(flag(rules: [when("tags", .operators([.contains("1")], ignoreCase: nil))])),
@@ -112,7 +124,10 @@ struct KnownDivergenceTests {
         }
     }
 
-    @Test("the runtime still disagrees with the contract here (remove the entry once fixed)", arguments: KnownDivergence.allCases)
+    @Test(
+        "the runtime still disagrees with the contract here (remove the entry once fixed)",
+        arguments: KnownDivergence.allCases
+    )
     func stillDiverges(_ divergence: KnownDivergence) {
         let smallest = Self.smallest(divergence)
         guard case .bundle = DiffRunner.compile(smallest.project) else {
