@@ -553,6 +553,14 @@ struct DiffGenerator {
             }
             attributes.append((name, value))
         }
+        if random.chance(20) {
+            return DContext(
+                targetingKey: key,
+                attributes: attributes,
+                now: DiffRunner.bundleClock,
+                usesBundleClock: true
+            )
+        }
         return DContext(targetingKey: key, attributes: attributes, now: now)
     }
 }

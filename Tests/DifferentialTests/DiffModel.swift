@@ -219,6 +219,9 @@ struct DContext: Sendable {
     var attributes: [(String, DValue)]
     /// The evaluation clock, Unix seconds.
     var now: Double
+    /// Whether the runtime reads `now` from the bundle's clock (`DiffRunner.bundleClock`) instead of
+    /// the context.
+    var usesBundleClock = false
 }
 
 /// What an evaluation answered.

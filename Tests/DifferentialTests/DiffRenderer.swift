@@ -123,7 +123,8 @@ enum DiffText {
         var members: [(String, DValue)] = []
         if let key = context.targetingKey { members.append(("targetingKey", key)) }
         members += context.attributes
-        return json(.object(members)) + "  (evaluation clock \(jsNumber(context.now)))"
+        let clock = context.usesBundleClock ? "the bundle's evaluation clock" : "evaluation clock"
+        return json(.object(members)) + "  (\(clock) \(jsNumber(context.now)))"
     }
 }
 

@@ -31,6 +31,8 @@ struct DiffFinding: Sendable, CustomStringConvertible {
 /// compares every answer with the reference interpreter.
 enum DiffRunner {
     static let keys = TestKeys()
+    /// The bundles' evaluation clock, for contexts without a time of their own.
+    static let bundleClock = DiffGenerator.centre + 0.5
 
     enum CompileResult {
         case bundle(FlagBundle)
@@ -43,7 +45,9 @@ enum DiffRunner {
         do {
             let content = try TestProject.content(yaml, environment: project.environment)
             let bytes = keys.bundle(content, environment: project.environment)
-            return .bundle(try FlagBundle.load(bytes: bytes, options: keys.options()))
+            var options = keys.options()
+            options.evaluationClock = { bundleClock }
+            return .bundle(try FlagBundle.load(bytes: bytes, options: options))
         } catch {
             return .refused("\(error)")
         }
@@ -65,12 +69,7 @@ enum DiffRunner {
         default: plainKey = false
         }
         if !plainKey || context.attributes.contains(where: { needsJSON($0.1) }) {
-            var members: [(String, DValue)] = []
-            if let key = context.targetingKey { members.append(("targetingKey", key)) }
-            members += context.attributes
-            guard var parsed = try? JSONParser.context(DiffText.json(.object(members))) else { return nil }
-            parsed.now = context.now
-            return parsed
+            return jsonContext(context)
         }
         func attribute(_ value: DValue) -> AttributeValue {
             switch value {
@@ -86,7 +85,21 @@ enum DiffRunner {
         for (name, value) in context.attributes { attributes[name] = attribute(value) }
         var key: String?
         if case .string(let text)? = context.targetingKey { key = text }
-        return EvaluationContext(targetingKey: key, attributes: attributes, now: context.now)
+        return EvaluationContext(
+            targetingKey: key,
+            attributes: attributes,
+            now: context.usesBundleClock ? nil : context.now
+        )
+    }
+
+    /// The context parsed from its JSON text (nil when refused).
+    static func jsonContext(_ context: DContext) -> EvaluationContext? {
+        var members: [(String, DValue)] = []
+        if let key = context.targetingKey { members.append(("targetingKey", key)) }
+        members += context.attributes
+        guard var parsed = try? JSONParser.context(DiffText.json(.object(members))) else { return nil }
+        parsed.now = context.usesBundleClock ? nil : context.now
+        return parsed
     }
 
     static func answer<Value>(_ detail: EvaluationDetail<Value>, _ value: FlagValue?) -> DAnswer {
@@ -123,11 +136,21 @@ enum DiffRunner {
     /// The runtime's answers for every flag (by key, and through `evaluateAll`'s prepared path);
     /// a refused context answers `INVALID_CONTEXT` everywhere.
     static func runtimeAnswers(_ bundle: FlagBundle, _ project: DProject, _ context: DContext) -> [String: [DAnswer]] {
+        let refused = DAnswer(value: nil, variant: nil, reason: "ERROR", rule: nil, errorCode: "INVALID_CONTEXT")
         guard let evaluationContext = runtimeContext(context) else {
-            let refused = DAnswer(value: nil, variant: nil, reason: "ERROR", rule: nil, errorCode: "INVALID_CONTEXT")
             return Dictionary(uniqueKeysWithValues: project.flags.map { ($0.key, [refused]) })
         }
         var answers: [String: [DAnswer]] = [:]
+        // The same context through the JSON parser (which must accept what was built directly).
+        let viaJSON = jsonContext(context)
+        for flag in project.flags {
+            if let viaJSON {
+                let detail = bundle.evaluate(flag.key, context: viaJSON)
+                answers[flag.key, default: []].append(answer(detail, detail.value))
+            } else {
+                answers[flag.key, default: []].append(refused)
+            }
+        }
         for flag in project.flags {
             answers[flag.key] = [
                 {

@@ -14,7 +14,7 @@ import Testing
 @Suite("Differential evaluation against a reference interpreter")
 struct DifferentialTests {
     static let ciSeed: UInt64 = 0x00F1_A6C0
-    static let ciProjects = 80
+    static let ciProjects = 70
     static let ciContexts = 16
 
     static var environment: [String: String] { ProcessInfo.processInfo.environment }
