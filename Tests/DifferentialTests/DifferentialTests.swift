@@ -8,7 +8,7 @@ import Testing
 ///
 /// CI mode (default): fixed seeds, a bounded number of projects, known divergences left out.
 /// Long mode: `FLAGC_DIFF_SECONDS=600 [FLAGC_DIFF_SEED=N] [FLAGC_DIFF_ALL=1] swift test --filter
-/// DifferentialTests` runs projects from the seed (default: the time) until the time is up;
+/// DifferentialTests.DifferentialTests` runs projects from the seed (default: the time) until the time is up;
 /// `FLAGC_DIFF_ALL=1` also generates what `KnownDivergence` leaves out, `FLAGC_DIFF_INCLUDE=name,…`
 /// only the named entries.
 @Suite("Differential evaluation against a reference interpreter")
