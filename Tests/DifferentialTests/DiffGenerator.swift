@@ -111,7 +111,7 @@ struct DiffGenerator {
     static let variantNames: [String] = ["on", "off", "control", "green", "orange", "a", "b", "true", "1", "İ", "yes"]
     static let attributes: [String] = [
         "country", "email", "plan", "age", "appVersion", "ip", "signupAt", "tags", "beta", "userId", "İd",
-        "targetingKey", "now",
+        "targetingKey", "now", "organization.unit.alpha1", "organization.unit.bravo1",
     ]
     static let environments = ["test", "staging", "production"]
 
@@ -270,7 +270,8 @@ struct DiffGenerator {
 
     /// A list literal without numeric strings when (a) is left out.
     mutating func literalList(_ topic: Topic) -> [DLiteral] {
-        (0..<random.int(0...4)).map { _ in
+        // Mostly short lists; sometimes longer than the runtime's linear-scan bound (8).
+        (0..<(random.chance(15) ? random.int(9...16) : random.int(0...4))).map { _ in
             var item = literal(topic, inList: true)
             if !options.allows(.inComparesStringsAsNumbers), case .string(let text) = item,
                 DiffReference.numericString(text) != nil
@@ -497,7 +498,9 @@ struct DiffGenerator {
             segments.append(
                 DSegment(
                     name: "s\(index)",
-                    include: (0..<random.int(0...2)).map { _ in random.pick(Self.keys) }.compactMap(clean),
+                    include: (0..<(random.chance(20) ? random.int(9...12) : random.int(0...2))).map { _ in
+                        random.chance(70) ? random.pick(Self.keys) : "user-\(random.int(1...60))"
+                    }.compactMap(clean),
                     exclude: (0..<random.int(0...1)).map { _ in random.pick(Self.keys) }.compactMap(clean),
                     when: random.chance(75) ? condition(depth: 0, segments: earlier) : nil
                 )
@@ -523,7 +526,8 @@ struct DiffGenerator {
         let now = random.pick(times) + random.pick([0, 0, -1, 1, -0.5, 0.5, -86_400, 3600, 0.25])
         var key: DValue?
         switch random.below(100) {
-        case 0..<70: key = .string(clean(random.pick(Self.keys)) ?? "user-1")
+        case 0..<50: key = .string(clean(random.pick(Self.keys)) ?? "user-1")
+        case 50..<70: key = .string("user-\(random.int(1...60))")
         case 70..<80: key = nil
         case 80..<88: key = .string(string())
         default:
