@@ -89,6 +89,8 @@ let package = Package(
             name: "EndToEndTests",
             dependencies: ["flagc", "FlagCompiler", "FlagRuntime", "FlagTestSupport"]
         ),
+        // Random projects and contexts, evaluated by the runtime and by a reference interpreter.
+        .testTarget(name: "DifferentialTests", dependencies: ["FlagCompiler", "FlagRuntime", "FlagTestSupport"]),
     ]
 )
 
