@@ -5,46 +5,10 @@ import Foundation
 /// before the fixes; `FLAGC_DIFF_ALL=1` puts them back. REMOVE EACH ENTRY WHEN ITS FIX LANDS (the
 /// CI run then covers it).
 enum KnownDivergence: String, CaseIterable, Sendable {
-    /// (a) `in` compares two strings as numbers (`v: ["1.10"]` matches "1.1"). Left out: numeric
-    /// strings in `in` / `notIn` lists.
-    case inComparesStringsAsNumbers
-    /// (b) `integer` variants above 2^53 lose precision. Left out: integer variants beyond ±2^53.
-    /// (Not seen through `FlagBundle.evaluate`, which serves them exactly; the bug is on another path.)
-    case integersBeyond2to53
-    /// (c) Fractional-second ramp step times are truncated. Left out: fractional step times.
-    case fractionalRampSteps
     /// (d) JSON contexts with a null or number `targetingKey`, or object attributes, are refused.
     /// Left out: those contexts (the only ones that must go through JSON; the others are built as an
     /// `EvaluationContext` directly).
     case jsonOnlyContexts
-    /// Found by this test: `ignoreCase` folds with Swift's full lowercase (`İ` → `i̇`), not Unicode
-    /// simple lowercase per code point (`İ` → `i`). Left out: U+0130 in generated text.
-    case ignoreCaseFullLowercase
-    /// Found by this test: a boolean flag without `offVariant` serves its variant named `off`, even
-    /// when `off` is `true`; the contract says the variant whose value is `false`. Left out: a
-    /// custom `off` variant that is not the `false` one.
-    case booleanOffVariantByName
-    /// Found by this test: a numeric string beyond the double range (`"1e400"`, which is the JSON
-    /// number grammar) is not a number for `gt`/`eq`/…, where a JSON number 1e400 would be +∞.
-    /// The contract does not say which; left out: such strings.
-    case numericStringOverflow
-    /// Found by this test: a time with a space instead of `T` (`2026-12-01 09:00:00Z`) is read as a
-    /// time by `before`/`after`; the contract's RFC 3339 allows only `T` or `t`. Left out: that form.
-    case timestampSpaceSeparator
-    /// Found by this test: a number bucketing value is hashed as Swift's `description` beyond the
-    /// integers below 2^53 (`1e-07`, `1e-06`, `9007199254740992.0`, `1.2345678901234568e+20`), not
-    /// as JavaScript writes it (`1e-7`, `0.000001`, `9007199254740992`, `123456789012345680000`).
-    /// Left out: such numbers in attributes a rule buckets by.
-    case numberBucketingText
-    /// Found by this test: a version whose numeric identifiers exceed 64 bits
-    /// (`99999999999999999999.0.0`, valid Semantic Versioning 2.0.0) is invalid for `semver*` in
-    /// contexts (and refused by the compiler as an operand). Left out: such versions.
-    case semverBeyond64Bits
-    /// Found by this test (a reading of the contract): `contains` on a list matches only string
-    /// elements, so `[1]` does not contain `"1"`; the reference reads membership with `eq`'s
-    /// equality, under which a number and a numeric string are equal. Left out: `contains` /
-    /// `notContains` with a numeric operand text.
-    case listContainsNumericMembership
 }
 
 /// What the generator may produce.
@@ -116,29 +80,20 @@ struct DiffGenerator {
     static let environments = ["test", "staging", "production"]
 
     private func clean(_ text: String) -> String? {
-        if !options.allows(.ignoreCaseFullLowercase) && text.unicodeScalars.contains(where: { $0.value == 0x130 }) {
-            return nil
-        }
         return text
     }
 
     mutating func numericString() -> String {
-        let pool =
-            options.allows(.numericStringOverflow) ? Self.numericStrings : Self.numericStrings.filter { $0 != "1e400" }
-        return random.pick(pool)
+        random.pick(Self.numericStrings)
     }
 
     mutating func string() -> String {
         while true { if let text = clean(random.pick(Self.strings)) { return text } }
     }
 
-    mutating func fragment(membership: Bool = false) -> String {
+    mutating func fragment() -> String {
         while true {
             guard let text = clean(random.pick(Self.fragments)) else { continue }
-            if membership && !options.allows(.listContainsNumericMembership) && DiffReference.numericString(text) != nil
-            {
-                continue
-            }
             return text
         }
     }
@@ -204,7 +159,7 @@ struct DiffGenerator {
                 "2026-12-01T23:59:60Z", "2026-12-01T09:00:60+01:00", "2024-02-29T12:00:00Z", "2026-12-01T24:00:00Z",
                 "2026-13-01T00:00:00Z", "2026-12-01T09:00:00.Z",
             ])
-            if options.allows(.timestampSpaceSeparator) || !text.contains(" ") { return text }
+            return text
         }
         return rfc3339(seconds())
     }
@@ -229,8 +184,7 @@ struct DiffGenerator {
         case .text: return .string(string())
         case .number: return random.chance(60) ? .number(random.pick(Self.numbers)) : .string(numericString())
         case .version:
-            let valid = Self.versions.filter { options.allows(.semverBeyond64Bits) || $0.count < 20 }
-            return .string(random.chance(80) ? random.pick(valid) : random.pick(Self.invalidVersions))
+            return .string(random.chance(80) ? random.pick(Self.versions) : random.pick(Self.invalidVersions))
         case .address: return .string(random.pick(Self.addresses))
         case .time:
             return random.chance(75) ? .string(timeText()) : .number(seconds())
@@ -255,32 +209,23 @@ struct DiffGenerator {
         }
     }
 
-    mutating func literal(_ topic: Topic, inList: Bool = false) -> DLiteral {
+    mutating func literal(_ topic: Topic) -> DLiteral {
         switch random.below(100) {
         case 0..<50:
             if case .string(let text) = topical(topic) { return .string(text) }
             return .number(random.pick(Self.numbers))
         case 50..<65: return .string(string())
         case 65..<82: return .number(random.pick(Self.numbers))
-        case 82..<92 where !inList || options.allows(.inComparesStringsAsNumbers):
+        case 82..<92:
             return .string(numericString())
         default: return .bool(random.chance(50))
         }
     }
 
-    /// A list literal without numeric strings when (a) is left out.
+    /// A list literal.
     mutating func literalList(_ topic: Topic) -> [DLiteral] {
         // Mostly short lists; sometimes longer than the runtime's linear-scan bound (8).
-        (0..<(random.chance(15) ? random.int(9...16) : random.int(0...4))).map { _ in
-            var item = literal(topic, inList: true)
-            if !options.allows(.inComparesStringsAsNumbers), case .string(let text) = item,
-                DiffReference.numericString(text) != nil
-            {
-                let number = DiffReference.numericString(text)!
-                item = .number(number.isFinite ? number : 1)
-            }
-            return item
-        }
+        (0..<(random.chance(15) ? random.int(9...16) : random.int(0...4))).map { _ in literal(topic) }
     }
 
     // MARK: Conditions
@@ -304,8 +249,8 @@ struct DiffGenerator {
         case 1: return .ne(literal(topic))
         case 2: return .isIn(literalList(topic))
         case 3: return .notIn(literalList(topic))
-        case 4: return .contains(fragment(membership: true))
-        case 5: return .notContains(fragment(membership: true))
+        case 4: return .contains(fragment())
+        case 5: return .notContains(fragment())
         case 6: return .startsWith(fragment())
         case 7: return .endsWith(fragment())
         case 8: return .matches(pattern())
@@ -369,9 +314,7 @@ struct DiffGenerator {
         case .string: return .string(string())
         case .integer:
             var pool: [Int64] = [0, 1, -1, 42, 9_007_199_254_740_992, -9_007_199_254_740_992, 1_000_000]
-            if options.allows(.integersBeyond2to53) {
-                pool += [9_007_199_254_740_993, .max, .min, 1_234_567_890_123_456_789]
-            }
+            pool += [9_007_199_254_740_993, .max, .min, 1_234_567_890_123_456_789]
             return .integer(random.pick(pool))
         case .number: return .number(random.pick(Self.numbers))
         case .object: return .object(jsonValue(depth: 0))
@@ -404,8 +347,7 @@ struct DiffGenerator {
         if type == .boolean {
             if names.count == 1 { names.append("other") }
             // Exactly one `false` variant, so a missing offVariant has one reading.
-            var falseIndex = random.below(names.count)
-            if !options.allows(.booleanOffVariantByName), let off = names.firstIndex(of: "off") { falseIndex = off }
+            let falseIndex = random.below(names.count)
             return names.enumerated().map { ($1, .bool($0 != falseIndex)) }
         }
         return names.map { ($0, variantValue(type)) }
@@ -431,12 +373,11 @@ struct DiffGenerator {
             return .split(weights, by: by)
         default:
             var at = Self.centre - Double(random.int(0...3)) * 86_400
-            let fractional = options.allows(.fractionalRampSteps)
             var steps: [DStep] = []
             for _ in 0..<random.int(1...4) {
                 at +=
                     Double(random.int(1...3)) * random.pick([1, 3600, 86_400])
-                    + (fractional && random.chance(40) ? random.pick([0.5, 0.25]) : 0)
+                    + (random.chance(40) ? random.pick([0.5, 0.25]) : 0)
                 let time: DTime = random.chance(70) ? .text(rfc3339(at)) : .seconds(at)
                 steps.append(DStep(at: time, hundredths: random.pick([0, 1, 500, 2500, 5000, 9999, 10_000, 1234])))
             }
@@ -537,25 +478,9 @@ struct DiffGenerator {
                 key = .string("user-42")
             }
         }
-        var bucketedBy: Set<String> = []
-        for flag in project.flags {
-            for rule in (flag.settings.rules ?? []) + flag.environments.flatMap({ $0.settings.rules ?? [] }) {
-                switch rule.serve {
-                case .split(_, let by?), .progressive(_, _, _, let by?): bucketedBy.insert(by)
-                default: break
-                }
-            }
-        }
         var attributes: [(String, DValue)] = []
         for name in Self.attributes where name != "targetingKey" && name != "now" && random.chance(65) {
-            var value = value(topic(of: name))
-            if !options.allows(.numberBucketingText), bucketedBy.contains(name), case .number(let number) = value,
-                !(number == number.rounded() && abs(number) < 9_007_199_254_740_992),
-                !(abs(number) >= 1e-4 && abs(number) < 9_007_199_254_740_992)
-            {
-                value = .number(42)
-            }
-            attributes.append((name, value))
+            attributes.append((name, value(topic(of: name))))
         }
         if random.chance(20) {
             return DContext(

@@ -13,6 +13,8 @@ import Foundation
 /// - A bucketing value that is a boolean buckets as `true` / `false`.
 /// - A number `targetingKey` is its bucketing text everywhere (conditions, segment lists, bucketing).
 /// - Second 60 of an RFC 3339 time counts as 60 seconds into its minute.
+/// - A numeric string beyond the double range (`"1e400"`) is no number; a semantic version's numeric
+///   identifiers are at most 2^64 − 1 (a larger one makes the version invalid).
 struct DiffReference {
     let project: DProject
 
@@ -290,7 +292,9 @@ struct DiffReference {
             while digit(i) { i += 1 }
         }
         guard i == s.count else { return nil }
-        return strtod(text, nil)
+        // Decided: a numeric string beyond the double range ("1e400") is no number.
+        let value = strtod(text, nil)
+        return value.isFinite ? value : nil
     }
 
     /// RFC 3339 date-time: `YYYY-MM-DD(T|t)HH:MM:SS(.fraction)?(Z|z|±HH:MM)`, second 0…60.
@@ -451,6 +455,8 @@ struct SemverRef {
         guard parts.count == 3, parts.allSatisfy({ isNumeric($0) && ($0 == "0" || $0.first != "0") }) else {
             return nil
         }
+        // Decided: numeric identifiers are at most 2^64 − 1; a larger one makes the version invalid.
+        guard parts.allSatisfy({ UInt64($0) != nil }) else { return nil }
         core = parts.map(String.init)
         prerelease = []
         if let pre {
@@ -458,6 +464,7 @@ struct SemverRef {
             for identifier in identifiers {
                 guard !identifier.isEmpty, identifier.allSatisfy(isIdentifierChar) else { return nil }
                 if isNumeric(identifier) && identifier.count > 1 && identifier.first == "0" { return nil }
+                if isNumeric(identifier) && UInt64(identifier) == nil { return nil }
             }
             prerelease = identifiers.map(String.init)
         }

@@ -127,6 +127,7 @@ enum DiffRunner {
         case .null: .null
         case .bool(let bool): .bool(bool)
         case .number(let number): .number(number)
+        case .integer(let integer): .number(Double(integer))  // the generator writes no integer beyond 2^53 in objects
         case .string(let string): .string(string)
         case .array(let items): .array(items.map(dValue))
         case .object(let members): .object(members.map { ($0.key, dValue($0.value)) })

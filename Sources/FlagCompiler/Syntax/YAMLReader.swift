@@ -1,4 +1,5 @@
 internal import CYAML
+import FlagRuntime
 
 /// Reads one YAML file into a ``YAMLNode`` tree with libyaml, enforcing flagc's YAML rules.
 ///
@@ -305,7 +306,8 @@ private struct TreeReader {
         var entries: [YAMLMappingEntry] = []
         var pendingKey: PendingKey = .none
         /// Entry index by key, built once a mapping is large enough that a linear search would be slow.
-        var keyIndex: [String: Int]? = nil
+        /// Keys compare by code points (`"é"` and `"e\u{301}"` are different keys), as everything in flagc does.
+        var keyIndex: [CodePointString: Int]? = nil
     }
 
     enum PendingKey {
@@ -454,15 +456,15 @@ private struct TreeReader {
 
     private mutating func firstEntryIndex(forKey key: String) -> Int? {
         let top = stack.count - 1
-        if let index = stack[top].keyIndex { return index[key] }
+        if let index = stack[top].keyIndex { return index[CodePointString(key)] }
         let entries = stack[top].entries
         if entries.count < Self.linearSearchLimit {
-            return entries.firstIndex { $0.key == key }
+            return entries.firstIndex { TextMatching.equals($0.key, key) }
         }
-        var index = [String: Int](minimumCapacity: entries.count * 2)
-        for (position, entry) in entries.enumerated() { index[entry.key] = position }
+        var index = [CodePointString: Int](minimumCapacity: entries.count * 2)
+        for (position, entry) in entries.enumerated() { index[CodePointString(entry.key)] = position }
         stack[top].keyIndex = index
-        return index[key]
+        return index[CodePointString(key)]
     }
 
     private mutating func push(isMapping: Bool, at location: SourceLocation) throws(Stop) {
@@ -496,7 +498,7 @@ private struct TreeReader {
             stack[top].pendingKey = .none
             guard let node else { return }
             let position = stack[top].entries.count
-            if stack[top].keyIndex != nil { stack[top].keyIndex?[key] = position }
+            if stack[top].keyIndex != nil { stack[top].keyIndex?[CodePointString(key)] = position }
             stack[top].entries.append(YAMLMappingEntry(key: key, keyLocation: keyLocation, value: node))
         case .invalidKey:
             stack[top].pendingKey = .discard

@@ -362,16 +362,25 @@ package struct Evaluator<Source: AttributeSource> {
         return false
     }
 
-    /// Substring on a string; membership on a list.
+    /// Substring on a string; membership on a list, with `eq`'s equality (a number element equals a
+    /// numeric operand text as a number).
     private static func contains(_ value: AttributeValue, _ text: UnsafeBufferPointer<UInt8>, ignoreCase: Bool) -> Bool
     {
         switch value {
         case .string(let string): return TextMatching.contains(string, text, ignoreCase: ignoreCase)
         case .list(let items):
-            for case .string(let item) in items
-            where ignoreCase ? TextMatching.equalsIgnoringCase(item, lowercased: text) : TextMatching.equals(item, text)
-            {
-                return true
+            for item in items {
+                switch item {
+                case .string(let item):
+                    if ignoreCase
+                        ? TextMatching.equalsIgnoringCase(item, lowercased: text) : TextMatching.equals(item, text)
+                    {
+                        return true
+                    }
+                case .number(let number):
+                    if NumberText.parse(utf8: text) == number { return true }
+                default: continue
+                }
             }
             return false
         default: return false

@@ -7,7 +7,7 @@ package enum Timestamp {
     /// The Unix time (seconds since 1970-01-01T00:00:00Z, fractional) of an RFC 3339 date-time, or `nil` when `text`
     /// is not one. Parses the UTF-8 bytes in place; no allocation.
     ///
-    /// The grammar is RFC 3339 §5.6: `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`, with `T`, `t` or a space between
+    /// The grammar is RFC 3339 §5.6: `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`, with `T` or `t` between
     /// date and time and `Z` or `z` for UTC. Years 0000–9999, real month lengths (February 29 only in leap years),
     /// hours 00–23, minutes 00–59, seconds 00–60, offsets up to ±23:59 (`-00:00` is UTC). Nothing else: no week or
     /// ordinal dates, no missing seconds, no offset without a colon, no surrounding whitespace.
@@ -223,10 +223,11 @@ package enum Timestamp {
         return value
     }
 
-    /// `T`, `t` or a space.
+    /// `T` or `t` (RFC 3339's grammar; the space its note allows for readability is not accepted, so every
+    /// implementation reads the same texts as times).
     @inline(__always)
     private static func isDateTimeSeparator(_ byte: UInt8) -> Bool {
-        byte == UInt8(ascii: "T") || byte == UInt8(ascii: "t") || byte == UInt8(ascii: " ")
+        byte == UInt8(ascii: "T") || byte == UInt8(ascii: "t")
     }
 
     @inline(__always)

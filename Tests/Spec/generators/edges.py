@@ -84,6 +84,16 @@ flags:
       - name: mapped ten
         when: { ip: { inCidr: ["::ffff:10.0.0.0/104"] } }
         serve: on
+  list-contains:
+    rules:
+      - name: member
+        when: { tags: { contains: "1" } }
+        serve: on
+  version-bound:
+    rules:
+      - name: newer
+        when: { v: { semverGt: 1.0.0 } }
+        serve: on
   yes-no:
     variants: { yes: true, no: false }
     default: yes
@@ -129,6 +139,13 @@ for text, holds in [("6", True), ("5", False), ("1e1", True), ("-0", False), (".
     if holds: on("numeric-gt", "above five", {"n": text}, f"numeric string {text!r} compared as a number")
     else: off("numeric-gt", {"n": text}, f"{text!r} is not above five or is no JSON number")
 off("numeric-gt", {"n": True}, "a boolean is no number")
+off("numeric-gt", {"n": "1e400"}, "a numeric string beyond the double range is no number")
+on("list-contains", "member", {"tags": [1]}, "contains on a list is membership with eq's equality: 1 equals \"1\"")
+on("list-contains", "member", {"tags": ["x", "1"]}, "a string element equal to the operand")
+off("list-contains", {"tags": ["1.0"]}, "two strings compare as strings")
+on("list-contains", "member", {"tags": "a1b"}, "on a string, contains is a substring test")
+on("version-bound", "newer", {"v": "18446744073709551615.0.0"}, "numeric identifiers up to 2^64 - 1")
+off("version-bound", {"v": "18446744073709551616.0.0"}, "a larger numeric identifier makes the version invalid")
 off("numeric-gt", {"n": [6]}, "a list is no number")
 # Fractional seconds in ramps and comparisons.
 case("a step at .5 s has not started at .25 s", {"targetingKey": "user-1"}, "fractional-ramp", False, "off", "SPLIT", "ramp", "2026-12-05T12:00:00.25Z")
@@ -143,7 +160,7 @@ on("after-half-second", "later", {"t": "2026-01-01t00:00:01z"}, "lower-case t an
 on("after-half-second", "later", {"t": "2026-01-01T01:00:01+01:00"}, "an offset is applied")
 on("before-leap", "earlier", {"t": "2025-12-31T23:59:60Z"}, "a leap second is the next day's first second, before .5")
 off("before-leap", {"t": "2025-12-31T23:59:60.5Z"}, "a leap second's .5 is the same instant as .5 after midnight")
-on("before-leap", "earlier", {"t": "2026-01-01 00:00:00Z"}, "a space between date and time is accepted (RFC 3339's note)")
+off("before-leap", {"t": "2026-01-01 00:00:00Z"}, "a space between date and time is not RFC 3339's grammar: no time")
 off("before-leap", {"t": "not a time"}, "an invalid time makes the operator false")
 # Bucketing text of numbers: JavaScript's shortest form.
 for value, text in [(5, "5"), (0.1, "0.1"), (1e21, "1e+21"), (1e16, "10000000000000000"), (1e-7, "1e-7"),
