@@ -11,6 +11,8 @@ struct TargetLowering {
     private var attributeIndex: [String: Int] = [:]
     private var segmentIndex: [String: Int] = [:]
     private var segments: [CompiledSegment] = []
+    /// Segments listed for lowering but not lowered yet (a reference to one closes a cycle).
+    private var inProgress: Set<String> = []
 
     init(project: FlagProject, target: TargetDefinition) {
         self.project = project
@@ -128,20 +130,55 @@ struct TargetLowering {
     }
 
     /// The index of segment `name`, lowering it (and the segments it uses, first) on first use.
+    /// Without recursion: the segments it reaches are listed deepest first by an explicit walk, so
+    /// each one's condition only refers to segments lowered before it, however long the chain.
     private mutating func segment(_ name: String, _ definitions: [String: SegmentDefinition]) -> Int {
         if let index = segmentIndex[name] { return index }
-        guard let definition = definitions[name] else { return 0 }
-        let condition = definition.condition.map { lower($0, definitions) }
-        segments.append(
-            CompiledSegment(
-                name: name,
-                included: Set(definition.included),
-                excluded: Set(definition.excluded),
-                condition: condition
+        guard definitions[name] != nil, !inProgress.contains(name) else { return 0 }  // a cycle: reported already
+        let order = Self.postOrder(from: name, definitions: definitions, lowered: segmentIndex)
+        inProgress.formUnion(order)
+        for dependency in order {
+            guard let definition = definitions[dependency] else { continue }
+            let condition = definition.condition.map { lower($0, definitions) }
+            segments.append(
+                CompiledSegment(
+                    name: dependency,
+                    included: Set(definition.included),
+                    excluded: Set(definition.excluded),
+                    condition: condition
+                )
             )
-        )
-        segmentIndex[name] = segments.count - 1
-        return segments.count - 1
+            segmentIndex[dependency] = segments.count - 1
+            inProgress.remove(dependency)
+        }
+        return segmentIndex[name] ?? 0
+    }
+
+    /// The segments reachable from `start` and not lowered yet, each after those it refers to
+    /// (references on a cycle are skipped), found by an iterative depth-first walk.
+    static func postOrder(
+        from start: String,
+        definitions: [String: SegmentDefinition],
+        lowered: [String: Int]
+    ) -> [String] {
+        func references(_ name: String) -> [String] {
+            definitions[name]?.condition.map(ConditionNode.segmentReferences) ?? []
+        }
+        var order: [String] = []
+        var seen: Set<String> = [start]
+        var path: [(name: String, references: [String], next: Int)] = [(start, references(start), 0)]
+        while let top = path.last {
+            if top.next < top.references.count {
+                path[path.count - 1].next += 1
+                let next = top.references[top.next]
+                guard lowered[next] == nil, definitions[next] != nil, seen.insert(next).inserted else { continue }
+                path.append((next, references(next), 0))
+            } else {
+                order.append(top.name)
+                path.removeLast()
+            }
+        }
+        return order
     }
 
     /// Kahn's algorithm, ties broken by the input order, so dependencies come first.
