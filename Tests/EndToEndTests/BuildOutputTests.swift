@@ -19,7 +19,9 @@ struct BuildOutputTests {
         var result: Snapshot = [:]
         for target in targets where workspace.exists("out/\(target)") {
             var files: [String: Data] = [:]
-            for name in workspace.files(in: "out/\(target)") { files[name] = try workspace.data("out/\(target)/\(name)") }
+            for name in workspace.files(in: "out/\(target)") {
+                files[name] = try workspace.data("out/\(target)/\(name)")
+            }
             result[target] = files
         }
         return result
@@ -93,9 +95,8 @@ struct BuildOutputTests {
             process.executableURL = Flagc.executable
             process.arguments = ["build"]
             process.currentDirectoryURL = workspace.url
-            process.environment = Flagc.baseEnvironment.merging(["SOURCE_DATE_EPOCH": round % 2 == 0 ? epochs.0 : epochs.1]) {
-                _, new in new
-            }
+            let epoch = ["SOURCE_DATE_EPOCH": round % 2 == 0 ? epochs.0 : epochs.1]
+            process.environment = Flagc.baseEnvironment.merging(epoch) { _, new in new }
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()
@@ -115,7 +116,10 @@ struct BuildOutputTests {
         for _ in 0..<2 {
             let results = Locked<[CommandResult]>([])
             DispatchQueue.concurrentPerform(iterations: 2) { index in
-                let result = try? workspace.run(["build"], environment: ["SOURCE_DATE_EPOCH": index == 0 ? epochs.0 : epochs.1])
+                let result = try? workspace.run(
+                    ["build"],
+                    environment: ["SOURCE_DATE_EPOCH": index == 0 ? epochs.0 : epochs.1]
+                )
                 if let result { results.withLock { $0.append(result) } }
             }
             for result in results.withLock({ $0 }) { #expect(result.status == 0, "\(result)") }

@@ -55,7 +55,10 @@ struct DependencyChainTests {
     func longPrerequisiteChain() {
         let errors = Self.errors(Self.prerequisiteChain(100_000))
         #expect(errors.count == 1)
-        #expect(errors.first?.hasPrefix("flags/test.yaml:2:3: error: flag 'f0' requires flags 99999 levels deep (f0 -> f1") == true)
+        #expect(
+            errors.first?.hasPrefix("flags/test.yaml:2:3: error: flag 'f0' requires flags 99999 levels deep (f0 -> f1")
+                == true
+        )
         #expect((errors.first?.count ?? 0) < 300)
     }
 
@@ -77,9 +80,11 @@ struct DependencyChainTests {
 
     @Test("short cycles are listed in full; beyond 20 cycles the rest are counted")
     func manyCycles() {
-        #expect(Self.errors(Self.segmentChain(3, cycle: true)) == [
-            "flags/test.yaml:2:3: error: segments refer to each other in a cycle: s0 -> s1 -> s2 -> s0"
-        ])
+        #expect(
+            Self.errors(Self.segmentChain(3, cycle: true)) == [
+                "flags/test.yaml:2:3: error: segments refer to each other in a cycle: s0 -> s1 -> s2 -> s0"
+            ]
+        )
         var text = "flags:\n"
         for pair in 0..<25 {
             text += "  a\(pair): { default: on, requires: [{ flag: b\(pair), variant: on }] }\n"
@@ -115,10 +120,22 @@ struct DependencyChainTests {
     @Test(
         "a number that is not finite is named in the error",
         arguments: [
-            ("type: number\n    variants: { a: .nan, b: 1.5 }\n    default: b", "variant value must be a finite number, found .nan"),
-            ("type: number\n    variants: { a: -.inf, b: 1.5 }\n    default: b", "variant value must be a finite number, found -.inf"),
-            ("default: off\n    rules: [{ when: { age: { gte: .inf } }, serve: on }]", "'gte' needs a finite number, found .inf"),
-            ("default: off\n    rules: [{ when: { age: [1, .nan] }, serve: on }]", "must be a finite number, found .nan"),
+            (
+                "type: number\n    variants: { a: .nan, b: 1.5 }\n    default: b",
+                "variant value must be a finite number, found .nan"
+            ),
+            (
+                "type: number\n    variants: { a: -.inf, b: 1.5 }\n    default: b",
+                "variant value must be a finite number, found -.inf"
+            ),
+            (
+                "default: off\n    rules: [{ when: { age: { gte: .inf } }, serve: on }]",
+                "'gte' needs a finite number, found .inf"
+            ),
+            (
+                "default: off\n    rules: [{ when: { age: [1, .nan] }, serve: on }]",
+                "must be a finite number, found .nan"
+            ),
         ]
     )
     func nonFiniteNumbers(flag: String, message: String) {

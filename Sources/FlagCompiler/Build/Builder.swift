@@ -65,7 +65,9 @@ public enum Builder {
             let keyStore = KeyStore(directory: resolve("keys", root: root))
             for target in project.targets {
                 _ = checkedContent(of: project, target: target, diagnostics: diagnostics)
-                if recipients { _ = recipientKeys(of: target, root: root, keyStore: keyStore, diagnostics: diagnostics) }
+                if recipients {
+                    _ = recipientKeys(of: target, root: root, keyStore: keyStore, diagnostics: diagnostics)
+                }
             }
         }
         return project

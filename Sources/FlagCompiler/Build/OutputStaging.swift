@@ -91,7 +91,9 @@ enum OutputStaging {
             fchmod(descriptor, 0o644)
             var offset = 0
             while offset < bytes.count {
-                let written = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress! + offset, bytes.count - offset) }
+                let written = bytes.withUnsafeBytes {
+                    Glibc.write(descriptor, $0.baseAddress! + offset, bytes.count - offset)
+                }
                 if written < 0 {
                     if errno == EINTR { continue }
                     let reason = errnoText()
@@ -122,9 +124,9 @@ enum OutputStaging {
         }
     }
 
-    private typealias RenameAt2 = @convention(c) (
-        Int32, UnsafePointer<CChar>, Int32, UnsafePointer<CChar>, UInt32
-    ) -> Int32
+    private typealias RenameAt2 =
+        @convention(c) (Int32, UnsafePointer<CChar>, Int32, UnsafePointer<CChar>, UInt32)
+        -> Int32
 
     /// glibc's `renameat2` (2.28 and later), looked up at run time: Swift's Glibc module does not
     /// declare it.

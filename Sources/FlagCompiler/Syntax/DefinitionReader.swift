@@ -640,7 +640,10 @@ struct DefinitionReader {
     private func time(_ node: YAMLNode, _ what: String) -> Double? {
         if let number = node.number, node.scalar?.isPlain == true {
             guard number.isFinite else {
-                diagnostics.error("\(what) must be a finite number of Unix seconds, found \(node.kindName)", at: node.location)
+                diagnostics.error(
+                    "\(what) must be a finite number of Unix seconds, found \(node.kindName)",
+                    at: node.location
+                )
                 return nil
             }
             return number
