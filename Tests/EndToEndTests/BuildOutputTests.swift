@@ -157,6 +157,18 @@ struct BuildOutputTests {
         Self.expectNoStrayFiles(workspace)
     }
 
+    @Test("without RENAME_EXCHANGE, the fallback of three renames replaces the folders")
+    func withoutExchange() throws {
+        let (workspace, old, new, epochs) = try Self.twoBuilds()
+
+        try workspace.succeed(
+            "build",
+            environment: ["SOURCE_DATE_EPOCH": epochs.1, "FLAGC_TEST_FAIL_AT": "no-exchange"]
+        )
+        #expect(try Self.snapshot(workspace) == new)
+        Self.expectNoStrayFiles(workspace)
+    }
+
     @Test("an invalid later target stops the build before any folder is replaced")
     func invalidLaterTarget() throws {
         let (workspace, old, _, epochs) = try Self.twoBuilds()

@@ -135,13 +135,24 @@ enum OutputStaging {
         return unsafeBitCast(symbol, to: RenameAt2.self)
     }()
 
-    /// Swaps two paths atomically (`RENAME_EXCHANGE`).
+    /// Swaps two paths: atomically with `RENAME_EXCHANGE`; where the kernel or file system lacks it
+    /// (`EINVAL`, `ENOSYS`), with three renames through `<first>-swap`, during which `second` is
+    /// missing for an instant (never mixed); a build killed then leaves `.staging-*` folders that the
+    /// next build removes, and no `out/<target>` until it writes a new one.
     private static func exchange(_ first: String, _ second: String) -> Bool {
-        guard let renameAt2 else {
-            errno = ENOSYS
+        if let renameAt2, !TestHook.isSet("no-exchange") {
+            if renameAt2(AT_FDCWD, first, AT_FDCWD, second, 2 /* RENAME_EXCHANGE */) == 0 { return true }
+            guard errno == EINVAL || errno == ENOSYS else { return false }
+        }
+        let swap = first + "-swap"
+        guard rename(second, swap) == 0 else { return false }
+        guard rename(first, second) == 0 else {
+            let saved = errno
+            _ = rename(swap, second)
+            errno = saved
             return false
         }
-        return renameAt2(AT_FDCWD, first, AT_FDCWD, second, 2 /* RENAME_EXCHANGE */) == 0
+        return rename(swap, first) == 0
     }
 
     // MARK: Cleaning
@@ -199,7 +210,8 @@ enum OutputStaging {
 ///   staged, none switched), `switch` (the first target switched), `switched` (all switched, old
 ///   folders not yet removed).
 /// - `FLAGC_TEST_FAIL_AT=switch-<target>`: switching that target in fails as if the file system
-///   refused it.
+///   refused it. `FLAGC_TEST_FAIL_AT=no-exchange`: `renameat2(RENAME_EXCHANGE)` is taken as
+///   unsupported, so the three-rename fallback runs.
 enum TestHook {
     private static let crashAt = ProcessInfo.processInfo.environment["FLAGC_TEST_CRASH_AT"]
     private static let failAt = ProcessInfo.processInfo.environment["FLAGC_TEST_FAIL_AT"]
@@ -207,6 +219,9 @@ enum TestHook {
     static func step(_ name: String) {
         if crashAt == name { kill(getpid(), SIGKILL) }
     }
+
+    /// Whether `FLAGC_TEST_FAIL_AT` names `name`.
+    static func isSet(_ name: String) -> Bool { failAt == name }
 
     static func failure(_ name: String) throws(OutputStaging.Failure) {
         if failAt == name { throw OutputStaging.Failure("test hook FLAGC_TEST_FAIL_AT=\(name): failing on purpose") }
