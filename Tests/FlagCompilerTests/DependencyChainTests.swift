@@ -144,3 +144,56 @@ struct DependencyChainTests {
         #expect(!errors.contains { $0.contains("found a number") }, "\(errors)")
     }
 }
+
+/// Checks whose cost grew with the square of the input: a suggestion searched every name (after
+/// sorting them) for each unknown name, and a variant was found by scanning the flag's variants.
+@Suite("Errors at scale")
+struct ErrorsAtScaleTests {
+    @Test("only the first 20 unknown names get a 'did you mean' (each searches every name)")
+    func suggestionsAreBounded() {
+        var text = "flags:\n"
+        for index in 0..<25 {
+            text += "  flag-\(index): { default: on, requires: [{ flag: flag-\(index)x, variant: on }] }\n"
+        }
+        let errors = TestProject.load(text).1.filter { $0.severity == .error }.map(\.description)
+        #expect(errors.count == 25)
+        #expect(errors.filter { $0.contains("did you mean") }.count == 20, "\(errors)")
+    }
+
+    @Test("an unknown variant of a flag with many variants lists the first 10 and the count")
+    func variantListIsBounded() {
+        let variants = (0..<500).map { "v\($0): \($0)" }.joined(separator: ", ")
+        let text = "flags:\n  wide:\n    type: integer\n    variants: { \(variants) }\n    default: zzzzzz\n"
+        let errors = TestProject.load(text).1.filter { $0.severity == .error }.map(\.description)
+        #expect(
+            errors == [
+                "flags/test.yaml:5:14: error: unknown variant 'zzzzzz' in 'default' of flag 'wide'; variants are "
+                    + (0..<10).map { "'v\($0)'" }.joined(separator: ", ") + ", … (500 in all)"
+            ]
+        )
+    }
+
+    @Test("variants are found by name in flags with many variants (served, split and required)")
+    func manyVariantsResolve() throws {
+        let variants = (0..<300).map { "v\($0): \($0)" }.joined(separator: ", ")
+        let text = """
+            flags:
+              wide:
+                type: integer
+                variants: { \(variants) }
+                default: v7
+                rules:
+                  - { when: { plan: pro }, serve: v250 }
+                  - { when: { plan: team }, serve: { split: { v3: 50, v299: 50 } } }
+              gated:
+                default: on
+                requires: [{ flag: wide, variant: v7 }]
+
+            """
+        let bundle = try TestProject.bundle(text)
+        #expect(bundle.int("wide", default: -1, context: EvaluationContext()) == 7)
+        #expect(bundle.int("wide", default: -1, context: EvaluationContext(attributes: ["plan": "pro"])) == 250)
+        #expect(bundle.bool("gated", default: false, context: EvaluationContext()))
+        #expect(!bundle.bool("gated", default: true, context: EvaluationContext(attributes: ["plan": "pro"])))
+    }
+}

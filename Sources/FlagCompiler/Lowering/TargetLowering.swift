@@ -13,6 +13,7 @@ struct TargetLowering {
     private var segments: [CompiledSegment] = []
     /// Segments listed for lowering but not lowered yet (a reference to one closes a cycle).
     private var inProgress: Set<String> = []
+    private let variantLookup = VariantLookup()
 
     init(project: FlagProject, target: TargetDefinition) {
         self.project = project
@@ -43,16 +44,16 @@ struct TargetLowering {
                     serve: lower(rule.serve, flag)
                 )
             }
-            let defaultVariant = settings.defaultVariant.flatMap { flag.variantIndex($0.value) } ?? 0
+            let defaultVariant = settings.defaultVariant.flatMap { variantLookup.index(of: $0.value, in: flag) } ?? 0
             let offVariant =
-                settings.offVariant.flatMap { flag.variantIndex($0.value) }
+                settings.offVariant.flatMap { variantLookup.index(of: $0.value, in: flag) }
                 ?? (flag.type == .boolean
-                    ? flag.variantIndex("off") ?? flag.variants.firstIndex { $0.value == .bool(false) }
+                    ? variantLookup.index(of: "off", in: flag) ?? flag.variants.firstIndex { $0.value == .bool(false) }
                         ?? defaultVariant
                     : defaultVariant)
             let prerequisites = flag.prerequisites.compactMap { prerequisite -> Prerequisite? in
                 guard let index = flagIndex[prerequisite.flag.value], let required = byKey[prerequisite.flag.value],
-                    let variant = required.variantIndex(prerequisite.variant.value)
+                    let variant = variantLookup.index(of: prerequisite.variant.value, in: required)
                 else { return nil }
                 return Prerequisite(flag: index, variant: variant)
             }
@@ -94,14 +95,14 @@ struct TargetLowering {
     private mutating func lower(_ serve: ServeDefinition, _ flag: FlagDefinition) -> Serve {
         switch serve {
         case .variant(let name):
-            return .variant(flag.variantIndex(name.value) ?? 0)
+            return .variant(variantLookup.index(of: name.value, in: flag) ?? 0)
         case .split(let weights, let bucketBy):
             var cumulative = 0
             var variants: [Int] = []
             var thresholds: [Int] = []
             for weight in weights {
                 cumulative += weight.hundredths
-                variants.append(flag.variantIndex(weight.variant.value) ?? 0)
+                variants.append(variantLookup.index(of: weight.variant.value, in: flag) ?? 0)
                 thresholds.append(cumulative)
             }
             return .split(
@@ -112,8 +113,8 @@ struct TargetLowering {
         case .progressive(let variant, let others, let steps, let bucketBy):
             return .progressive(
                 bucketBy: attribute(bucketBy?.value ?? AttributeKind.targetingKeyName),
-                variant: flag.variantIndex(variant.value) ?? 0,
-                others: flag.variantIndex(others.value) ?? 0,
+                variant: variantLookup.index(of: variant.value, in: flag) ?? 0,
+                others: variantLookup.index(of: others.value, in: flag) ?? 0,
                 steps: steps.map { RampStep(startsAt: $0.startsAt, threshold: $0.hundredths) }
             )
         }

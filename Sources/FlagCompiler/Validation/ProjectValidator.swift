@@ -5,6 +5,13 @@ import FlagRuntime
 struct ProjectValidator {
     let project: FlagProject
     let diagnostics: DiagnosticCollector
+    private let variants = VariantLookup()
+    private let suggestions = SuggestionBudget(20)
+
+    init(project: FlagProject, diagnostics: DiagnosticCollector) {
+        self.project = project
+        self.diagnostics = diagnostics
+    }
 
     func validate() {
         let segments = uniqueSegments()
@@ -75,13 +82,13 @@ struct ProjectValidator {
     }
 
     private func checkVariant(_ name: Located<String>, of flag: FlagDefinition, role: String) {
-        guard flag.variantIndex(name.value) == nil, !flag.variants.isEmpty else { return }
+        guard variants.index(of: name.value, in: flag) == nil, !flag.variants.isEmpty else { return }
         let names = flag.variants.map(\.name.value)
-        let suggestion = Suggestion.closest(to: name.value, among: names)
+        let suggestion = suggestions.closest(to: name.value) { names }
+        let listed = names.prefix(10).map { "'\($0)'" } + (names.count > 10 ? ["… (\(names.count) in all)"] : [])
         diagnostics.error(
             "unknown variant '\(name.value)' in \(role) of flag '\(flag.key.value)'"
-                + (suggestion.map { "; did you mean '\($0)'?" }
-                    ?? "; variants are " + names.map { "'\($0)'" }.joined(separator: ", ")),
+                + (suggestion.map { "; did you mean '\($0)'?" } ?? "; variants are " + listed.joined(separator: ", ")),
             at: name.location
         )
     }
@@ -142,7 +149,7 @@ struct ProjectValidator {
         case .not(let inner): checkReferences(inner, segments: segments)
         case .segment(let name):
             if segments[name.value] == nil {
-                let suggestion = Suggestion.closest(to: name.value, among: segments.keys.sorted())
+                let suggestion = suggestions.closest(to: name.value) { segments.keys }
                 diagnostics.error(
                     "unknown segment '\(name.value)'" + (suggestion.map { "; did you mean '\($0)'?" } ?? ""),
                     at: name.location
@@ -158,7 +165,7 @@ struct ProjectValidator {
         flags: [String: FlagDefinition]
     ) {
         guard let required = flags[prerequisite.flag.value] else {
-            let suggestion = Suggestion.closest(to: prerequisite.flag.value, among: flags.keys.sorted())
+            let suggestion = suggestions.closest(to: prerequisite.flag.value) { flags.keys }
             diagnostics.error(
                 "unknown prerequisite flag '\(prerequisite.flag.value)'"
                     + (suggestion.map { "; did you mean '\($0)'?" } ?? ""),
@@ -166,7 +173,7 @@ struct ProjectValidator {
             )
             return
         }
-        if required.variantIndex(prerequisite.variant.value) == nil {
+        if variants.index(of: prerequisite.variant.value, in: required) == nil {
             checkVariant(prerequisite.variant, of: required, role: "'requires' of flag '\(flag.key.value)'")
         }
     }
