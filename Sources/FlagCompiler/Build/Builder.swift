@@ -83,11 +83,12 @@ public enum Builder {
         diagnostics: DiagnosticCollector
     ) -> [[UInt8]]? {
         var recipients: [[UInt8]] = []
+        var seen: Set<[UInt8]> = []
         var failed = false
         for recipient in target.recipients {
             do {
                 let key = try keyStore.recipientPublicKey(at: resolve(recipient.value, root: root))
-                if !recipients.contains(key) { recipients.append(key) }
+                if seen.insert(key).inserted { recipients.append(key) }
             } catch {
                 diagnostics.error("cannot use recipient: \(error.description)", at: recipient.location)
                 failed = true
