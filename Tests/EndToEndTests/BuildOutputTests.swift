@@ -157,6 +157,16 @@ struct BuildOutputTests {
         Self.expectNoStrayFiles(workspace)
     }
 
+    @Test("a failure while switching a later target, on a first build, leaves no target folder")
+    func failureOnAFirstBuild() throws {
+        let workspace = try Workspace.example().workspace
+
+        let result = try workspace.run(["build"], environment: ["FLAGC_TEST_FAIL_AT": "switch-prod-eu"])
+
+        #expect(result.status == 1, "\(result)")
+        #expect(workspace.files(in: "out").isEmpty, "\(workspace.files(in: "out"))")
+    }
+
     @Test("without RENAME_EXCHANGE, the fallback of three renames replaces the folders")
     func withoutExchange() throws {
         let (workspace, old, new, epochs) = try Self.twoBuilds()

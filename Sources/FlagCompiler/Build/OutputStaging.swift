@@ -32,6 +32,8 @@ enum OutputStaging {
         var staging: String
         var target: String
         var switched = false
+        /// `destination` did not exist before: putting it back means removing it.
+        var wasNew = false
     }
 
     /// Writes every target's files (`files` holds names and bytes per destination folder), then
@@ -62,7 +64,7 @@ enum OutputStaging {
             TestHook.step("staged")
             for index in staged.indices {
                 try TestHook.failure("switch-\(staged[index].target)")
-                try switchIn(staged[index].staging, to: staged[index].destination)
+                staged[index].wasNew = try switchIn(staged[index].staging, to: staged[index].destination)
                 staged[index].switched = true
                 TestHook.step("switch")
             }
@@ -70,7 +72,7 @@ enum OutputStaging {
         } catch {
             // Put back what was switched (newest first); the staging folders then hold the new files.
             for item in staged.reversed() where item.switched {
-                _ = exchange(item.staging, item.destination)
+                _ = item.wasNew ? rename(item.destination, item.staging) == 0 : exchange(item.staging, item.destination)
             }
             for item in staged { removeTree(item.staging) }
             _ = fsyncPath(outputDirectory)
@@ -111,17 +113,19 @@ enum OutputStaging {
     }
 
     /// Puts `staging` at `destination` in one step; the old folder, if any, ends up at `staging`.
-    private static func switchIn(_ staging: String, to destination: String) throws(Failure) {
+    /// True when there was no old folder.
+    private static func switchIn(_ staging: String, to destination: String) throws(Failure) -> Bool {
         var status = stat()
         if lstat(destination, &status) != 0 && errno == ENOENT {
             guard rename(staging, destination) == 0 else {
                 throw Failure("cannot move \(staging) to \(destination): \(errnoText())")
             }
-            return
+            return true
         }
         guard exchange(staging, destination) else {
             throw Failure("cannot switch \(destination) with \(staging): \(errnoText())")
         }
+        return false
     }
 
     private typealias RenameAt2 =
