@@ -40,6 +40,100 @@ enum GeneratedCodeProject {
     }
 }
 
+/// `flagc build` of a generated project, timed end to end in a subprocess.
+enum WholeBuild {
+    /// The release `flagc` built next to this executable (or `FLAGC_BENCH_FLAGC`, to time another
+    /// build of it), or nil.
+    static func executable() -> URL? {
+        if let path = ProcessInfo.processInfo.environment["FLAGC_BENCH_FLAGC"] { return URL(fileURLWithPath: path) }
+        guard let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") else { return nil }
+        let flagc = URL(fileURLWithPath: exe).deletingLastPathComponent().appendingPathComponent("flagc")
+        return FileManager.default.isExecutableFile(atPath: flagc.path) ? flagc : nil
+    }
+
+    /// Writes the project (flags/bench.yaml, targets/bench.yaml, keys), then times `rounds` builds
+    /// after one untimed warm-up, in nanoseconds.
+    /// Also the builds' processor time (user + system, nanoseconds), which another load on the
+    /// machine does not inflate as it does the wall-clock time.
+    static func time(flagc: URL, yaml: String, in folder: URL, rounds: Int) throws -> (wall: Sample, cpu: Sample) {
+        try write(flagc: flagc, yaml: yaml, in: folder)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var wall: [Double] = []
+        var cpu: [Double] = []
+        for round in 0...rounds {
+            let start = now()
+            let startCPU = childrenCPU()
+            try run(flagc, ["build"], in: folder)
+            if round > 0 || rounds == 1 {
+                wall.append(Double(now() - start))
+                cpu.append(childrenCPU() - startCPU)
+            }
+            if rounds == 1 { break }
+        }
+        return (Sample(values: wall), Sample(values: cpu))
+    }
+
+    /// User + system time of the finished child processes so far, in nanoseconds.
+    static func childrenCPU() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_CHILDREN.rawValue, &usage)
+        let seconds = Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+        return seconds * 1e9 + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1e3
+    }
+
+    /// A project in `folder`: the flags in files of 5,000, one target `bench`, keys made by `flagc`.
+    static func write(flagc: URL, yaml: String, in folder: URL) throws {
+        try? FileManager.default.removeItem(at: folder)
+        try FileManager.default.createDirectory(
+            at: folder.appendingPathComponent("flags"),
+            withIntermediateDirectories: true
+        )
+        try FileManager.default.createDirectory(
+            at: folder.appendingPathComponent("targets"),
+            withIntermediateDirectories: true
+        )
+        for (index, text) in split(yaml, flagsPerFile: 5_000).enumerated() {
+            try Data(text.utf8).write(to: folder.appendingPathComponent("flags/bench-\(index).yaml"))
+        }
+        try Data("recipients: [keys/bench.recipient.pub]\n".utf8).write(
+            to: folder.appendingPathComponent("targets/bench.yaml")
+        )
+        try run(flagc, ["keys", "init"], in: folder)
+        try run(flagc, ["keys", "recipient", "bench"], in: folder)
+    }
+
+    /// A generated flags file cut into files of at most `flagsPerFile` flags (a project's files
+    /// are limited in size); the first keeps the segments.
+    static func split(_ yaml: String, flagsPerFile: Int) -> [String] {
+        guard let range = yaml.range(of: "\nflags:\n") else { return [yaml] }
+        var files = [String(yaml[..<range.upperBound])]
+        var count = 0
+        for line in yaml[range.upperBound...].split(separator: "\n", omittingEmptySubsequences: false) {
+            // A flag starts at two spaces of indentation.
+            if line.hasPrefix("  "), !line.hasPrefix("   ") {
+                if count > 0 && count % flagsPerFile == 0 { files.append("flags:\n") }
+                count += 1
+            }
+            files[files.count - 1] += line + "\n"
+        }
+        return files
+    }
+
+    private static func run(_ flagc: URL, _ arguments: [String], in folder: URL) throws {
+        let process = Process()
+        process.executableURL = flagc
+        process.arguments = arguments
+        process.currentDirectoryURL = folder
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw BenchFailure("flagc \(arguments.joined(separator: " ")) failed in \(folder.path)")
+        }
+    }
+}
+
 struct BenchFailure: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
@@ -57,7 +151,7 @@ enum FlagcBench {
         let quick = arguments.contains("--quick")
         let asJSON = arguments.contains("--json")
         if arguments.contains("--help") || arguments.contains("-h") {
-            print("usage: flagc-bench [--json] [--quick]")
+            print("usage: flagc-bench [--json] [--quick] | --build-only [FLAG COUNT...] | --write-project COUNT DIR")
             return
         }
 
@@ -117,6 +211,39 @@ enum FlagcBench {
             let project = project(yaml)
             let content = Builder.content(of: project, target: project.targets[0])
             return keys.bundle(content, target: "bench")
+        }
+
+        if let index = arguments.firstIndex(of: "--write-project") {
+            // A generated project with keys, for profiling `flagc build` on it: COUNT flags in DIR.
+            let values = Array(arguments[(index + 1)...])
+            guard values.count >= 2, let count = Int(values[0]), let flagc = WholeBuild.executable() else {
+                throw BenchFailure("usage: flagc-bench --write-project COUNT DIR (with a release flagc built)")
+            }
+            try WholeBuild.write(
+                flagc: flagc,
+                yaml: Workload.yaml(flagCount: count),
+                in: URL(fileURLWithPath: values[1])
+            )
+            return
+        }
+        if let index = arguments.firstIndex(of: "--build-only") {
+            // Only the whole-build figures, for the flag counts given (default 1,000 and 10,000),
+            // e.g. with FLAGC_BENCH_FLAGC=<another flagc> to compare builds of it.
+            let counts = arguments[(index + 1)...].compactMap { Int($0) }
+            guard let flagc = WholeBuild.executable() else {
+                throw BenchFailure("no release flagc next to flagc-bench")
+            }
+            for count in counts.isEmpty ? [1_000, 10_000] : counts {
+                let sample = try WholeBuild.time(
+                    flagc: flagc,
+                    yaml: Workload.yaml(flagCount: count),
+                    in: temporary.appendingPathComponent("build-\(count)"),
+                    rounds: 1
+                )
+                record("build_s_\(count)", rounded(sample.wall.median / 1e9, 3))
+                record("build_cpu_s_\(count)", rounded(sample.cpu.median / 1e9, 3))
+            }
+            return
         }
 
         let yaml100 = Workload.yaml(flagCount: 100)
@@ -265,8 +392,22 @@ enum FlagcBench {
             }
             return
         }
-        let compile10000 = measure(rounds: quick ? 1 : 3) { sink &+= compile(yaml10000).count }
-        record("compile_s_10000", rounded(compile10000.median / 1e9, 3), spread: compile10000.spread)
+        // The whole `flagc build` of one target, as a user runs it: the release `flagc` next to this
+        // executable, in a project folder with keys, reading YAML and writing out/bench/.
+        if let flagc = WholeBuild.executable() {
+            for count in quick ? [1_000, 10_000] : [1_000, 10_000, 20_000, 50_000] {
+                let sample = try WholeBuild.time(
+                    flagc: flagc,
+                    yaml: count == 10_000 ? yaml10000 : Workload.yaml(flagCount: count),
+                    in: temporary.appendingPathComponent("build-\(count)"),
+                    rounds: quick || count > 10_000 ? 1 : 3
+                )
+                record("build_s_\(count)", rounded(sample.wall.median / 1e9, 3), spread: sample.wall.spread)
+                record("build_cpu_s_\(count)", rounded(sample.cpu.median / 1e9, 3), spread: sample.cpu.spread)
+            }
+        } else {
+            record("build_s_10000", "not measured: build flagc first (swift build -c release --product flagc)")
+        }
 
         var bundles: [Int: [UInt8]] = [:]
         var paths: [Int: String] = [:]

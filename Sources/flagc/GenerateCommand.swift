@@ -21,7 +21,8 @@ struct GenerateCommand: ParsableCommand {
 
     func run() throws {
         let diagnostics = DiagnosticCollector()
-        let project = Builder.check(root: root, diagnostics: diagnostics)
+        // The generated code needs no keys: recipient files are `build`'s (and `check`'s) concern.
+        let project = Builder.check(root: root, recipients: false, diagnostics: diagnostics)
         if diagnostics.hasErrors {
             Output.diagnostics(diagnostics.sorted, sources: project.sources)
             throw ExitCode(ExitStatus.invalidInput)

@@ -20,13 +20,26 @@ public struct BuildOptions: Sendable {
         self.keyStore = keyStore
     }
 
-    /// `SOURCE_DATE_EPOCH` when set and valid, else the current time.
-    public static func issueTime(environment: [String: String]) throws(KeyStore.Failure) -> Int64 {
-        guard let text = environment["SOURCE_DATE_EPOCH"] else { return Int64(Date().timeIntervalSince1970) }
+    /// How far in the future `SOURCE_DATE_EPOCH` may be: the runtime's default leeway for clock
+    /// skew (`LoadOptions.leeway`); a later issue time gives a bundle every loader refuses.
+    public static let maximumFutureSkew: Int64 = 300
+
+    /// `SOURCE_DATE_EPOCH` when set and valid, else the current time (`now`, Unix seconds).
+    public static func issueTime(
+        environment: [String: String],
+        now: Int64 = Int64(Date().timeIntervalSince1970)
+    ) throws(KeyStore.Failure) -> Int64 {
+        guard let text = environment["SOURCE_DATE_EPOCH"] else { return now }
         // Up to the end of year 9999, so adding a bundle's lifetime can never overflow.
         guard let value = Int64(text), value >= 0, value <= 253_402_300_799 else {
             throw KeyStore.Failure(
                 "SOURCE_DATE_EPOCH must be a whole number of seconds (up to year 9999), found '\(text)'"
+            )
+        }
+        guard value <= now + maximumFutureSkew else {
+            throw KeyStore.Failure(
+                "SOURCE_DATE_EPOCH is \(Timestamp.formatRFC3339(value)), \(value - now) seconds in the future; "
+                    + "loaders refuse a bundle issued more than \(maximumFutureSkew) seconds ahead of their clock"
             )
         }
         return value
@@ -44,13 +57,52 @@ public struct TargetOutput: Sendable {
 
 /// `flagc check` and `flagc build`.
 public enum Builder {
-    /// Reads and validates the project; problems go to `diagnostics`.
-    public static func check(root: String, diagnostics: DiagnosticCollector) -> FlagProject {
+    /// Reads and validates the project; problems go to `diagnostics`. With `recipients`, also runs
+    /// the target checks `build` runs that need no secret (`recipientKeys`): `generate` skips them.
+    public static func check(root: String, recipients: Bool = true, diagnostics: DiagnosticCollector) -> FlagProject {
         let project = FlagProject.load(root: root, diagnostics: diagnostics)
         if !diagnostics.hasErrors {
-            for target in project.targets { _ = checkedContent(of: project, target: target, diagnostics: diagnostics) }
+            let keyStore = KeyStore(directory: resolve("keys", root: root))
+            for target in project.targets {
+                _ = checkedContent(of: project, target: target, diagnostics: diagnostics)
+                if recipients {
+                    _ = recipientKeys(of: target, root: root, keyStore: keyStore, diagnostics: diagnostics)
+                }
+            }
         }
         return project
+    }
+
+    /// The target checks that need no secret, shared by `check` and `build`: every recipient
+    /// public key file readable and valid, at least one recipient and at most a bundle's maximum.
+    /// The keys, deduplicated, or nil (with errors in `diagnostics`).
+    package static func recipientKeys(
+        of target: TargetDefinition,
+        root: String,
+        keyStore: KeyStore,
+        diagnostics: DiagnosticCollector
+    ) -> [[UInt8]]? {
+        var recipients: [[UInt8]] = []
+        var seen: Set<[UInt8]> = []
+        var failed = false
+        for recipient in target.recipients {
+            do {
+                let key = try keyStore.recipientPublicKey(at: resolve(recipient.value, root: root))
+                if seen.insert(key).inserted { recipients.append(key) }
+            } catch {
+                diagnostics.error("cannot use recipient: \(error.description)", at: recipient.location)
+                failed = true
+            }
+        }
+        guard !failed, !recipients.isEmpty else { return nil }
+        guard recipients.count <= BundleHeader.maximumRecipients else {
+            diagnostics.error(
+                "target '\(target.name)' has \(recipients.count) recipients; a bundle holds at most \(BundleHeader.maximumRecipients)",
+                at: target.location
+            )
+            return nil
+        }
+        return recipients
     }
 
     /// The target's content, or nil (with an error) when the runtime would refuse its bundle,
@@ -71,7 +123,8 @@ public enum Builder {
     }
 
     /// Builds every target (or one): bundle, generated Swift and manifest per target. Everything is
-    /// computed first and written afterwards, each file atomically, so a failure writes nothing.
+    /// computed first, for every target; only then are the `out/<target>/` folders replaced, each in
+    /// one atomic step under an exclusive lock (see `OutputStaging`), so a failure replaces nothing.
     public static func build(
         _ project: FlagProject,
         options: BuildOptions,
@@ -102,29 +155,19 @@ public enum Builder {
             )
         }
 
-        var pending: [(path: String, bytes: [UInt8])] = []
+        var pending: [(target: String, directory: String, files: [(String, [UInt8])])] = []
         var outputs: [TargetOutput] = []
         for target in targets {
             // Never write a bundle the runtime would refuse (e.g. a flag too expensive to evaluate).
             guard let content = checkedContent(of: project, target: target, diagnostics: diagnostics) else { continue }
-            var recipients: [[UInt8]] = []
-            for recipient in target.recipients {
-                let path = resolve(recipient.value, root: options.root)
-                do {
-                    let key = try options.keyStore.recipientPublicKey(at: path)
-                    if !recipients.contains(key) { recipients.append(key) }
-                } catch {
-                    diagnostics.error("cannot use recipient: \(error.description)", at: recipient.location)
-                }
-            }
-            guard !recipients.isEmpty else { continue }
-            guard recipients.count <= BundleHeader.maximumRecipients else {
-                diagnostics.error(
-                    "target '\(target.name)' has \(recipients.count) recipients; a bundle holds at most \(BundleHeader.maximumRecipients)",
-                    at: target.location
+            guard
+                let recipients = recipientKeys(
+                    of: target,
+                    root: options.root,
+                    keyStore: options.keyStore,
+                    diagnostics: diagnostics
                 )
-                continue
-            }
+            else { continue }
             let expiresAt = options.issuedAt + target.expiresAfter
             if keyring.expiresAt < expiresAt {
                 diagnostics.warning(
@@ -171,7 +214,7 @@ public enum Builder {
                 ("flags.bundle", bundle), ("\(target.swiftTypeName).swift", Array(swift.utf8)),
                 ("manifest.json", Array(manifest.utf8)),
             ]
-            for (name, bytes) in files { pending.append((directory + "/" + name, bytes)) }
+            pending.append((target.name, directory, files))
             outputs.append(
                 TargetOutput(
                     target: target.name,
@@ -183,20 +226,11 @@ public enum Builder {
             )
         }
         if diagnostics.hasErrors { return [] }
-        for (path, bytes) in pending {
-            do {
-                try FileManager.default.createDirectory(
-                    atPath: (path as NSString).deletingLastPathComponent,
-                    withIntermediateDirectories: true
-                )
-                try SecureFile.writeAtomically(bytes, to: path)
-            } catch let error as SecureFile.Failure {
-                throw KeyStore.Failure(error.description)
-            } catch {
-                throw KeyStore.Failure(
-                    "cannot create \((path as NSString).deletingLastPathComponent): \(error.localizedDescription)"
-                )
-            }
+        // Everything is computed: only now is anything replaced, each target folder in one step.
+        do {
+            try OutputStaging.replace(pending, in: resolve(options.outputDirectory, root: options.root))
+        } catch {
+            throw KeyStore.Failure(error.description)
         }
         return outputs
     }

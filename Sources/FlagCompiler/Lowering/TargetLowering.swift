@@ -11,6 +11,9 @@ struct TargetLowering {
     private var attributeIndex: [String: Int] = [:]
     private var segmentIndex: [String: Int] = [:]
     private var segments: [CompiledSegment] = []
+    /// Segments listed for lowering but not lowered yet (a reference to one closes a cycle).
+    private var inProgress: Set<String> = []
+    private let variantLookup = VariantLookup()
 
     init(project: FlagProject, target: TargetDefinition) {
         self.project = project
@@ -41,15 +44,15 @@ struct TargetLowering {
                     serve: lower(rule.serve, flag)
                 )
             }
-            let defaultVariant = settings.defaultVariant.flatMap { flag.variantIndex($0.value) } ?? 0
+            let defaultVariant = settings.defaultVariant.flatMap { variantLookup.index(of: $0.value, in: flag) } ?? 0
             let offVariant =
-                settings.offVariant.flatMap { flag.variantIndex($0.value) }
+                settings.offVariant.flatMap { variantLookup.index(of: $0.value, in: flag) }
                 ?? (flag.type == .boolean
                     ? flag.variants.firstIndex { $0.value == .bool(false) } ?? defaultVariant
                     : defaultVariant)
             let prerequisites = flag.prerequisites.compactMap { prerequisite -> Prerequisite? in
                 guard let index = flagIndex[prerequisite.flag.value], let required = byKey[prerequisite.flag.value],
-                    let variant = required.variantIndex(prerequisite.variant.value)
+                    let variant = variantLookup.index(of: prerequisite.variant.value, in: required)
                 else { return nil }
                 return Prerequisite(flag: index, variant: variant)
             }
@@ -91,14 +94,14 @@ struct TargetLowering {
     private mutating func lower(_ serve: ServeDefinition, _ flag: FlagDefinition) -> Serve {
         switch serve {
         case .variant(let name):
-            return .variant(flag.variantIndex(name.value) ?? 0)
+            return .variant(variantLookup.index(of: name.value, in: flag) ?? 0)
         case .split(let weights, let bucketBy):
             var cumulative = 0
             var variants: [Int] = []
             var thresholds: [Int] = []
             for weight in weights {
                 cumulative += weight.hundredths
-                variants.append(flag.variantIndex(weight.variant.value) ?? 0)
+                variants.append(variantLookup.index(of: weight.variant.value, in: flag) ?? 0)
                 thresholds.append(cumulative)
             }
             return .split(
@@ -109,8 +112,8 @@ struct TargetLowering {
         case .progressive(let variant, let others, let steps, let bucketBy):
             return .progressive(
                 bucketBy: attribute(bucketBy?.value ?? AttributeKind.targetingKeyName),
-                variant: flag.variantIndex(variant.value) ?? 0,
-                others: flag.variantIndex(others.value) ?? 0,
+                variant: variantLookup.index(of: variant.value, in: flag) ?? 0,
+                others: variantLookup.index(of: others.value, in: flag) ?? 0,
                 steps: steps.map { RampStep(startsAt: $0.startsAt, threshold: $0.hundredths) }
             )
         }
@@ -127,20 +130,55 @@ struct TargetLowering {
     }
 
     /// The index of segment `name`, lowering it (and the segments it uses, first) on first use.
+    /// Without recursion: the segments it reaches are listed deepest first by an explicit walk, so
+    /// each one's condition only refers to segments lowered before it, however long the chain.
     private mutating func segment(_ name: String, _ definitions: [String: SegmentDefinition]) -> Int {
         if let index = segmentIndex[name] { return index }
-        guard let definition = definitions[name] else { return 0 }
-        let condition = definition.condition.map { lower($0, definitions) }
-        segments.append(
-            CompiledSegment(
-                name: name,
-                included: Set(definition.included),
-                excluded: Set(definition.excluded),
-                condition: condition
+        guard definitions[name] != nil, !inProgress.contains(name) else { return 0 }  // a cycle: reported already
+        let order = Self.postOrder(from: name, definitions: definitions, lowered: segmentIndex)
+        inProgress.formUnion(order)
+        for dependency in order {
+            guard let definition = definitions[dependency] else { continue }
+            let condition = definition.condition.map { lower($0, definitions) }
+            segments.append(
+                CompiledSegment(
+                    name: dependency,
+                    included: Set(definition.included),
+                    excluded: Set(definition.excluded),
+                    condition: condition
+                )
             )
-        )
-        segmentIndex[name] = segments.count - 1
-        return segments.count - 1
+            segmentIndex[dependency] = segments.count - 1
+            inProgress.remove(dependency)
+        }
+        return segmentIndex[name] ?? 0
+    }
+
+    /// The segments reachable from `start` and not lowered yet, each after those it refers to
+    /// (references on a cycle are skipped), found by an iterative depth-first walk.
+    static func postOrder(
+        from start: String,
+        definitions: [String: SegmentDefinition],
+        lowered: [String: Int]
+    ) -> [String] {
+        func references(_ name: String) -> [String] {
+            definitions[name]?.condition.map(ConditionNode.segmentReferences) ?? []
+        }
+        var order: [String] = []
+        var seen: Set<String> = [start]
+        var path: [(name: String, references: [String], next: Int)] = [(start, references(start), 0)]
+        while let top = path.last {
+            if top.next < top.references.count {
+                path[path.count - 1].next += 1
+                let next = top.references[top.next]
+                guard lowered[next] == nil, definitions[next] != nil, seen.insert(next).inserted else { continue }
+                path.append((next, references(next), 0))
+            } else {
+                order.append(top.name)
+                path.removeLast()
+            }
+        }
+        return order
     }
 
     /// Kahn's algorithm, ties broken by the input order, so dependencies come first.

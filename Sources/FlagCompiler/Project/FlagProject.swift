@@ -5,23 +5,48 @@ import Foundation
 /// `targets/*.yaml`, read, checked and indexed by name.
 public struct FlagProject: Sendable {
     public var root: String
-    package var files: [FlagFile]
+    /// The flag files; setting them re-indexes `flags`, `segments` and the flags by key.
+    package var files: [FlagFile] {
+        didSet { index() }
+    }
     package var targets: [TargetDefinition]
     /// File texts by path, for rendering diagnostics with their source line.
     public var sources: [String: String]
 
-    package var flags: [FlagDefinition] { files.flatMap(\.flags) }
-    package var segments: [SegmentDefinition] { files.flatMap(\.segments) }
+    /// Every flag of every file, in file order (built once per change of `files`, never per use).
+    package private(set) var flags: [FlagDefinition] = []
+    /// Every segment of every file, in file order.
+    package private(set) var segments: [SegmentDefinition] = []
+    /// The first flag defined with each key.
+    private var flagsByKey: [String: FlagDefinition] = [:]
+
+    /// Largest accepted YAML file in flags/ or targets/, checked (with `fstat`) before reading it.
+    public static let maximumFileBytes = 16 * 1024 * 1024
+    /// Largest accepted total of the YAML files of flags/ and targets/ together, checked before
+    /// reading each file: parsed definitions take about 20 times their text in memory.
+    public static let maximumTotalBytes = 32 * 1024 * 1024
+
+    package init(root: String, files: [FlagFile], targets: [TargetDefinition], sources: [String: String]) {
+        self.root = root
+        self.files = files
+        self.targets = targets
+        self.sources = sources
+        index()
+    }
+
+    private mutating func index() {
+        flags = files.flatMap(\.flags)
+        segments = files.flatMap(\.segments)
+        flagsByKey = Dictionary(flags.map { ($0.key.value, $0) }, uniquingKeysWith: { first, _ in first })
+    }
 
     /// Reads `flags/` and `targets/` under `root` (file paths in diagnostics are relative to it)
     /// and runs every project-wide check. Problems go to `diagnostics`.
     public static func load(root: String, diagnostics: DiagnosticCollector) -> FlagProject {
-        load(
-            root: root,
-            flagFiles: readYAMLFiles(root: root, folder: "flags", diagnostics: diagnostics),
-            targetFiles: readYAMLFiles(root: root, folder: "targets", diagnostics: diagnostics),
-            diagnostics: diagnostics
-        )
+        var budget = maximumTotalBytes
+        let flagFiles = readYAMLFiles(root: root, folder: "flags", budget: &budget, diagnostics: diagnostics)
+        let targetFiles = readYAMLFiles(root: root, folder: "targets", budget: &budget, diagnostics: diagnostics)
+        return load(root: root, flagFiles: flagFiles, targetFiles: targetFiles, diagnostics: diagnostics)
     }
 
     /// Reads and checks definitions given as (path, bytes) pairs: what `load(root:diagnostics:)`
@@ -34,11 +59,13 @@ public struct FlagProject: Sendable {
     ) -> FlagProject {
         var project = FlagProject(root: root, files: [], targets: [], sources: [:])
         let reader = DefinitionReader(diagnostics: diagnostics)
+        var files: [FlagFile] = []
         for (path, bytes) in flagFiles {
             project.sources[path] = String(decoding: bytes, as: UTF8.self)
             guard let node = parseYAML(bytes, path: path, diagnostics: diagnostics) else { continue }
-            project.files.append(reader.readFlagFile(node, path: path))
+            files.append(reader.readFlagFile(node, path: path))
         }
+        project.files = files
         for (path, bytes) in targetFiles {
             project.sources[path] = String(decoding: bytes, as: UTF8.self)
             let name = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
@@ -59,9 +86,13 @@ public struct FlagProject: Sendable {
         return .some(root)
     }
 
+    /// The YAML files of `folder`, sorted by name. Each file's size is checked before it is read:
+    /// at most `maximumFileBytes`, and all files together at most `maximumTotalBytes` (`budget` is
+    /// what is left of it). Only regular files are read, never blocking on a FIFO or device.
     private static func readYAMLFiles(
         root: String,
         folder: String,
+        budget: inout Int,
         diagnostics: DiagnosticCollector
     ) -> [(String, [UInt8])] {
         let directory = (root as NSString).appendingPathComponent(folder)
@@ -73,17 +104,39 @@ public struct FlagProject: Sendable {
         for name in names.sorted() where name.hasSuffix(".yaml") || name.hasSuffix(".yml") {
             let path = folder + "/" + name
             let fullPath = (directory as NSString).appendingPathComponent(name)
-            guard let data = FileManager.default.contents(atPath: fullPath) else {
-                diagnostics.error("cannot read \(path)", at: nil)
-                continue
+            guard budget >= 0 else { break }  // the total is exceeded: reported once
+            let limit = min(maximumFileBytes, budget)
+            do {
+                let bytes = try FileReader.read(path: fullPath, limit: limit)
+                budget -= bytes.count
+                result.append((path, bytes))
+            } catch .tooLarge(let count, _) {
+                let location = SourceLocation(file: path, line: 1, column: 1)
+                if count > maximumFileBytes {
+                    diagnostics.error(
+                        "file is too large (\(count) bytes; the limit is \(maximumFileBytes) bytes per file); "
+                            + "split it into several files",
+                        at: location
+                    )
+                } else {
+                    diagnostics.error(
+                        "flags/ and targets/ are too large together: reading \(path) (\(count) bytes) passes the "
+                            + "limit of \(maximumTotalBytes) bytes for all YAML files of a project",
+                        at: location
+                    )
+                }
+                if count <= maximumFileBytes { budget = -1 }
+            } catch .unreadable(_, let reason) {
+                diagnostics.error("cannot read \(path): \(reason)", at: nil)
+            } catch {
+                diagnostics.error("cannot read \(path): \(error)", at: nil)
             }
-            result.append((path, [UInt8](data)))
         }
         return result
     }
 
     /// The flag with `key`.
-    package func flag(_ key: String) -> FlagDefinition? { flags.first { $0.key.value == key } }
+    package func flag(_ key: String) -> FlagDefinition? { flagsByKey[key] }
 
     /// The target named `name`.
     package func target(_ name: String) -> TargetDefinition? { targets.first { $0.name == name } }

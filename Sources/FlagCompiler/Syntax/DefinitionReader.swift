@@ -247,7 +247,7 @@ struct DefinitionReader {
     private func variantValue(_ node: YAMLNode, type: FlagType) -> FlagValue? {
         func mismatch() -> FlagValue? {
             var message =
-                "variant value must be \(type == .integer ? "an integer" : "a \(type)"), found \(node.kindName)"
+                "variant value must be \(type == .integer ? "an integer" : type == .number ? "a finite number" : "a \(type)"), found \(node.kindName)"
             if type == .string, node.scalar != nil { message += "; quote it to make it a string" }
             diagnostics.error(message, at: node.location)
             return nil
@@ -569,8 +569,8 @@ struct DefinitionReader {
                 return nil
             }
         case "gt", "gte", "lt", "lte":
-            guard let number = node.number, node.scalar?.isPlain == true else {
-                diagnostics.error("\(name) needs a number, found \(node.kindName)", at: node.location)
+            guard let number = node.number, number.isFinite, node.scalar?.isPlain == true else {
+                diagnostics.error("\(name) needs a finite number, found \(node.kindName)", at: node.location)
                 return nil
             }
             switch entry.key {
@@ -648,7 +648,12 @@ struct DefinitionReader {
         case .string(let value): return .string(value)
         case .bool(let value): return .bool(value)
         case .integer(let value): return .number(Double(value))
-        case .float(let value): return .number(value)
+        case .float(let value):
+            guard value.isFinite else {
+                diagnostics.error("\(what) must be a finite number, found \(node.kindName)", at: node.location)
+                return nil
+            }
+            return .number(value)
         case .null:
             diagnostics.error(
                 "\(what) must not be null; use 'exists: false' to test for a missing attribute",
@@ -660,7 +665,16 @@ struct DefinitionReader {
 
     /// Unix seconds from an RFC 3339 string or a number.
     private func time(_ node: YAMLNode, _ what: String) -> Double? {
-        if let number = node.number, node.scalar?.isPlain == true { return number }
+        if let number = node.number, node.scalar?.isPlain == true {
+            guard number.isFinite else {
+                diagnostics.error(
+                    "\(what) must be a finite number of Unix seconds, found \(node.kindName)",
+                    at: node.location
+                )
+                return nil
+            }
+            return number
+        }
         if let text = node.string {
             if let time = Timestamp.parseRFC3339(text) { return time }
             diagnostics.error(

@@ -160,13 +160,14 @@ extension YAMLNode {
 }
 
 extension YAMLScalar.Value {
-    /// What the value is, with an article: "a string", "an integer", "a number", "a boolean" or "null".
+    /// What the value is, with an article: "a string", "an integer", "a number", "a boolean" or "null";
+    /// `.nan`, `.inf` or `-.inf` for a number that is not finite.
     public var kindName: String {
         switch self {
         case .null: return "null"
         case .bool: return "a boolean"
         case .integer: return "an integer"
-        case .float: return "a number"
+        case .float(let value): return value.isFinite ? "a number" : value.isNaN ? ".nan" : value < 0 ? "-.inf" : ".inf"
         case .string: return "a string"
         }
     }

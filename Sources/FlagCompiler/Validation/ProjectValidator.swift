@@ -5,6 +5,13 @@ import FlagRuntime
 struct ProjectValidator {
     let project: FlagProject
     let diagnostics: DiagnosticCollector
+    private let variants = VariantLookup()
+    private let suggestions = SuggestionBudget(20)
+
+    init(project: FlagProject, diagnostics: DiagnosticCollector) {
+        self.project = project
+        self.diagnostics = diagnostics
+    }
 
     func validate() {
         let segments = uniqueSegments()
@@ -75,13 +82,13 @@ struct ProjectValidator {
     }
 
     private func checkVariant(_ name: Located<String>, of flag: FlagDefinition, role: String) {
-        guard flag.variantIndex(name.value) == nil, !flag.variants.isEmpty else { return }
+        guard variants.index(of: name.value, in: flag) == nil, !flag.variants.isEmpty else { return }
         let names = flag.variants.map(\.name.value)
-        let suggestion = Suggestion.closest(to: name.value, among: names)
+        let suggestion = suggestions.closest(to: name.value) { names }
+        let listed = names.prefix(10).map { "'\($0)'" } + (names.count > 10 ? ["… (\(names.count) in all)"] : [])
         diagnostics.error(
             "unknown variant '\(name.value)' in \(role) of flag '\(flag.key.value)'"
-                + (suggestion.map { "; did you mean '\($0)'?" }
-                    ?? "; variants are " + names.map { "'\($0)'" }.joined(separator: ", ")),
+                + (suggestion.map { "; did you mean '\($0)'?" } ?? "; variants are " + listed.joined(separator: ", ")),
             at: name.location
         )
     }
@@ -142,7 +149,7 @@ struct ProjectValidator {
         case .not(let inner): checkReferences(inner, segments: segments)
         case .segment(let name):
             if segments[name.value] == nil {
-                let suggestion = Suggestion.closest(to: name.value, among: segments.keys.sorted())
+                let suggestion = suggestions.closest(to: name.value) { segments.keys }
                 diagnostics.error(
                     "unknown segment '\(name.value)'" + (suggestion.map { "; did you mean '\($0)'?" } ?? ""),
                     at: name.location
@@ -158,7 +165,7 @@ struct ProjectValidator {
         flags: [String: FlagDefinition]
     ) {
         guard let required = flags[prerequisite.flag.value] else {
-            let suggestion = Suggestion.closest(to: prerequisite.flag.value, among: flags.keys.sorted())
+            let suggestion = suggestions.closest(to: prerequisite.flag.value) { flags.keys }
             diagnostics.error(
                 "unknown prerequisite flag '\(prerequisite.flag.value)'"
                     + (suggestion.map { "; did you mean '\($0)'?" } ?? ""),
@@ -166,35 +173,61 @@ struct ProjectValidator {
             )
             return
         }
-        if required.variantIndex(prerequisite.variant.value) == nil {
+        if variants.index(of: prerequisite.variant.value, in: required) == nil {
             checkVariant(prerequisite.variant, of: required, role: "'requires' of flag '\(flag.key.value)'")
         }
     }
 
-    // MARK: Cycles
+    // MARK: Cycles and chains
+
+    /// How deep segments may refer to segments, and flags require flags: the runtime evaluates
+    /// such chains by nested calls, so their depth is bounded like the nesting of a condition.
+    static let maximumChainDepth = 32
+    /// Cycles listed per graph; more are counted in one last error.
+    static let maximumListedCycles = 20
 
     private func checkSegmentCycles(_ segments: [String: SegmentDefinition]) {
-        let graph = segments.mapValues { segment in
-            segment.condition.map(ConditionNode.segmentReferences) ?? []
-        }
-        for cycle in CycleFinder.cycles(in: graph) {
-            guard let first = segments[cycle[0]] else { continue }
-            diagnostics.error(
-                "segments refer to each other in a cycle: " + (cycle + [cycle[0]]).joined(separator: " -> "),
-                at: first.name.location
-            )
-        }
+        let graph = DependencyGraph(
+            segments.mapValues { segment in segment.condition.map(ConditionNode.segmentReferences) ?? [] }
+        )
+        checkGraph(graph, noun: "segment") { segments[$0]?.name.location }
     }
 
     private func checkPrerequisiteCycles(_ flags: [String: FlagDefinition]) {
-        let graph = flags.mapValues { $0.prerequisites.map(\.flag.value) }
-        for cycle in CycleFinder.cycles(in: graph) {
-            guard let first = flags[cycle[0]] else { continue }
+        let graph = DependencyGraph(flags.mapValues { $0.prerequisites.map(\.flag.value) })
+        checkGraph(graph, noun: "flag") { flags[$0]?.key.location }
+    }
+
+    /// Reports cycles (long ones abbreviated, many ones counted) or, without cycles, chains deeper
+    /// than `maximumChainDepth`.
+    private func checkGraph(_ graph: DependencyGraph, noun: String, location: (String) -> SourceLocation?) {
+        let analysis = graph.analyze(cycleLimit: Self.maximumListedCycles)
+        let what = noun == "segment" ? "segments refer to each other in a cycle" : "prerequisites form a cycle"
+        for cycle in analysis.cycles {
+            let length = cycle.count > 11 ? " of \(cycle.count) \(noun)s" : ""
             diagnostics.error(
-                "prerequisites form a cycle: " + (cycle + [cycle[0]]).joined(separator: " -> "),
-                at: first.key.location
+                "\(what)\(length): " + DependencyGraph.abbreviated(cycle + [cycle[0]]),
+                at: location(cycle[0])
             )
         }
+        if analysis.moreCycles > 0, let first = analysis.cycles.first {
+            diagnostics.error(
+                "\(analysis.moreCycles) more cycle\(analysis.moreCycles == 1 ? "" : "s") among \(noun)s not listed",
+                at: location(first[0])
+            )
+        }
+        guard analysis.cycles.isEmpty else { return }
+        let tooDeep = analysis.depth.indices.filter { analysis.depth[$0] > Self.maximumChainDepth }
+        guard let deepest = tooDeep.max(by: { analysis.depth[$0] < analysis.depth[$1] }) else { return }
+        let chain = graph.chain(from: deepest, in: analysis)
+        let relation = noun == "segment" ? "refers to segments" : "requires flags"
+        let others = tooDeep.count - 1
+        diagnostics.error(
+            "\(noun) '\(chain[0])' \(relation) \(chain.count - 1) levels deep ("
+                + DependencyGraph.abbreviated(chain) + "); at most \(Self.maximumChainDepth) levels"
+                + (others > 0 ? " (\(others) more \(noun)\(others == 1 ? "" : "s") too deep)" : ""),
+            at: location(chain[0])
+        )
     }
 
     // MARK: Targets
@@ -228,30 +261,5 @@ extension ConditionNode {
         case .segment(let name): [name.value]
         case .predicate: []
         }
-    }
-}
-
-/// Finds the cycles of a directed graph, each reported once, in a stable order.
-enum CycleFinder {
-    static func cycles(in graph: [String: [String]]) -> [[String]] {
-        var state: [String: Int] = [:]  // 1: on the stack, 2: done
-        var stack: [String] = []
-        var found: [[String]] = []
-        func visit(_ node: String) {
-            state[node] = 1
-            stack.append(node)
-            for next in graph[node] ?? [] where graph[next] != nil {
-                switch state[next] {
-                case 1:
-                    if let start = stack.firstIndex(of: next) { found.append(Array(stack[start...])) }
-                case nil: visit(next)
-                default: break
-                }
-            }
-            stack.removeLast()
-            state[node] = 2
-        }
-        for node in graph.keys.sorted() where state[node] == nil { visit(node) }
-        return found
     }
 }
