@@ -146,7 +146,8 @@ struct RegexNFAProgramTests {
 
     /// Programs of every scratch size run (the scratch grows in steps up to 3 × 65535 slots).
     @Test(arguments: [
-        ("a.{11}", 20, "a" + String(repeating: "b", count: 11)), ("\\w{300}", 1_000, String(repeating: "_", count: 300)),
+        ("a.{11}", 20, "a" + String(repeating: "b", count: 11)),
+        ("\\w{300}", 1_000, String(repeating: "_", count: 300)),
         ("[a-f]{1000}", 1_000, String(repeating: "f", count: 1000)),
         ("[^\\n]{1000}", 5_000, String(repeating: "\u{E9}", count: 1000)),
         ("[^\\n]{1000}[^\\n]{1000}", 22_000, String(repeating: "\u{10000}", count: 2000)),
@@ -201,15 +202,17 @@ struct RegexNFAProgramTests {
         }
     }
 
-    @Test(arguments: [
-        ([1, 0, 0], "regex program needs at least 1 instruction"),
-        ([1, 1, 1, 3], "regex program start out of range"),
-        ([1, 1, 0, 9], "unknown regex program operation"),
-        ([1, 1, 0, 0, 0x62, 0x61, 0], "regex program byte range empty"),
-        ([1, 1, 0, 1, 0, 1], "regex program refers to instruction 1 out of range"),
-        ([1, 1, 0, 2, 6, 0], "unknown regex assertion"),
-        ([2], "unknown regex engine"),
-    ] as [([UInt8], String)])
+    @Test(
+        arguments: [
+            ([1, 0, 0], "regex program needs at least 1 instruction"),
+            ([1, 1, 1, 3], "regex program start out of range"),
+            ([1, 1, 0, 9], "unknown regex program operation"),
+            ([1, 1, 0, 0, 0x62, 0x61, 0], "regex program byte range empty"),
+            ([1, 1, 0, 1, 0, 1], "regex program refers to instruction 1 out of range"),
+            ([1, 1, 0, 2, 6, 0], "unknown regex assertion"),
+            ([2], "unknown regex engine"),
+        ] as [([UInt8], String)]
+    )
     func malformedProgramsAreRefusedByName(bytes: [UInt8], message: String) {
         var reader = ByteReader(bytes)
         #expect(throws: DecodingError(message)) { try RegexAutomaton(decoding: &reader) }
@@ -338,7 +341,13 @@ struct RegexBudgetTests {
         let each = big.loadedByteCount
         let fitting = FlagTables.maximumRegexMemory / each
         func rules(_ count: Int) -> [Rule] {
-            [Rule(name: nil, condition: .any((0..<count).map { _ in .predicate(attribute: 0, .matches(big)) }), serve: .variant(1))]
+            [
+                Rule(
+                    name: nil,
+                    condition: .any((0..<count).map { _ in .predicate(attribute: 0, .matches(big)) }),
+                    serve: .variant(1)
+                )
+            ]
         }
         content.flags[0].rules = rules(fitting)
         _ = try FlagTables(decoding: PayloadCodec.encode(content))

@@ -14,8 +14,9 @@ import FlagRuntime
 package struct RegexBudget: Sendable {
     /// The most memory, in bytes, one target's automata may take once loaded.
     package var maximumBytes: Int
-    /// The most compile work, in NFA node visits, all of a project's patterns may take (about 2 s of a `flagc
-    /// check` on one core).
+    /// The most compile work, in NFA node visits, all of a project's patterns may take (about 4 s of a `flagc
+    /// check` on one core; a pattern whose DFA is too large stops trying after ``RegexCompiler/maximumDFAWork``, so
+    /// at least 2,000 such patterns fit).
     package var maximumWork: Int
 
     /// How many of the costliest patterns an error names.
@@ -51,6 +52,13 @@ package final class RegexPatternLog {
     package let budget: RegexBudget
     package private(set) var patterns: [CompiledPattern] = []
     package private(set) var work = 0
+    /// Each distinct pattern compiled so far, by its text and case sensitivity: a repeated pattern costs nothing.
+    private var compiled: [PatternKey: RegexAutomaton] = [:]
+
+    private struct PatternKey: Hashable {
+        var pattern: String
+        var caseInsensitive: Bool
+    }
     /// Where the budget ran out: the pattern whose compilation went over it.
     private var exhaustedAt: SourceLocation?
 
@@ -64,11 +72,18 @@ package final class RegexPatternLog {
         at location: SourceLocation,
         attribute attributeLocation: SourceLocation
     ) throws(RegexCompileError) -> RegexAutomaton {
-        let compilation = try RegexCompiler.compilation(
-            pattern,
-            caseInsensitive: caseInsensitive,
-            engine: exhaustedAt == nil ? .automatic : .nfa
-        )
+        let key = PatternKey(pattern: pattern, caseInsensitive: caseInsensitive)
+        let compilation: RegexCompiler.Compilation
+        if let automaton = compiled[key] {
+            compilation = RegexCompiler.Compilation(automaton: automaton, work: 0)
+        } else {
+            compilation = try RegexCompiler.compilation(
+                pattern,
+                caseInsensitive: caseInsensitive,
+                engine: exhaustedAt == nil ? .automatic : .nfa
+            )
+            compiled[key] = compilation.automaton
+        }
         work += compilation.work
         patterns.append(
             CompiledPattern(
@@ -120,7 +135,9 @@ extension RegexBudget {
                 case .all(let items), .any(let items): items.forEach(visit)
                 case .not(let inner): visit(inner)
                 case .segment(let name):
-                    guard visited.insert(name.value).inserted, let inner = segments[name.value]?.condition else { return }
+                    guard visited.insert(name.value).inserted, let inner = segments[name.value]?.condition else {
+                        return
+                    }
                     visit(inner)
                 case .predicate(let attribute, .matches(let automaton)):
                     let pattern = patternAt[attribute.location]

@@ -36,8 +36,9 @@ package enum RegexCompiler {
     /// The most states the subset construction may create before the pattern runs as its NFA program (dead and
     /// match states included, counted before minimization).
     package static let maximumDFAStates = 10_000
-    /// The most NFA node visits the subset construction may make before the pattern runs as its NFA program.
-    package static let maximumDFAWork = 2_000_000
+    /// The most NFA node visits the subset construction may make before the pattern runs as its NFA program (a few
+    /// milliseconds; the DFAs of typical patterns take a few thousand).
+    package static let maximumDFAWork = 50_000
     /// The most memory the minimal DFA may take once loaded (``RegexDFATable/loadedByteCount``) for the pattern to
     /// run as a DFA: 64 KiB.
     package static let maximumDFABytes = 64 << 10
@@ -100,7 +101,10 @@ package enum RegexCompiler {
                 let dfa = try builder.build()
                 work += builder.work + dfa.stateCount * dfa.classCount
                 let minimal = dfa.minimized().mergingByteClasses()
-                let bytes = RegexDFATable.loadedByteCount(stateCount: minimal.stateCount, classCount: minimal.classCount)
+                let bytes = RegexDFATable.loadedByteCount(
+                    stateCount: minimal.stateCount,
+                    classCount: minimal.classCount
+                )
                 if engine == .dfa || bytes <= maximumDFABytes {
                     return Compilation(automaton: RegexAutomaton(try table(minimal)), work: work)
                 }

@@ -306,12 +306,29 @@ extension RegexNFAProgram {
         let slots = 3 * instructionCount
         #if compiler(>=6.2)
         if #available(macOS 26, iOS 26, tvOS 26, watchOS 26, visionOS 26, *) {
-            if slots <= 256 { return withZeroedSlots(InlineArray<256, UInt16>.self, body) }
-            if slots <= 1_024 { return withZeroedSlots(InlineArray<1_024, UInt16>.self, body) }
-            if slots <= 4_096 { return withZeroedSlots(InlineArray<4_096, UInt16>.self, body) }
-            if slots <= 16_384 { return withZeroedSlots(InlineArray<16_384, UInt16>.self, body) }
-            if slots <= 65_536 { return withZeroedSlots(InlineArray<65_536, UInt16>.self, body) }
-            return withZeroedSlots(InlineArray<196_608, UInt16>.self, body)
+            // One branch per size, each with a concrete type, so every initialization is a plain memset.
+            if slots <= 256 {
+                var storage = InlineArray<256, UInt16>(repeating: 0)
+                return withUnsafeMutableBytes(of: &storage) { body($0.baseAddress!.assumingMemoryBound(to: UInt16.self)) }
+            }
+            if slots <= 1_024 {
+                var storage = InlineArray<1_024, UInt16>(repeating: 0)
+                return withUnsafeMutableBytes(of: &storage) { body($0.baseAddress!.assumingMemoryBound(to: UInt16.self)) }
+            }
+            if slots <= 4_096 {
+                var storage = InlineArray<4_096, UInt16>(repeating: 0)
+                return withUnsafeMutableBytes(of: &storage) { body($0.baseAddress!.assumingMemoryBound(to: UInt16.self)) }
+            }
+            if slots <= 16_384 {
+                var storage = InlineArray<16_384, UInt16>(repeating: 0)
+                return withUnsafeMutableBytes(of: &storage) { body($0.baseAddress!.assumingMemoryBound(to: UInt16.self)) }
+            }
+            if slots <= 65_536 {
+                var storage = InlineArray<65_536, UInt16>(repeating: 0)
+                return withUnsafeMutableBytes(of: &storage) { body($0.baseAddress!.assumingMemoryBound(to: UInt16.self)) }
+            }
+            var storage = InlineArray<196_608, UInt16>(repeating: 0)
+            return withUnsafeMutableBytes(of: &storage) { body($0.baseAddress!.assumingMemoryBound(to: UInt16.self)) }
         }
         #endif
         return withUnsafeTemporaryAllocation(of: UInt16.self, capacity: slots) { buffer in
@@ -320,19 +337,6 @@ extension RegexNFAProgram {
         }
     }
 }
-
-#if compiler(>=6.2)
-/// Runs `body` with a zeroed local `InlineArray` of `count` slots (its elements are contiguous `UInt16`s).
-@available(macOS 26, iOS 26, tvOS 26, watchOS 26, visionOS 26, *)
-@inline(__always)
-private func withZeroedSlots<let count: Int>(
-    _: InlineArray<count, UInt16>.Type,
-    _ body: (UnsafeMutablePointer<UInt16>) -> Bool
-) -> Bool {
-    var slots = InlineArray<count, UInt16>(repeating: 0)
-    return withUnsafeMutableBytes(of: &slots) { body($0.baseAddress!.assumingMemoryBound(to: UInt16.self)) }
-}
-#endif
 
 // MARK: - Binary encoding
 
