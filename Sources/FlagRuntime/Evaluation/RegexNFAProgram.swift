@@ -309,23 +309,33 @@ extension RegexNFAProgram {
             // One branch per size, each with a concrete type, so every initialization is a plain memset.
             if slots <= 256 {
                 var storage = InlineArray<256, UInt16>(repeating: 0)
-                return withUnsafeMutableBytes(of: &storage) { body($0.baseAddress!.assumingMemoryBound(to: UInt16.self)) }
+                return withUnsafeMutableBytes(of: &storage) {
+                    body($0.baseAddress!.assumingMemoryBound(to: UInt16.self))
+                }
             }
             if slots <= 1_024 {
                 var storage = InlineArray<1_024, UInt16>(repeating: 0)
-                return withUnsafeMutableBytes(of: &storage) { body($0.baseAddress!.assumingMemoryBound(to: UInt16.self)) }
+                return withUnsafeMutableBytes(of: &storage) {
+                    body($0.baseAddress!.assumingMemoryBound(to: UInt16.self))
+                }
             }
             if slots <= 4_096 {
                 var storage = InlineArray<4_096, UInt16>(repeating: 0)
-                return withUnsafeMutableBytes(of: &storage) { body($0.baseAddress!.assumingMemoryBound(to: UInt16.self)) }
+                return withUnsafeMutableBytes(of: &storage) {
+                    body($0.baseAddress!.assumingMemoryBound(to: UInt16.self))
+                }
             }
             if slots <= 16_384 {
                 var storage = InlineArray<16_384, UInt16>(repeating: 0)
-                return withUnsafeMutableBytes(of: &storage) { body($0.baseAddress!.assumingMemoryBound(to: UInt16.self)) }
+                return withUnsafeMutableBytes(of: &storage) {
+                    body($0.baseAddress!.assumingMemoryBound(to: UInt16.self))
+                }
             }
             if slots <= 65_536 {
                 var storage = InlineArray<65_536, UInt16>(repeating: 0)
-                return withUnsafeMutableBytes(of: &storage) { body($0.baseAddress!.assumingMemoryBound(to: UInt16.self)) }
+                return withUnsafeMutableBytes(of: &storage) {
+                    body($0.baseAddress!.assumingMemoryBound(to: UInt16.self))
+                }
             }
             var storage = InlineArray<196_608, UInt16>(repeating: 0)
             return withUnsafeMutableBytes(of: &storage) { body($0.baseAddress!.assumingMemoryBound(to: UInt16.self)) }
