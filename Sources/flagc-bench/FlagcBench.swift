@@ -580,6 +580,24 @@ enum FlagcBench {
         }
         record("eval_ns_accessor_static", rounded(staticSample.median), spread: staticSample.spread)
 
+        // One `matches` on the workload's email strings, the same pattern as a DFA table and as an NFA program,
+        // and a pattern only the NFA path can take (its search DFA needs 2^11 states before minimization).
+        let emails = Workload.contexts(1_000).compactMap { context -> String? in
+            if case .string(let email)? = context.attributes["email"] { return email }
+            return nil
+        }
+        let domainPattern = "^[a-z0-9._%+-]+@(example|mail)\\.(com|test)$"
+        for (name, automaton) in [
+            ("eval_ns_regex_dfa", try RegexCompiler.compile(domainPattern, engine: .dfa)),
+            ("eval_ns_regex_nfa", try RegexCompiler.compile(domainPattern, engine: .nfa)),
+            ("eval_ns_regex_nfa_only", try RegexCompiler.compile("u.{11}")),
+        ] {
+            let sample = measure(rounds: rounds, batch: evaluations / emails.count) {
+                for email in emails { sink &+= automaton.matches(email) ? 1 : 0 }
+            }
+            record(name, rounded(sample.median / Double(emails.count)), spread: sample.spread)
+        }
+
         /// Heap allocations per evaluation, the worst over every non-object flag of the bundle.
         func allocationsPerEvaluation() -> Double {
             var worst = 0.0

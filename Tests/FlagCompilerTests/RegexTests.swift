@@ -325,27 +325,31 @@ struct RegexErrorTests {
         }
     }
 
+    /// Patterns whose search DFA is exponential are refused only when the DFA is asked for; by default they run as
+    /// NFA programs (see `RegexNFAProgramTests`).
     @Test(arguments: ["(a|b)*a(a|b){20}", "[01]*1[01]{40}", "(?:.*x.{30})"])
-    func exponentialDFAsAreTooComplex(pattern: String) {
+    func exponentialDFAsAreTooComplexAsDFAs(pattern: String) {
         #expect(
             throws: RegexCompileError("pattern too complex: its automaton would need more than 10000 states", offset: 0)
-        ) { try RegexCompiler.compile(pattern) }
+        ) { try RegexCompiler.compile(pattern, engine: .dfa) }
     }
 
     @Test func stateLimitIsConfigurable() throws {
         #expect(
             throws: RegexCompileError("pattern too complex: its automaton would need more than 4 states", offset: 0)
         ) {
-            try RegexCompiler.compile("abcdef", maximumStates: 4)
+            try RegexCompiler.compile("abcdef", engine: .dfa, maximumStates: 4)
         }
-        #expect(try RegexCompiler.compile("abcdef", maximumStates: 100).matches("xabcdefx"))
+        #expect(try RegexCompiler.compile("abcdef", maximumStates: 100).table != nil)
+        let overLimit = try RegexCompiler.compile("abcdef", maximumStates: 4)
+        #expect(overLimit.program != nil)
+        #expect(overLimit.matches("xabcdefx"))
     }
 
-    @Test func hugeNFAsAreTooComplex() {
-        #expect(throws: RegexCompileError("pattern too complex: it compiles to more than 100000 NFA states", offset: 0))
-        {
-            try RegexCompiler.compile("^\\pL{1000}$")
-        }
+    @Test func programsOverTheSizeBoundAreTooLarge() {
+        let message =
+            "pattern too large: its program would need more than 65535 instructions (the size bound of a pattern)"
+        #expect(throws: RegexCompileError(message, offset: 0)) { try RegexCompiler.compile("^\\pL{1000}$") }
     }
 }
 
@@ -439,8 +443,8 @@ struct RegexEncodingTests {
 
     /// More than 256 states: transitions are stored in two bytes each.
     @Test func largeAutomataRoundTripAndRefuseTruncation() throws {
-        let automaton = try RegexCompiler.compile("\\pL")
-        #expect(automaton.stateCount > 256)
+        let automaton = try RegexCompiler.compile("\\pL", engine: .dfa)
+        #expect(try #require(automaton.table).stateCount > 256)
         let bytes = encoded(automaton)
         var reader = ByteReader(bytes)
         #expect(try RegexAutomaton(decoding: &reader) == automaton)
@@ -469,18 +473,19 @@ struct RegexEncodingTests {
     }
 
     @Test func hostileCountsAreRefusedBeforeAllocating() {
-        // 65535 states × 256 classes promised, a handful of bytes delivered.
-        let header: [UInt8] = [0xFF, 0xFF, 0x03, 0x80, 0x02, 0x00, 0x01, 0x00, 0xFF]
+        // 4000 states × 256 classes promised (4 MB once loaded), a handful of bytes delivered.
+        let header: [UInt8] = [0x00, 0xA0, 0x1F, 0x80, 0x02, 0x00, 0x01, 0x00, 0xFF]
         var reader = ByteReader(header + [UInt8](repeating: 0, count: 64))
         #expect(throws: DecodingError.truncated) { try RegexAutomaton(decoding: &reader) }
         // A state count above the limit.
-        var tooMany = ByteReader([0x80, 0x80, 0x04, 0x01, 0x00])
+        var tooMany = ByteReader([0x00, 0x80, 0x80, 0x04, 0x01, 0x00])
         #expect(throws: DecodingError.self) { try RegexAutomaton(decoding: &tooMany) }
     }
 
     @Test func outOfRangeStatesAreRefused() throws {
-        let automaton = try RegexCompiler.compile("ab")
-        var bytes = encoded(automaton)
+        let compiled = try RegexCompiler.compile("ab")
+        let automaton = try #require(compiled.table)
+        var bytes = encoded(compiled)
         // The transition table starts after the header and the byte class runs; point one entry past the end.
         let tableStart = bytes.count - automaton.stateCount * automaton.classCount - (automaton.stateCount + 7) / 8
         bytes[tableStart + automaton.classCount * 2] = UInt8(automaton.stateCount)
@@ -512,7 +517,7 @@ struct RegexCostTests {
         ("(?i)\\bstaff\\b", 12, 12), ("^\\d{3}-\\d{4}$", 12, 6), ("^.$", 12, 12),
     ])
     func typicalPatternsStaySmall(pattern: String, maximumStates: Int, maximumClasses: Int) throws {
-        let automaton = try RegexCompiler.compile(pattern)
+        let automaton = try #require(try RegexCompiler.compile(pattern).table)
         #expect(automaton.stateCount <= maximumStates)
         #expect(automaton.classCount <= maximumClasses)
     }

@@ -164,7 +164,7 @@ struct Murmur3Tests {
         .init(value: -1.5e-7, text: "-1.5e-7"),
         .init(value: 123_456.789, text: "123456.789"),
         .init(value: 1.0000000000000002, text: "1.0000000000000002"),
-        .init(value: 5e-324, text: "5e-324"),
+        .init(value: .leastNonzeroMagnitude, text: "5e-324"),
         .init(value: .greatestFiniteMagnitude, text: "1.7976931348623157e+308"),
         .init(value: .infinity, text: "Infinity"),
         .init(value: -.infinity, text: "-Infinity"),

@@ -12,6 +12,8 @@ public struct FlagProject: Sendable {
     package var targets: [TargetDefinition]
     /// File texts by path, for rendering diagnostics with their source line.
     public var sources: [String: String]
+    /// Every `matches` pattern, in the order read, with what it cost (see `RegexBudget`).
+    package var patterns: [CompiledPattern] = []
 
     /// Every flag of every file, in file order (built once per change of `files`, never per use).
     package private(set) var flags: [FlagDefinition] = []
@@ -73,6 +75,8 @@ public struct FlagProject: Sendable {
             if node == nil, diagnostics.hasErrors, diagnostics.diagnostics.last?.location?.file == path { continue }
             if let target = reader.readTarget(node ?? nil, name: name, path: path) { project.targets.append(target) }
         }
+        project.patterns = reader.patterns.patterns
+        reader.patterns.reportBudget(to: diagnostics)
         ProjectValidator(project: project, diagnostics: diagnostics).validate()
         return project
     }

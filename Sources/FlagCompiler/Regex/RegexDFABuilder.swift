@@ -21,12 +21,13 @@ package struct RegexDFABuilder {
         var previous: Previous
     }
 
-    /// The most node visits the construction may make before the pattern is refused as too complex.
+    /// The most node visits the construction may make by default before it gives up.
     package static let workLimit = 50_000_000
 
     private let nfa: FlatNFA
     private let startNode: Int32
     private let maximumStates: Int
+    private let workLimit: Int
     private let byteClasses: [UInt8]
     private let classCount: Int
     /// Per class, how assertions see its bytes (classes never mix `\n`, word and other bytes when it matters).
@@ -40,13 +41,16 @@ package struct RegexDFABuilder {
     private var visited: [UInt32]
     private var stamp: UInt32 = 0
     private var stack: [Int32] = []
-    private var work = 0
+    /// The NFA node visits made so far: the construction's cost.
+    package private(set) var work = 0
 
-    /// A builder for `nfa` that refuses to create more than `maximumStates` states (at most 65535).
-    package init(nfa: RegexNFA, maximumStates: Int) {
+    /// A builder for `nfa` that gives up rather than create more than `maximumStates` states (at most 65535) or
+    /// visit more than `workLimit` NFA nodes.
+    package init(nfa: RegexNFA, maximumStates: Int, workLimit: Int = Self.workLimit) {
         self.nfa = FlatNFA(nfa)
         startNode = nfa.start
         self.maximumStates = min(maximumStates, Int(UInt16.max))
+        self.workLimit = workLimit
         usesAssertions = !nfa.assertions.isEmpty
         visited = [UInt32](repeating: 0, count: nfa.nodes.count)
 
@@ -87,7 +91,8 @@ package struct RegexDFABuilder {
 
     /// Runs the construction.
     ///
-    /// - Throws: `pattern too complex` when it would need more than `maximumStates` states or too much work.
+    /// - Throws: `pattern too complex` when it would need more than `maximumStates` states or more than
+    ///   `workLimit` node visits.
     package mutating func build() throws(RegexCompileError) -> RegexDFA {
         // State 0: dead. State 1: matched.
         keys = [StateKey(leaves: [], previous: .other), StateKey(leaves: [-1], previous: .other)]
@@ -205,7 +210,7 @@ package struct RegexDFABuilder {
         if visited[Int(node)] == stamp { return false }
         visited[Int(node)] = stamp
         work += 1
-        if work > Self.workLimit { throw .tooComplex(maximumStates: maximumStates) }
+        if work > workLimit { throw .tooComplex(maximumStates: maximumStates) }
         return true
     }
 

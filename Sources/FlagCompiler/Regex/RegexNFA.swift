@@ -1,4 +1,10 @@
+import FlagRuntime
+
 /// A Thompson NFA over bytes, built back to front: each construct is compiled with the state that follows it.
+///
+/// Its size is bounded by the program it becomes (``program()``, what the runtime simulates when the DFA would be
+/// large): at most ``RegexNFAProgram/maximumInstructionCount`` instructions, a split with k targets taking k − 1 of
+/// them (at least one). That is the size bound of a pattern, as RE2 bounds its programs, whichever engine runs it.
 package struct RegexNFA: Sendable {
     package enum Node: Hashable, Sendable {
         /// Reads one byte in `low...high`.
@@ -15,6 +21,8 @@ package struct RegexNFA: Sendable {
     package private(set) var start: Int32 = 0
     /// The assertions the pattern uses.
     package private(set) var assertions: Set<RegexAssertion> = []
+    /// The instructions of ``program()``.
+    package private(set) var programSize = 1
 
     private var byteNodes: [ByteNodeKey: Int32] = [:]
     private var sequences: [CodePointSet: [[ClosedRange<UInt8>]]] = [:]
@@ -31,7 +39,7 @@ package struct RegexNFA: Sendable {
         if unanchored {
             let loop = try add(.split([]))
             let anyByte = try add(.bytes(low: 0x00, high: 0xFF, next: loop))
-            nodes[Int(loop)] = .split([patternStart, anyByte])
+            try patch(loop, [patternStart, anyByte])
             start = loop
         } else {
             start = patternStart
@@ -39,11 +47,27 @@ package struct RegexNFA: Sendable {
     }
 
     private mutating func add(_ node: Node) throws(RegexCompileError) -> Int32 {
-        guard nodes.count < RegexCompiler.maximumNFAStates else {
-            throw .nfaTooLarge(limit: RegexCompiler.maximumNFAStates)
-        }
+        try grow(by: Self.instructionCount(of: node))
         nodes.append(node)
         return Int32(nodes.count - 1)
+    }
+
+    /// Replaces the placeholder split `loop` (one instruction) with a split to `targets`.
+    private mutating func patch(_ loop: Int32, _ targets: [Int32]) throws(RegexCompileError) {
+        try grow(by: Self.instructionCount(of: .split(targets)) - 1)
+        nodes[Int(loop)] = .split(targets)
+    }
+
+    private mutating func grow(by instructions: Int) throws(RegexCompileError) {
+        let limit = RegexNFAProgram.maximumInstructionCount
+        guard programSize + instructions <= limit else { throw .nfaTooLarge(limit: limit) }
+        programSize += instructions
+    }
+
+    /// The program instructions a node becomes: one, or k − 1 for a split with k ≥ 2 targets.
+    private static func instructionCount(of node: Node) -> Int {
+        if case .split(let targets) = node { return max(1, targets.count - 1) }
+        return 1
     }
 
     /// A byte state, shared with any identical one so that common UTF-8 suffixes are built once.
@@ -124,7 +148,7 @@ package struct RegexNFA: Sendable {
                 // x{n,}: n-1 copies then x+, or x* when n is 0.
                 let loop = try add(.split([]))
                 let head = try compile(body, next: loop)
-                nodes[Int(loop)] = .split([head, next])
+                try patch(loop, [head, next])
                 if minimum > 0 {
                     current = head
                     copies -= 1
@@ -138,8 +162,68 @@ package struct RegexNFA: Sendable {
     }
 }
 
+extension RegexNFA {
+    /// The NFA as a runtime program, instruction `i` for node `i`: splits with more than two targets become chains
+    /// of two-way splits appended after the nodes, a split with one target a split to it twice, and a split with none
+    /// (an empty character class) a split to itself, which leads nowhere. At most
+    /// ``RegexNFAProgram/maximumInstructionCount`` instructions (``programSize``).
+    ///
+    /// - Throws: `DecodingError` if the program breaks an invariant the runtime checks (a bug).
+    package func program() throws(DecodingError) -> RegexNFAProgram {
+        var instructions: [RegexNFAProgram.Instruction] = []
+        instructions.reserveCapacity(programSize)
+        var chains: [(index: Int, targets: ArraySlice<Int32>)] = []
+        for (index, node) in nodes.enumerated() {
+            switch node {
+            case .bytes(let low, let high, let next):
+                instructions.append(.byteRange(low, high, next: UInt16(next)))
+            case .split(let targets):
+                switch targets.count {
+                case 0: instructions.append(.split(UInt16(index), UInt16(index)))
+                case 1: instructions.append(.split(UInt16(targets[0]), UInt16(targets[0])))
+                case 2: instructions.append(.split(UInt16(targets[0]), UInt16(targets[1])))
+                default:
+                    instructions.append(.split(0, 0))  // filled below
+                    chains.append((index, targets[...]))
+                }
+            case .assertion(let assertion, let next):
+                instructions.append(.assertion(Self.runtimeAssertion(assertion), next: UInt16(next)))
+            case .match:
+                instructions.append(.match)
+            }
+        }
+        for (index, targets) in chains {
+            // split(t0, s1), s1: split(t1, s2), …, the last: split(t[k-2], t[k-1]).
+            var current = index
+            var rest = targets
+            while rest.count > 2 {
+                let link = instructions.count
+                instructions.append(.split(0, 0))
+                instructions[current] = .split(UInt16(rest.removeFirst()), UInt16(link))
+                current = link
+            }
+            instructions[current] = .split(UInt16(rest[rest.startIndex]), UInt16(rest[rest.startIndex + 1]))
+        }
+        return try RegexNFAProgram(instructions: instructions, start: UInt16(start))
+    }
+
+    private static func runtimeAssertion(_ assertion: RegexAssertion) -> RegexNFAProgram.Assertion {
+        switch assertion {
+        case .startOfText: .startOfText
+        case .startOfLine: .startOfLine
+        case .endOfText: .endOfText
+        case .endOfLine: .endOfLine
+        case .wordBoundary: .wordBoundary
+        case .notWordBoundary: .notWordBoundary
+        }
+    }
+}
+
 extension RegexCompileError {
     static func nfaTooLarge(limit: Int) -> Self {
-        Self("pattern too complex: it compiles to more than \(limit) NFA states", offset: 0)
+        Self(
+            "pattern too large: its program would need more than \(limit) instructions (the size bound of a pattern)",
+            offset: 0
+        )
     }
 }

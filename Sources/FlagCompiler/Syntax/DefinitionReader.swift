@@ -5,6 +5,8 @@ import FlagRuntime
 /// the collector; reading goes on after an error wherever the rest still makes sense.
 struct DefinitionReader {
     let diagnostics: DiagnosticCollector
+    /// Compiles the `matches` patterns against the project's budget and keeps what each cost.
+    let patterns = RegexPatternLog()
 
     static let namePattern = "^[A-Za-z][A-Za-z0-9_.-]{0,127}$"
 
@@ -527,7 +529,7 @@ struct DefinitionReader {
                     )
                     continue
                 }
-                if let predicate = readOperator(entry, ignoreCase: ignoreCase) {
+                if let predicate = readOperator(entry, ignoreCase: ignoreCase, attribute: attribute.location) {
                     predicates.append(.predicate(attribute: attribute, predicate))
                 }
             }
@@ -538,7 +540,11 @@ struct DefinitionReader {
         }
     }
 
-    private func readOperator(_ entry: YAMLMappingEntry, ignoreCase: Bool) -> Predicate? {
+    private func readOperator(
+        _ entry: YAMLMappingEntry,
+        ignoreCase: Bool,
+        attribute attributeLocation: SourceLocation
+    ) -> Predicate? {
         let node = entry.value
         let name = "'\(entry.key)'"
         func text() -> String? {
@@ -563,7 +569,14 @@ struct DefinitionReader {
         case "matches":
             guard let pattern = string(node, name) else { return nil }
             do {
-                return .matches(try RegexCompiler.compile(pattern, caseInsensitive: ignoreCase))
+                return .matches(
+                    try patterns.compile(
+                        pattern,
+                        caseInsensitive: ignoreCase,
+                        at: regexLocation(node, 0),
+                        attribute: attributeLocation
+                    )
+                )
             } catch {
                 diagnostics.error("invalid regular expression: \(error.message)", at: regexLocation(node, error.offset))
                 return nil

@@ -30,6 +30,7 @@ struct ProjectValidator {
         checkSegmentCycles(segments)
         checkPrerequisiteCycles(flags)
         checkTargets()
+        RegexBudget.standard.checkTargets(of: project, diagnostics: diagnostics)
     }
 
     private func uniqueSegments() -> [String: SegmentDefinition] {

@@ -21,6 +21,12 @@ package final class FlagTables: @unchecked Sendable {
     /// step (whose cost doubles per step) are refused instead of hanging a function.
     package static let maximumEvaluationCost = 100_000
 
+    /// The most memory, in bytes, a bundle's regular expressions may take once loaded (DFA tables and NFA
+    /// programs together, `RegexAutomaton.loadedByteCount`): 16 MiB. The decoder takes each automaton's size
+    /// from its header before allocating it and refuses the payload past this bound; the compiler keeps every
+    /// target within it.
+    package static let maximumRegexMemory = 16 << 20
+
     /// The most variants, prerequisites or rules one flag has: their counts and indices are 16-bit.
     package static let maximumPerFlag = Int(UInt16.max)
 
@@ -490,6 +496,8 @@ private struct TableDecoder {
     var texts: [String] = []
     var attributes: [Int32] = []
     var regexes: [RegexAutomaton] = []
+    /// The bytes the regular expressions may still take (see `FlagTables.maximumRegexMemory`).
+    var regexMemory = FlagTables.maximumRegexMemory
     var versions: [SemanticVersion] = []
     /// Per string, its index in `versions` once parsed as a semantic-version operand, or -1: each
     /// operand is parsed once, whatever the number of predicates using it (made at the first one).
@@ -1074,7 +1082,13 @@ private struct TableDecoder {
             node.operand = try readStringIndex()
             node.ignoreCase = try readBool()
         case .matches:
-            regexes.append(try RegexAutomaton(decoding: &reader))
+            regexes.append(
+                try RegexAutomaton(
+                    decoding: &reader,
+                    memoryBudget: &regexMemory,
+                    memoryLimit: FlagTables.maximumRegexMemory
+                )
+            )
             node.operand = Int32(regexes.count - 1)
         case .greaterThan, .greaterThanOrEqual, .lessThan, .lessThanOrEqual, .before, .after:
             node.operand = try readNodeNumber()

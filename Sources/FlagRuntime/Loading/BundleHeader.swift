@@ -127,7 +127,8 @@ extension BundleHeader {
         let formatVersion = try reader.readUInt16()
         guard formatVersion >= 1 else { throw DecodingError("format version 0 does not exist") }
         // Versions 1 (before the compressed payload and the pre-hashed signature) and 2 (before the
-        // payload declared its table sizes) were never released.
+        // payload declared its table sizes) were never released; version 3 (before regex NFA programs)
+        // is refused too: its automata lack the engine tag.
         guard formatVersion == currentFormatVersion else {
             throw BundleLoadError.unsupportedFormatVersion(formatVersion)
         }
