@@ -60,6 +60,10 @@ enum FlagcBench {
             print("usage: flagc-bench [--json] [--quick]")
             return
         }
+        if arguments.contains("--json-parse") {
+            JSONParseBench.run(quick: quick)
+            return
+        }
 
         // MARK: Measuring
 
