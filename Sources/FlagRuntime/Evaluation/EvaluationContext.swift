@@ -99,6 +99,14 @@ public struct ContextAttributes: Sendable, Hashable, ExpressibleByDictionaryLite
         }
     }
 
+    /// Adds `name`, which the caller knows is not set (the JSON parser refuses duplicate members):
+    /// building n attributes this way takes linear time, where setting each by subscript is quadratic.
+    package mutating func append(newName name: String, _ value: AttributeValue) {
+        keys.append(NameKey(name))
+        names.append(name)
+        values.append(value)
+    }
+
     /// The value of the attribute whose name has key `key`; `name` gives the name's UTF-8 bytes,
     /// and is called only for names longer than a key holds (most names are found by key alone).
     @inline(__always)
