@@ -6,7 +6,7 @@
 /// surrogate. Duplicate member names are refused (names compare as Swift strings: canonically
 /// equivalent names are duplicates). Parsing takes time linear in the input.
 public enum JSONParser {
-    public struct Failure: Error, Sendable, CustomStringConvertible {
+    public struct Failure: Error, Sendable, Equatable, CustomStringConvertible {
         public let message: String
         /// Byte offset of the problem (from 0; ``description`` counts from 1).
         public let offset: Int
@@ -82,6 +82,7 @@ public enum JSONParser {
         case .success: return .failure(Failure(message: "a context must be a JSON object", offset: 0))
         }
         var context = EvaluationContext()
+        context.attributes.reserveCapacity(members.count)
         for member in members {
             if member.key == AttributeKind.targetingKeyName {
                 guard case .string(let key) = member.value else {

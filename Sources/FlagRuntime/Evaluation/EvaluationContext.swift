@@ -70,7 +70,7 @@ public struct ContextAttributes: Sendable, Hashable, ExpressibleByDictionaryLite
         for (name, value) in elements { self[name] = value }
     }
 
-    private mutating func reserveCapacity(_ count: Int) {
+    package mutating func reserveCapacity(_ count: Int) {
         keys.reserveCapacity(count)
         names.reserveCapacity(count)
         values.reserveCapacity(count)
