@@ -69,7 +69,9 @@ struct EvalCommand: ParsableCommand {
         discussion: """
             Prints one JSON object per flag per line: {"flag":K,"value":V,"variant":N,"reason":R}, plus "rule" \
             when a named rule decided and "errorCode" on errors. With --contexts, one JSON line per input \
-            line, in input order, evaluated on all cores.
+            line, in input order, evaluated on all cores in batches (memory stays bounded); a line that is not \
+            a context (malformed, not UTF-8, over 1 MiB) gives {"line":N,"errorCode":"PARSE_ERROR","message":M} \
+            and the run exits 1. A context has at most 10,000 attributes.
             """
     )
 

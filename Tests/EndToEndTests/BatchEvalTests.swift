@@ -29,7 +29,9 @@ struct BatchEvalTests {
         let workspace = try Workspace()
         let count = 10_000
         // Every 97th line is malformed: its error object names its line, so order shows line by line.
-        let lines = (0..<count).map { index in index % 97 == 0 ? "[\(index)]" : index % 2 == 0 ? Self.staff : Self.canary }
+        let lines = (0..<count).map { index in
+            index % 97 == 0 ? "[\(index)]" : index % 2 == 0 ? Self.staff : Self.canary
+        }
         try workspace.write(lines.joined(separator: "\n") + "\n", to: "contexts.jsonl")
         let malformed = lines.indices.filter { $0 % 97 == 0 }.count
 
@@ -54,7 +56,9 @@ struct BatchEvalTests {
         }
     }
 
-    @Test("a line over 1 MiB, ill-formed UTF-8 and an empty line each get an error object; the lines around are evaluated")
+    @Test(
+        "a line over 1 MiB, ill-formed UTF-8 and an empty line each get an error object; the lines around are evaluated"
+    )
     func badLinesInTheMiddle() throws {
         let workspace = try Workspace()
         func padded(to size: Int) -> String {
@@ -103,7 +107,9 @@ struct BatchEvalTests {
 
     @Test(
         "a contexts file that cannot be read exits 1 saying why, with no output",
-        arguments: [("missing.jsonl", "cannot read missing.jsonl: no such file"), (".", "cannot read .: is a directory")]
+        arguments: [
+            ("missing.jsonl", "cannot read missing.jsonl: no such file"), (".", "cannot read .: is a directory"),
+        ]
     )
     func unreadableContexts(path: String, message: String) throws {
         let workspace = try Workspace()

@@ -119,26 +119,32 @@ struct JSONParserTests {
     struct InvalidUTF8: Sendable, CustomTestStringConvertible {
         let story: String
         let bytes: [UInt8]
-        /// Where the ill-formed sequence starts.
+        /// Where the ill-formed sequence starts: right after `before`.
         let offset: Int
         var testDescription: String { story }
+
+        init(_ story: String, _ before: String, _ bad: [UInt8], _ after: String) {
+            self.story = story
+            bytes = Array(before.utf8) + bad + Array(after.utf8)
+            offset = before.utf8.count
+        }
     }
 
     static let invalidUTF8: [InvalidUTF8] = [
-        .init(story: "a stray continuation byte in a value", bytes: Array(#"{"a":"x"#.utf8) + [0x80] + Array(#""}"#.utf8), offset: 7),
-        .init(story: "0xFF in a value", bytes: Array(#"{"a":"x"#.utf8) + [0xFF, 0x79] + Array(#""}"#.utf8), offset: 7),
-        .init(story: "a truncated two-byte sequence", bytes: Array(#"{"a":""#.utf8) + [0xC3] + Array(#""}"#.utf8), offset: 6),
-        .init(story: "an overlong NUL", bytes: Array(#"{"a":""#.utf8) + [0xC0, 0x80] + Array(#""}"#.utf8), offset: 6),
-        .init(story: "an overlong three-byte form", bytes: Array(#"{"a":""#.utf8) + [0xE0, 0x80, 0xAF] + Array(#""}"#.utf8), offset: 6),
-        .init(story: "an encoded surrogate", bytes: Array(#"{"a":""#.utf8) + [0xED, 0xA0, 0x80] + Array(#""}"#.utf8), offset: 6),
-        .init(story: "past U+10FFFF", bytes: Array(#"{"a":""#.utf8) + [0xF4, 0x90, 0x80, 0x80] + Array(#""}"#.utf8), offset: 6),
-        .init(story: "a truncated four-byte sequence", bytes: Array(#"{"a":""#.utf8) + [0xF0, 0x9F, 0x98] + Array(#""}"#.utf8), offset: 6),
-        .init(story: "in a member name", bytes: Array(#"{""#.utf8) + [0xFE] + Array(#"":1}"#.utf8), offset: 2),
-        .init(story: "after an escape", bytes: Array(#"{"a":"\n"#.utf8) + [0xFF] + Array(#""}"#.utf8), offset: 8),
-        .init(story: "in a list", bytes: Array(#"{"a":["ok",""#.utf8) + [0xC3, 0x28] + Array(#""]}"#.utf8), offset: 12),
-        .init(story: "after the value", bytes: Array(#"{"a":1}"#.utf8) + [0xFF], offset: 7),
-        .init(story: "where a member name belongs", bytes: Array(#"{"a":1,"#.utf8) + [0xFE] + Array("}".utf8), offset: 7),
-        .init(story: "alone", bytes: [0xFF], offset: 0),
+        .init("a stray continuation byte in a value", #"{"a":"x"#, [0x80], #""}"#),
+        .init("0xFF in a value", #"{"a":"x"#, [0xFF, 0x79], #""}"#),
+        .init("a truncated two-byte sequence", #"{"a":""#, [0xC3], #""}"#),
+        .init("an overlong NUL", #"{"a":""#, [0xC0, 0x80], #""}"#),
+        .init("an overlong three-byte form", #"{"a":""#, [0xE0, 0x80, 0xAF], #""}"#),
+        .init("an encoded surrogate", #"{"a":""#, [0xED, 0xA0, 0x80], #""}"#),
+        .init("past U+10FFFF", #"{"a":""#, [0xF4, 0x90, 0x80, 0x80], #""}"#),
+        .init("a truncated four-byte sequence", #"{"a":""#, [0xF0, 0x9F, 0x98], #""}"#),
+        .init("in a member name", #"{""#, [0xFE], #"":1}"#),
+        .init("after an escape", #"{"a":"\n"#, [0xFF], #""}"#),
+        .init("in a list", #"{"a":["ok",""#, [0xC3, 0x28], #""]}"#),
+        .init("after the value", #"{"a":1}"#, [0xFF], ""),
+        .init("where a member name belongs", #"{"a":1,"#, [0xFE], "}"),
+        .init("alone", "", [0xFF], ""),
     ]
 
     @Test("ill-formed UTF-8 is refused at the offset of its first byte, never repaired", arguments: invalidUTF8)

@@ -231,7 +231,8 @@ public enum JSONParser {
             while true {
                 skipWhitespace()
                 guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else {
-                    throw position < bytes.count ? unexpected("expected a member name") : failure("unexpected end of input")
+                    throw position < bytes.count
+                        ? unexpected("expected a member name") : failure("unexpected end of input")
                 }
                 let nameStart = position
                 guard members.count < JSONParser.maximumMembers else {
