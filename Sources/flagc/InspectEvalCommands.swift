@@ -120,7 +120,7 @@ struct EvalCommand: ParsableCommand {
         if let context {
             var parsed: EvaluationContext
             do {
-                parsed = try JSONParser.context(context)
+                parsed = try JSONParser.context(utf8: Self.givenBytes(of: context, option: "--context"))
             } catch {
                 throw Output.fail("--context: \(error)", status: ExitStatus.invalidInput)
             }
@@ -129,6 +129,23 @@ struct EvalCommand: ParsableCommand {
             return
         }
         try evaluateBatch(loaded, clock: clock)
+    }
+
+    /// The bytes of an option's value as given. Swift hands arguments over repaired (ill-formed UTF-8
+    /// replaced by U+FFFD), so an argument that repairs to `value` is looked up again, so that its
+    /// ill-formed bytes are refused rather than evaluated as repaired.
+    static func givenBytes(of value: String, option: String) -> [UInt8] {
+        for index in 1..<Int(CommandLine.argc) {
+            guard let argument = CommandLine.unsafeArgv[index] else { continue }
+            let bytes = Array(UnsafeRawBufferPointer(start: argument, count: strlen(argument)))
+            for prefix in ["", option + "="] where bytes.starts(with: prefix.utf8) {
+                let given = Array(bytes.dropFirst(prefix.utf8.count))
+                if String(validating: given, as: UTF8.self) == nil, String(decoding: given, as: UTF8.self) == value {
+                    return given
+                }
+            }
+        }
+        return Array(value.utf8)
     }
 
     /// Evaluates every line of --contexts on all cores, printing results in input order as each

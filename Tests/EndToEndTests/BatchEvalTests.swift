@@ -105,6 +105,26 @@ struct BatchEvalTests {
         #expect(result.lines.count == lines, "\(result)")
     }
 
+    @Test("--context with ill-formed UTF-8 is refused at its byte, not evaluated as repaired")
+    func invalidUTF8InContextArgument() throws {
+        let project = try SharedExample.project()
+        // Through the shell: Process takes arguments as (valid) strings.
+        let shell = Process()
+        shell.executableURL = URL(fileURLWithPath: "/bin/sh")
+        shell.arguments = [
+            "-c",
+            #""$0" eval "$1" --keys "$2" --context "$(printf '{"targetingKey":"us\303("}')" 2>&1"#,
+            Flagc.executable.path, project.devBundle, project.keys,
+        ]
+        let output = Pipe()
+        shell.standardOutput = output
+        try shell.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        shell.waitUntilExit()
+        #expect(shell.terminationStatus == 1, "\(text)")
+        #expect(text.contains("--context: invalid UTF-8 at byte 20"), "\(text)")
+    }
+
     @Test(
         "a contexts file that cannot be read exits 1 saying why, with no output",
         arguments: [
