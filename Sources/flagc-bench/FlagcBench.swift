@@ -154,6 +154,10 @@ enum FlagcBench {
             print("usage: flagc-bench [--json] [--quick] | --build-only [FLAG COUNT...] | --write-project COUNT DIR")
             return
         }
+        if arguments.contains("--json-parse") {
+            JSONParseBench.run(quick: quick)
+            return
+        }
 
         // MARK: Measuring
 

@@ -69,7 +69,9 @@ struct EvalCommand: ParsableCommand {
         discussion: """
             Prints one JSON object per flag per line: {"flag":K,"value":V,"variant":N,"reason":R}, plus "rule" \
             when a named rule decided and "errorCode" on errors. With --contexts, one JSON line per input \
-            line, in input order, evaluated on all cores.
+            line, in input order, evaluated on all cores in batches (memory stays bounded); a line that is not \
+            a context (malformed, not UTF-8, over 1 MiB) gives {"line":N,"errorCode":"PARSE_ERROR","message":M} \
+            and the run exits 1. A context has at most 10,000 attributes.
             """
     )
 
@@ -118,7 +120,7 @@ struct EvalCommand: ParsableCommand {
         if let context {
             var parsed: EvaluationContext
             do {
-                parsed = try JSONParser.context(context)
+                parsed = try JSONParser.context(utf8: Self.givenBytes(of: context, option: "--context"))
             } catch {
                 throw Output.fail("--context: \(error)", status: ExitStatus.invalidInput)
             }
@@ -129,60 +131,54 @@ struct EvalCommand: ParsableCommand {
         try evaluateBatch(loaded, clock: clock)
     }
 
-    /// Evaluates every line of --contexts on all cores, printing results in input order.
-    private func evaluateBatch(_ loaded: FlagBundle, clock: Double?) throws {
-        let text: String
-        if contexts == "-" {
-            text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
-        } else if let path = contexts, let data = FileManager.default.contents(atPath: path) {
-            text = String(decoding: data, as: UTF8.self)
-        } else {
-            throw Output.fail("cannot read \(contexts ?? "")", status: ExitStatus.invalidInput)
-        }
-        // Lines end with LF or CRLF (split on bytes: Swift treats CRLF as one Character).
-        var split = text.utf8.split(separator: 0x0A, omittingEmptySubsequences: false).map { line in
-            String(decoding: line.last == 0x0D ? line.dropLast() : line, as: UTF8.self)
-        }
-        if split.last == "" { split.removeLast() }
-        let lines = split
-        let count = lines.count
-        let results = UnsafeMutableBufferPointer<String>.allocate(capacity: max(count, 1))
-        results.initialize(repeating: "")
-        defer { results.deallocate() }
-        let failures = ManagedCounter()
-        let flag = self.flag
-        let chunk = 256
-        DispatchQueue.concurrentPerform(iterations: (count + chunk - 1) / chunk) { block in
-            for index in block * chunk..<min(count, (block + 1) * chunk) {
-                do {
-                    var context = try JSONParser.context(lines[index])
-                    context.now = clock
-                    let outputs = EvaluationOutput.lines(loaded, context, flag: flag)
-                    results[index] = flag == nil ? "{\"results\":[" + outputs.joined(separator: ",") + "]}" : outputs[0]
-                } catch {
-                    failures.increment()
-                    results[index] =
-                        JSONValue.object([
-                            JSONMember("line", .number(Double(index + 1))),
-                            JSONMember("errorCode", .string(EvaluationErrorCode.parseError.rawValue)),
-                            JSONMember("message", .string(String(describing: error))),
-                        ]).jsonText
+    /// The bytes of an option's value as given. Swift hands arguments over repaired (ill-formed UTF-8
+    /// replaced by U+FFFD), so an argument that repairs to `value` is looked up again, so that its
+    /// ill-formed bytes are refused rather than evaluated as repaired.
+    static func givenBytes(of value: String, option: String) -> [UInt8] {
+        for index in 1..<Int(CommandLine.argc) {
+            guard let argument = CommandLine.unsafeArgv[index] else { continue }
+            let bytes = Array(UnsafeRawBufferPointer(start: argument, count: strlen(argument)))
+            for prefix in ["", option + "="] where bytes.starts(with: prefix.utf8) {
+                let given = Array(bytes.dropFirst(prefix.utf8.count))
+                if String(validating: given, as: UTF8.self) == nil, String(decoding: given, as: UTF8.self) == value {
+                    return given
                 }
             }
         }
-        var output = ""
-        output.reserveCapacity(count * 64)
-        for index in 0..<count {
-            output += results[index]
-            output += "\n"
-            if output.utf8.count > 1 << 20 {
-                FileHandle.standardOutput.write(Data(output.utf8))
-                output = ""
+        return Array(value.utf8)
+    }
+
+    /// Evaluates every line of --contexts on all cores, printing results in input order as each
+    /// batch completes (`BatchEvaluation`: memory stays bounded whatever the input's size).
+    private func evaluateBatch(_ loaded: FlagBundle, clock: Double?) throws {
+        let path = contexts ?? "-"
+        let input: Int32
+        if path == "-" {
+            input = STDIN_FILENO
+        } else {
+            input = open(path, O_RDONLY | O_CLOEXEC)
+            guard input >= 0 else {
+                throw Output.fail(
+                    "cannot read \(path): \(BatchEvaluation.reason(errno))",
+                    status: ExitStatus.invalidInput
+                )
             }
         }
-        FileHandle.standardOutput.write(Data(output.utf8))
-        if failures.value > 0 {
-            Output.note("\(failures.value) of \(count) lines were not valid contexts")
+        defer { if input != STDIN_FILENO { close(input) } }
+        let outcome: BatchEvaluation.Outcome
+        do throws(BatchEvaluation.IOFailure) {
+            outcome = try BatchEvaluation(bundle: loaded, flag: flag, clock: clock)
+                .run(input: input, output: STDOUT_FILENO)
+        } catch {
+            switch error {
+            case .input(let reason):
+                throw Output.fail("cannot read \(path): \(reason)", status: ExitStatus.invalidInput)
+            case .output(let reason):
+                throw Output.fail("cannot write the results: \(reason)", status: ExitStatus.invalidInput)
+            }
+        }
+        if outcome.failures > 0 {
+            Output.note("\(outcome.failures) of \(outcome.lines) lines were not valid contexts")
             throw ExitCode(ExitStatus.invalidInput)
         }
     }
@@ -195,5 +191,3 @@ final class ManagedCounter: @unchecked Sendable {
     func increment() { lock.withLock { count += 1 } }
     var value: Int { lock.withLock { count } }
 }
-
-extension UnsafeMutableBufferPointer: @retroactive @unchecked Sendable {}

@@ -1,57 +1,105 @@
-/// A strict RFC 8259 JSON parser, bounded in depth, for evaluation contexts arriving as JSON
-/// (function events, `flagc eval`). Standard library only.
+/// A strict RFC 8259 JSON parser, bounded in depth and in members per object, for evaluation
+/// contexts arriving as JSON (function events, `flagc eval`). Standard library only.
+///
+/// Input is UTF-8 and must be well-formed: an ill-formed byte sequence is refused with its offset
+/// (``parse(utf8:)``, ``context(utf8:)``), never repaired, and so is a `\u` escape of an unpaired
+/// surrogate. Duplicate member names are refused (names compare as Swift strings: canonically
+/// equivalent names are duplicates). Parsing takes time linear in the input.
 public enum JSONParser {
-    public struct Failure: Error, Sendable, CustomStringConvertible {
+    public struct Failure: Error, Sendable, Equatable, CustomStringConvertible {
         public let message: String
-        /// Byte offset of the problem.
+        /// Byte offset of the problem (from 0; ``description`` counts from 1).
         public let offset: Int
         public var description: String { "\(message) at byte \(offset + 1)" }
     }
 
+    /// Deepest nesting of arrays and objects.
     public static let maximumDepth = 64
 
+    /// Most members one object may have: a context holds at most this many attributes.
+    public static let maximumMembers = 10_000
+
+    /// Longest context text, in bytes (1 MiB): ``context(_:)`` refuses longer input before parsing.
+    public static let maximumContextBytes = 1 << 20
+
+    /// The JSON value of `text`.
     public static func parse(_ text: String) throws(Failure) -> JSONValue {
         var text = text
-        let result: Result<JSONValue, Failure> = text.withUTF8 { bytes in
-            var parser = Parser(bytes: bytes)
+        return try text.withUTF8 { valueResult(utf8: $0) }.get()
+    }
+
+    /// The JSON value of UTF-8 `bytes`; ill-formed UTF-8 is refused, not repaired.
+    public static func parse(utf8 bytes: UnsafeBufferPointer<UInt8>) throws(Failure) -> JSONValue {
+        try valueResult(utf8: bytes).get()
+    }
+
+    /// The JSON value of UTF-8 `bytes`; ill-formed UTF-8 is refused, not repaired.
+    public static func parse(utf8 bytes: [UInt8]) throws(Failure) -> JSONValue {
+        try bytes.withUnsafeBufferPointer { valueResult(utf8: $0) }.get()
+    }
+
+    private static func valueResult(utf8 bytes: UnsafeBufferPointer<UInt8>) -> Result<JSONValue, Failure> {
+        var parser = Parser(bytes: bytes)
+        parser.skipWhitespace()
+        do throws(Failure) {
+            let value = try parser.value(depth: 0)
             parser.skipWhitespace()
-            do {
-                let value = try parser.value(depth: 0)
-                parser.skipWhitespace()
-                guard parser.position == bytes.count else {
-                    return .failure(parser.failure("unexpected text after the value"))
-                }
-                return .success(value)
-            } catch let failure as Failure {
-                return .failure(failure)
-            } catch {
-                return .failure(Failure(message: "\(error)", offset: 0))
-            }
+            guard parser.position == bytes.count else { throw parser.unexpected("unexpected text after the value") }
+            return .success(value)
+        } catch {
+            return .failure(error)
         }
-        return try result.get()
     }
 
     /// An evaluation context from a JSON object: `targetingKey` (a string) plus attributes. Nested
-    /// objects are not attributes and are refused.
+    /// objects are not attributes and are refused; so are texts longer than ``maximumContextBytes``.
     public static func context(_ text: String) throws(Failure) -> EvaluationContext {
-        guard case .object(let members) = try parse(text) else {
-            throw Failure(message: "a context must be a JSON object", offset: 0)
+        var text = text
+        return try text.withUTF8 { contextResult(utf8: $0) }.get()
+    }
+
+    /// ``context(_:)`` from UTF-8 bytes, such as a line of a JSON Lines file; ill-formed UTF-8 is
+    /// refused with the offset of its first byte, not repaired.
+    public static func context(utf8 bytes: UnsafeBufferPointer<UInt8>) throws(Failure) -> EvaluationContext {
+        try contextResult(utf8: bytes).get()
+    }
+
+    /// ``context(utf8:)`` for an array of bytes.
+    public static func context(utf8 bytes: [UInt8]) throws(Failure) -> EvaluationContext {
+        try bytes.withUnsafeBufferPointer { contextResult(utf8: $0) }.get()
+    }
+
+    private static func contextResult(utf8 bytes: UnsafeBufferPointer<UInt8>) -> Result<EvaluationContext, Failure> {
+        guard bytes.count <= maximumContextBytes else {
+            return .failure(
+                Failure(message: "a context is longer than \(maximumContextBytes) bytes", offset: maximumContextBytes)
+            )
+        }
+        let members: [JSONMember]
+        switch valueResult(utf8: bytes) {
+        case .failure(let failure): return .failure(failure)
+        case .success(.object(let object)): members = object
+        case .success: return .failure(Failure(message: "a context must be a JSON object", offset: 0))
         }
         var context = EvaluationContext()
+        context.attributes.reserveCapacity(members.count)
         for member in members {
-            if member.key == "targetingKey" {
+            if member.key == AttributeKind.targetingKeyName {
                 guard case .string(let key) = member.value else {
-                    throw Failure(message: "'targetingKey' must be a string", offset: 0)
+                    return .failure(Failure(message: "'targetingKey' must be a string", offset: 0))
                 }
                 context.targetingKey = key
                 continue
             }
             guard let value = attribute(member.value) else {
-                throw Failure(message: "attribute '\(member.key)' is a nested object; use flat attributes", offset: 0)
+                return .failure(
+                    Failure(message: "attribute '\(member.key)' is a nested object; use flat attributes", offset: 0)
+                )
             }
-            context.attributes[member.key] = value
+            // The parser refused duplicate names, so each is new: appending keeps building linear.
+            context.attributes.append(newName: member.key, value)
         }
-        return context
+        return .success(context)
     }
 
     private static func attribute(_ value: JSONValue) -> AttributeValue? {
@@ -72,19 +120,63 @@ public enum JSONParser {
         }
     }
 
+    /// Objects up to this many members find a duplicate name by scanning the names so far; larger
+    /// ones keep a set of names, so parsing stays linear without costing small objects a hash set.
+    private static let scannedMembers = 16
+
     private struct Parser {
         let bytes: UnsafeBufferPointer<UInt8>
         var position = 0
+        /// The bytes of a string with escapes, reused from string to string.
+        var scratch: [UInt8] = []
 
-        func failure(_ message: String) -> Failure { Failure(message: message, offset: position) }
+        init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
-        mutating func skipWhitespace() {
-            while position < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[position]) { position += 1 }
+        func failure(_ message: String, at offset: Int? = nil) -> Failure {
+            Failure(message: message, offset: offset ?? position)
         }
 
-        mutating func expect(_ literal: String, _ value: JSONValue) throws(Failure) -> JSONValue {
-            for byte in literal.utf8 {
-                guard position < bytes.count, bytes[position] == byte else { throw failure("invalid literal") }
+        /// A syntax error at `position`, or "invalid UTF-8" when an ill-formed sequence starts there.
+        func unexpected(_ message: String) -> Failure {
+            if position < bytes.count, bytes[position] >= 0x80, Self.sequenceLength(bytes, at: position) == 0 {
+                return failure("invalid UTF-8")
+            }
+            return failure(message)
+        }
+
+        /// The length of the well-formed UTF-8 sequence of two to four bytes at `start` (Unicode's
+        /// table 3-7: no overlong forms, no surrogates, nothing past U+10FFFF), or 0.
+        static func sequenceLength(_ bytes: UnsafeBufferPointer<UInt8>, at start: Int) -> Int {
+            @inline(__always)
+            func continues(_ offset: Int, _ low: UInt8 = 0x80, _ high: UInt8 = 0xBF) -> Bool {
+                start + offset < bytes.count && bytes[start + offset] >= low && bytes[start + offset] <= high
+            }
+            switch bytes[start] {
+            case 0xC2...0xDF: return continues(1) ? 2 : 0
+            case 0xE0: return continues(1, 0xA0) && continues(2) ? 3 : 0
+            case 0xE1...0xEC, 0xEE...0xEF: return continues(1) && continues(2) ? 3 : 0
+            case 0xED: return continues(1, 0x80, 0x9F) && continues(2) ? 3 : 0
+            case 0xF0: return continues(1, 0x90) && continues(2) && continues(3) ? 4 : 0
+            case 0xF1...0xF3: return continues(1) && continues(2) && continues(3) ? 4 : 0
+            case 0xF4: return continues(1, 0x80, 0x8F) && continues(2) && continues(3) ? 4 : 0
+            default: return 0
+            }
+        }
+
+        mutating func skipWhitespace() {
+            while position < bytes.count {
+                switch bytes[position] {
+                case 0x20, 0x09, 0x0A, 0x0D: position += 1
+                default: return
+                }
+            }
+        }
+
+        mutating func expect(_ literal: StaticString, _ value: JSONValue) throws(Failure) -> JSONValue {
+            for index in 0..<literal.utf8CodeUnitCount {
+                guard position < bytes.count, bytes[position] == literal.utf8Start[index] else {
+                    throw unexpected("invalid literal")
+                }
                 position += 1
             }
             return value
@@ -96,39 +188,7 @@ public enum JSONParser {
             }
             guard position < bytes.count else { throw failure("unexpected end of input") }
             switch bytes[position] {
-            case UInt8(ascii: "{"):
-                position += 1
-                var members: [JSONMember] = []
-                skipWhitespace()
-                if position < bytes.count, bytes[position] == UInt8(ascii: "}") {
-                    position += 1
-                    return .object(members)
-                }
-                while true {
-                    skipWhitespace()
-                    guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else {
-                        throw failure("expected a member name")
-                    }
-                    let key = try string()
-                    if members.contains(where: { $0.key == key }) { throw failure("duplicate member '\(key)'") }
-                    skipWhitespace()
-                    guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else {
-                        throw failure("expected ':'")
-                    }
-                    position += 1
-                    skipWhitespace()
-                    members.append(JSONMember(key, try value(depth: depth + 1)))
-                    skipWhitespace()
-                    guard position < bytes.count else { throw failure("unexpected end of input") }
-                    if bytes[position] == UInt8(ascii: ",") {
-                        position += 1
-                    } else if bytes[position] == UInt8(ascii: "}") {
-                        position += 1
-                        return .object(members)
-                    } else {
-                        throw failure("expected ',' or '}'")
-                    }
-                }
+            case UInt8(ascii: "{"): return try object(depth: depth)
             case UInt8(ascii: "["):
                 position += 1
                 var items: [JSONValue] = []
@@ -148,7 +208,7 @@ public enum JSONParser {
                         position += 1
                         return .array(items)
                     } else {
-                        throw failure("expected ',' or ']'")
+                        throw unexpected("expected ',' or ']'")
                     }
                 }
             case UInt8(ascii: "\""): return .string(try string())
@@ -159,68 +219,179 @@ public enum JSONParser {
             }
         }
 
-        mutating func number() throws(Failure) -> Double {
-            let start = position
-            while position < bytes.count,
-                (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[position])
-                    || [UInt8(ascii: "-"), UInt8(ascii: "+"), UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E")]
-                        .contains(bytes[position])
-            {
+        mutating func object(depth: Int) throws(Failure) -> JSONValue {
+            position += 1
+            var members: [JSONMember] = []
+            // Filled only once an object outgrows `scannedMembers`.
+            var names: Set<String> = []
+            skipWhitespace()
+            if position < bytes.count, bytes[position] == UInt8(ascii: "}") {
                 position += 1
+                return .object(members)
             }
-            let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
-            guard !text.isEmpty, let value = NumberText.parse(text) else {
-                position = start
-                throw failure(text.isEmpty ? "unexpected character" : "invalid number '\(text)'")
-            }
-            return value
-        }
-
-        mutating func string() throws(Failure) -> String {
-            position += 1  // opening quote
-            var output: [UInt8] = []
             while true {
-                guard position < bytes.count else { throw failure("unterminated string") }
-                let byte = bytes[position]
-                position += 1
-                switch byte {
-                case UInt8(ascii: "\""):
-                    guard let string = String(validating: output, as: UTF8.self) else { throw failure("invalid UTF-8") }
-                    return string
-                case UInt8(ascii: "\\"):
-                    guard position < bytes.count else { throw failure("unterminated escape") }
-                    let escape = bytes[position]
-                    position += 1
-                    switch escape {
-                    case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): output.append(escape)
-                    case UInt8(ascii: "b"): output.append(0x08)
-                    case UInt8(ascii: "f"): output.append(0x0C)
-                    case UInt8(ascii: "n"): output.append(0x0A)
-                    case UInt8(ascii: "r"): output.append(0x0D)
-                    case UInt8(ascii: "t"): output.append(0x09)
-                    case UInt8(ascii: "u"):
-                        var scalar = try hex4()
-                        if (0xD800...0xDBFF).contains(scalar) {
-                            guard position + 1 < bytes.count, bytes[position] == UInt8(ascii: "\\"),
-                                bytes[position + 1] == UInt8(ascii: "u")
-                            else { throw failure("unpaired surrogate") }
-                            position += 2
-                            let low = try hex4()
-                            guard (0xDC00...0xDFFF).contains(low) else { throw failure("unpaired surrogate") }
-                            scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-                        }
-                        guard let unicode = Unicode.Scalar(scalar) else { throw failure("invalid \\u escape") }
-                        output.append(contentsOf: String(Character(unicode)).utf8)
-                    default: throw failure("invalid escape")
+                skipWhitespace()
+                guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else {
+                    throw position < bytes.count
+                        ? unexpected("expected a member name") : failure("unexpected end of input")
+                }
+                let nameStart = position
+                guard members.count < JSONParser.maximumMembers else {
+                    throw failure("more than \(JSONParser.maximumMembers) members in one object")
+                }
+                let key = try string()
+                let isDuplicate: Bool
+                if members.count < JSONParser.scannedMembers {
+                    isDuplicate = members.contains { $0.key == key }
+                } else {
+                    if names.isEmpty {
+                        names.reserveCapacity(members.count * 2)
+                        for member in members { names.insert(member.key) }
                     }
-                case 0..<0x20: throw failure("control character in string")
-                default: output.append(byte)
+                    isDuplicate = !names.insert(key).inserted
+                }
+                if isDuplicate { throw failure("duplicate member '\(key)'", at: nameStart) }
+                skipWhitespace()
+                guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else {
+                    throw position < bytes.count ? unexpected("expected ':'") : failure("unexpected end of input")
+                }
+                position += 1
+                skipWhitespace()
+                members.append(JSONMember(key, try value(depth: depth + 1)))
+                skipWhitespace()
+                guard position < bytes.count else { throw failure("unexpected end of input") }
+                if bytes[position] == UInt8(ascii: ",") {
+                    position += 1
+                } else if bytes[position] == UInt8(ascii: "}") {
+                    position += 1
+                    return .object(members)
+                } else {
+                    throw unexpected("expected ',' or '}'")
                 }
             }
         }
 
-        mutating func hex4() throws(Failure) -> UInt32 {
-            guard position + 4 <= bytes.count else { throw failure("truncated \\u escape") }
+        mutating func number() throws(Failure) -> Double {
+            let start = position
+            scan: while position < bytes.count {
+                switch bytes[position] {
+                case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "+"), UInt8(ascii: "."),
+                    UInt8(ascii: "e"), UInt8(ascii: "E"):
+                    position += 1
+                default: break scan
+                }
+            }
+            guard position > start else { throw unexpected("unexpected character") }
+            let text = UnsafeBufferPointer(rebasing: bytes[start..<position])
+            guard let value = NumberText.parse(utf8: text) else {
+                position = start
+                throw failure("invalid number '\(String(decoding: text, as: UTF8.self))'")
+            }
+            return value
+        }
+
+        /// A string from its opening quote. Without escapes (the common case) the string is its bytes,
+        /// checked once; with escapes it is built in `scratch`.
+        mutating func string() throws(Failure) -> String {
+            position += 1  // opening quote
+            let start = position
+            while position < bytes.count {
+                let byte = bytes[position]
+                if byte == UInt8(ascii: "\"") {
+                    let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
+                    position += 1
+                    return text
+                }
+                if byte == UInt8(ascii: "\\") { break }
+                if byte < 0x20 { throw failure("control character in string") }
+                if byte < 0x80 {
+                    position += 1
+                } else {
+                    let length = Self.sequenceLength(bytes, at: position)
+                    guard length > 0 else { throw failure("invalid UTF-8") }
+                    position += length
+                }
+            }
+            guard position < bytes.count else { throw failure("unterminated string") }
+            scratch.removeAll(keepingCapacity: true)
+            scratch.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<position]))
+            while true {
+                guard position < bytes.count else { throw failure("unterminated string") }
+                let byte = bytes[position]
+                switch byte {
+                case UInt8(ascii: "\""):
+                    position += 1
+                    return String(decoding: scratch, as: UTF8.self)
+                case UInt8(ascii: "\\"):
+                    try escape()
+                case 0..<0x20: throw failure("control character in string")
+                case 0x20..<0x80:
+                    scratch.append(byte)
+                    position += 1
+                default:
+                    let length = Self.sequenceLength(bytes, at: position)
+                    guard length > 0 else { throw failure("invalid UTF-8") }
+                    scratch.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[position..<position + length]))
+                    position += length
+                }
+            }
+        }
+
+        /// One escape from its backslash, appended to `scratch` as UTF-8.
+        mutating func escape() throws(Failure) {
+            let start = position
+            position += 1
+            guard position < bytes.count else { throw failure("unterminated escape", at: start) }
+            let escape = bytes[position]
+            position += 1
+            switch escape {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): scratch.append(escape)
+            case UInt8(ascii: "b"): scratch.append(0x08)
+            case UInt8(ascii: "f"): scratch.append(0x0C)
+            case UInt8(ascii: "n"): scratch.append(0x0A)
+            case UInt8(ascii: "r"): scratch.append(0x0D)
+            case UInt8(ascii: "t"): scratch.append(0x09)
+            case UInt8(ascii: "u"):
+                var scalar = try hex4(escapeStart: start)
+                if (0xD800...0xDBFF).contains(scalar) {
+                    // A high surrogate must be followed by an escaped low one; together they are one scalar.
+                    guard position + 1 < bytes.count, bytes[position] == UInt8(ascii: "\\"),
+                        bytes[position + 1] == UInt8(ascii: "u")
+                    else { throw failure("unpaired surrogate", at: start) }
+                    position += 2
+                    let low = try hex4(escapeStart: position - 2)
+                    guard (0xDC00...0xDFFF).contains(low) else { throw failure("unpaired surrogate", at: start) }
+                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                } else if (0xDC00...0xDFFF).contains(scalar) {
+                    throw failure("unpaired surrogate", at: start)
+                }
+                appendUTF8(scalar)
+            default: throw failure("invalid escape", at: start)
+            }
+        }
+
+        /// A scalar value (not a surrogate, at most U+10FFFF) as UTF-8.
+        mutating func appendUTF8(_ scalar: UInt32) {
+            switch scalar {
+            case 0..<0x80:
+                scratch.append(UInt8(scalar))
+            case 0x80..<0x800:
+                scratch.append(UInt8(0xC0 | (scalar >> 6)))
+                scratch.append(UInt8(0x80 | (scalar & 0x3F)))
+            case 0x800..<0x10000:
+                scratch.append(UInt8(0xE0 | (scalar >> 12)))
+                scratch.append(UInt8(0x80 | ((scalar >> 6) & 0x3F)))
+                scratch.append(UInt8(0x80 | (scalar & 0x3F)))
+            default:
+                scratch.append(UInt8(0xF0 | (scalar >> 18)))
+                scratch.append(UInt8(0x80 | ((scalar >> 12) & 0x3F)))
+                scratch.append(UInt8(0x80 | ((scalar >> 6) & 0x3F)))
+                scratch.append(UInt8(0x80 | (scalar & 0x3F)))
+            }
+        }
+
+        mutating func hex4(escapeStart: Int) throws(Failure) -> UInt32 {
+            guard position + 4 <= bytes.count else { throw failure("truncated \\u escape", at: escapeStart) }
             var value: UInt32 = 0
             for _ in 0..<4 {
                 let byte = bytes[position]
@@ -230,7 +401,7 @@ public enum JSONParser {
                 case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = UInt32(byte - UInt8(ascii: "0"))
                 case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = UInt32(byte - UInt8(ascii: "a") + 10)
                 case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = UInt32(byte - UInt8(ascii: "A") + 10)
-                default: throw failure("invalid \\u escape")
+                default: throw failure("invalid \\u escape", at: escapeStart)
                 }
                 value = value << 4 | digit
             }

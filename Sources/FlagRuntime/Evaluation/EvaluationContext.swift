@@ -77,7 +77,7 @@ public struct ContextAttributes: Sendable, Hashable, ExpressibleByDictionaryLite
         for (name, value) in elements { self[name] = value }
     }
 
-    private mutating func reserveCapacity(_ count: Int) {
+    package mutating func reserveCapacity(_ count: Int) {
         keys.reserveCapacity(count)
         names.reserveCapacity(count)
         values.reserveCapacity(count)
@@ -104,6 +104,14 @@ public struct ContextAttributes: Sendable, Hashable, ExpressibleByDictionaryLite
             case (nil, nil): break
             }
         }
+    }
+
+    /// Adds `name`, which the caller knows is not set (the JSON parser refuses duplicate members):
+    /// building n attributes this way takes linear time, where setting each by subscript is quadratic.
+    package mutating func append(newName name: String, _ value: AttributeValue) {
+        keys.append(NameKey(name))
+        names.append(name)
+        values.append(value)
     }
 
     /// The value of the attribute whose name has key `key`; `name` gives the name's UTF-8 bytes,
