@@ -112,10 +112,14 @@ public final class FlagBundle: Sendable {
         return detail(index, outcome(index, context), key: key).map { $0 }
     }
 
-    /// Evaluates every flag for one context, in the bundle's order.
-    public func evaluateAll(context: EvaluationContext) -> [EvaluationDetail<FlagValue>] {
+    /// Evaluates every flag for one context, in the bundle's order, as ``evaluate(_:context:)`` does each:
+    /// for a context marked invalid, every detail is an `INVALID_CONTEXT` error without a value.
+    public func evaluateAll(context: EvaluationContext) -> [EvaluationDetail<FlagValue?>] {
+        if let reason = context.invalidReason {
+            return tables.view.flags.indices.map { .failure(tables.view.text(tables.view.flags[$0].key), nil, .invalidContext, reason) }
+        }
         let prepared = prepare(context)
-        return tables.view.flags.indices.map { detail($0, outcome($0, prepared), key: nil) }
+        return tables.view.flags.indices.map { detail($0, outcome($0, prepared), key: nil).map { $0 } }
     }
 
     /// The detail of an outcome; `key` is the flag's key when the caller has it (else read from the table).

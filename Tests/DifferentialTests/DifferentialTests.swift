@@ -24,11 +24,9 @@ struct DifferentialTests {
         let environment = Self.environment
         let all = environment["FLAGC_DIFF_ALL"] == "1"
         let included = Set(
-            (environment["FLAGC_DIFF_INCLUDE"] ?? "").split(separator: ",").compactMap {
-                KnownDivergence(rawValue: String($0))
-            }
+            (environment["FLAGC_DIFF_INCLUDE"] ?? "").split(separator: ",").map { KnownDivergence(name: String($0)) }
         )
-        let options = GeneratorOptions(excluded: all ? [] : Set(KnownDivergence.allCases).subtracting(included))
+        let options = GeneratorOptions(excluded: all ? [] : Set(KnownDivergence.all).subtracting(included))
         let report: DiffRunner.Report
         if let seconds = environment["FLAGC_DIFF_SECONDS"].flatMap(Double.init) {
             let seed =

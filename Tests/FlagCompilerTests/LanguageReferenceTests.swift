@@ -313,37 +313,10 @@ struct LanguageReferenceTests {
 
     static let bundles = BundleCache()
 
-    /// A context from JSON as the page describes it: `targetingKey` a string or a number (in its bucketing text),
-    /// `null` absent, another type invalid; every other member an attribute of any JSON type.
+    /// A context from JSON, read as a function reads one: through `JSONParser.context`.
     static func context(_ value: JSONValue) throws -> EvaluationContext {
-        guard case .object(let members) = value else { throw ClaimError(description: "'context' must be an object") }
-        var context = EvaluationContext()
-        for member in members {
-            guard member.key == "targetingKey" else {
-                context.attributes[member.key] = attribute(member.value)
-                continue
-            }
-            switch member.value {
-            case .string(let key): context.targetingKey = key
-            case .number(let number): context.targetingKey = Bucketing.canonicalNumberText(number)
-            case .integer(let integer): context.targetingKey = String(integer)
-            case .null: context.targetingKey = nil
-            default: context.invalidReason = "'targetingKey' must be a string or a number"
-            }
-        }
-        return context
-    }
-
-    static func attribute(_ value: JSONValue) -> AttributeValue {
-        switch value {
-        case .null: .null
-        case .bool(let bool): .bool(bool)
-        case .number(let number): .number(number)
-        case .integer(let integer): .number(Double(integer))
-        case .string(let string): .string(string)
-        case .array(let items): .list(items.map(attribute))
-        case .object: .object
-        }
+        guard case .object = value else { throw ClaimError(description: "'context' must be an object") }
+        return try JSONParser.context(value.jsonText)
     }
 
     static func json(_ value: FlagValue?) -> JSONValue {

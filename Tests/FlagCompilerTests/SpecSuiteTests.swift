@@ -204,7 +204,8 @@ struct SpecSuiteTests {
         var context = try JSONParser.context(spec.context.jsonText)
         let bundles: [FlagBundle]
         if let now = spec.now {
-            context.now = try #require(Timestamp.parseRFC3339(now), "'now' is not an RFC 3339 time: \(now)")
+            let time: Double = try #require(Timestamp.parseRFC3339(now), "'now' is not an RFC 3339 time: \(now)")
+            context.now = time
             bundles = [try suite.early.get()]
         } else {
             bundles = [try suite.early.get(), try suite.late.get()]

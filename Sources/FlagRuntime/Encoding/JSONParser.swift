@@ -51,8 +51,11 @@ public enum JSONParser {
         }
     }
 
-    /// An evaluation context from a JSON object: `targetingKey` (a string) plus attributes. Nested
-    /// objects are not attributes and are refused; so are texts longer than ``maximumContextBytes``.
+    /// An evaluation context from any JSON object: `targetingKey` (a string, or a number in its bucketing text;
+    /// null is absent) plus attributes of any JSON type (an object value is present and satisfies only
+    /// `exists: true`). A `targetingKey` of another type does not refuse the context: it marks it invalid
+    /// (``EvaluationContext/invalidReason``), so every flag serves the caller's default with `INVALID_CONTEXT`.
+    /// Refused: text that is not one JSON object, ill-formed UTF-8, and texts longer than ``maximumContextBytes``.
     public static func context(_ text: String) throws(Failure) -> EvaluationContext {
         var text = text
         return try text.withUTF8 { contextResult(utf8: $0) }.get()
@@ -85,38 +88,33 @@ public enum JSONParser {
         context.attributes.reserveCapacity(members.count)
         for member in members {
             if member.key == AttributeKind.targetingKeyName {
-                guard case .string(let key) = member.value else {
-                    return .failure(Failure(message: "'targetingKey' must be a string", offset: 0))
+                switch member.value {
+                case .string(let key): context.targetingKey = key
+                // A number is a targeting key in its bucketing text, so `42` and `"42"` are the same user.
+                case .number(let number): context.targetingKey = Bucketing.canonicalNumberText(number)
+                case .integer(let integer): context.targetingKey = String(integer)
+                case .null: break
+                case .bool, .array, .object:
+                    context.invalidReason = "'targetingKey' must be a string or a number"
                 }
-                context.targetingKey = key
                 continue
             }
-            guard let value = attribute(member.value) else {
-                return .failure(
-                    Failure(message: "attribute '\(member.key)' is a nested object; use flat attributes", offset: 0)
-                )
-            }
             // The parser refused duplicate names, so each is new: appending keeps building linear.
-            context.attributes.append(newName: member.key, value)
+            context.attributes.append(newName: member.key, attribute(member.value))
         }
         return .success(context)
     }
 
-    private static func attribute(_ value: JSONValue) -> AttributeValue? {
+    /// A JSON value as an attribute: an object is present and nothing more (only `exists: true` holds for it).
+    private static func attribute(_ value: JSONValue) -> AttributeValue {
         switch value {
-        case .null: return .null
-        case .bool(let bool): return .bool(bool)
-        case .number(let number): return .number(number)
-        case .integer(let integer): return .number(Double(integer))
-        case .string(let string): return .string(string)
-        case .array(let items):
-            var list: [AttributeValue] = []
-            for item in items {
-                guard let element = attribute(item) else { return nil }
-                list.append(element)
-            }
-            return .list(list)
-        case .object: return nil
+        case .null: .null
+        case .bool(let bool): .bool(bool)
+        case .number(let number): .number(number)
+        case .integer(let integer): .number(Double(integer))
+        case .string(let string): .string(string)
+        case .array(let items): .list(items.map(attribute))
+        case .object: .object
         }
     }
 

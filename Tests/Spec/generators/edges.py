@@ -5,6 +5,9 @@ sys.path.insert(0, __import__('os').path.dirname(__file__))
 from murmur3 import bucket
 
 flags_yaml = r'''# The decided edges of the flag language: one flag per edge, each pinned by the cases below.
+segments:
+  staff:
+    include: ["42", "7"]
 flags:
   string-in-list:
     rules:
@@ -93,6 +96,19 @@ flags:
     rules:
       - name: newer
         when: { v: { semverGt: 1.0.0 } }
+        serve: on
+  who:
+    rules:
+      - name: staff
+        when: { segment: staff }
+        serve: on
+      - name: has profile
+        when: { profile: { exists: true } }
+        serve: on
+  profile-is-nothing-else:
+    rules:
+      - name: not x
+        when: { profile: { ne: x } }
         serve: on
   yes-no:
     variants: { yes: true, no: false }
@@ -187,6 +203,17 @@ on("ipv4-range", "ten", {"ip": "10.1.2.3"}, "an IPv4 address is in the IPv4 rang
 on("mapped-range", "mapped ten", {"ip": "10.1.2.3"}, "an IPv4 address is in the mapped range")
 off("mapped-range", {"ip": "11.1.2.3"}, "outside the mapped range")
 off("ipv4-range", {"ip": "::ffff:11.1.2.3"}, "a mapped address outside the IPv4 range")
+# Contexts of every JSON type.
+on("who", "staff", {"targetingKey": 42}, "a number targeting key is its bucketing text: 42 is \"42\"")
+on("who", "staff", {"targetingKey": 7.0}, "7.0 is the number 7, text \"7\"")
+off("who", {"targetingKey": None}, "a null targeting key is absent")
+on("who", "has profile", {"targetingKey": None, "profile": {"plan": "pro"}}, "an object attribute exists")
+off("profile-is-nothing-else", {"profile": {"plan": "pro"}}, "an object satisfies no operator but exists: true, not even ne")
+off("who", {"profile": None}, "a null attribute is absent")
+case("a boolean targeting key gives every flag the caller's default", {"targetingKey": True}, "who", None, None, "ERROR", None)
+cases[-1]["expected"]["errorCode"] = "INVALID_CONTEXT"
+case("a list targeting key gives every flag the caller's default", {"targetingKey": ["u"]}, "yes-no", None, None, "ERROR", None)
+cases[-1]["expected"]["errorCode"] = "INVALID_CONTEXT"
 # A boolean flag's offVariant defaults to its false variant.
 case("a disabled boolean flag serves its false variant, whatever its names", {}, "yes-no", False, "no", "DISABLED")
 case("the false variant is the offVariant even when another variant is named off", {}, "inverted-names", False, "on", "DISABLED")
