@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Packages the function for a Lambda-style custom runtime (e.g. AWS provided.al2023), whose image
+# has neither the Swift runtime nor libsodium: a release build with the Swift standard library and
+# libsodium linked statically, checked with ldd to need only the C library family, zipped with the
+# executable named `bootstrap` (mode 0755) and the bundle as `flags.bundle` next to it.
+#
+#     bash Examples/function/package.sh [BUNDLE]
+#
+# BUNDLE is the flags bundle to ship in the zip: by default out/dev/flags.bundle, built from the
+# repository's flags/ and targets/ (with development keys) as run-example.sh does; `none` leaves
+# the bundle out (it then comes from a layer: see docs/deployment.md). Writes
+# Examples/function/.build/function.zip and prints its path and size.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+bundle=${1:-}
+if [ -z "$bundle" ]; then
+    bash "$repo/.ci/example" >/dev/null
+    bundle="$repo/out/dev/flags.bundle"
+fi
+[ "$bundle" = none ] || [ -f "$bundle" ] || { echo "package.sh: no bundle at $bundle" >&2; exit 1; }
+
+# SwiftPM links the CSodium system library as `-lsodium`, which the linker resolves to
+# libsodium.so when it finds it first. A search directory holding only libsodium.a, given before
+# the system ones, makes the same `-lsodium` pick the archive: no change to the package needed.
+libdir=$(pkg-config --variable=libdir libsodium 2>/dev/null || true)
+archive="${libdir:-/usr/lib/$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)}/libsodium.a"
+[ -f "$archive" ] || archive=$(find /usr/lib /usr/local/lib -name libsodium.a 2>/dev/null | head -n 1)
+[ -n "$archive" ] && [ -f "$archive" ] || {
+    echo "package.sh: libsodium.a not found (Debian and Ubuntu: apt-get install libsodium-dev)" >&2
+    exit 1
+}
+static_libs="$here/.build/static-libs"
+mkdir -p "$static_libs"
+ln -sf "$archive" "$static_libs/libsodium.a"
+
+# Its own scratch path, so the static build and run-example.sh's dynamic one do not rebuild each other.
+scratch="$here/.build/static"
+build=(swift build -c release --package-path "$here" --scratch-path "$scratch"
+    --static-swift-stdlib -Xlinker -L"$static_libs")
+"${build[@]}" >&2
+binary="$("${build[@]}" --show-bin-path)/CheckoutFunction"
+
+# Only the C library family may remain dynamic: a provided.al2023 image has those and nothing else.
+libraries=$(ldd "$binary")
+unexpected=$(awk '{ print $1 }' <<<"$libraries" | grep -Ev \
+    '^(linux-vdso\.so\.1|/lib64/ld-linux-x86-64\.so\.2|/lib/ld-linux-aarch64\.so\.1|ld-linux[^ ]*\.so\.[0-9]+|lib(c|m|pthread|dl|rt|gcc_s|stdc\+\+|util)\.so\.[0-9]+)$' || true)
+if [ -n "$unexpected" ]; then
+    echo "package.sh: $binary needs libraries a custom runtime image does not have:" >&2
+    echo "$unexpected" >&2
+    exit 1
+fi
+
+zip="$here/.build/function.zip"
+python3 - "$binary" "$bundle" "$zip" <<'PYTHON'
+import os, sys, zipfile
+binary, bundle, path = sys.argv[1:]
+temporary = path + ".partial"
+with zipfile.ZipFile(temporary, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+    def add(source, name, mode):
+        info = zipfile.ZipInfo.from_file(source, name)
+        info.external_attr = (0o100000 | mode) << 16  # a regular file with these permissions
+        info.compress_type = zipfile.ZIP_DEFLATED
+        with open(source, "rb") as file:
+            archive.writestr(info, file.read(), compresslevel=9)
+    add(binary, "bootstrap", 0o755)
+    if bundle != "none":
+        add(bundle, "flags.bundle", 0o644)
+os.replace(temporary, path)
+PYTHON
+echo "$zip: $(stat -c %s "$zip") bytes (bootstrap: $(stat -c %s "$binary") bytes unzipped)"
