@@ -20,39 +20,45 @@ if [ -z "$bundle" ]; then
 fi
 [ "$bundle" = none ] || [ -f "$bundle" ] || { echo "package.sh: no bundle at $bundle" >&2; exit 1; }
 
-# SwiftPM links the CSodium system library as `-lsodium`, which the linker resolves to
-# libsodium.so when it finds it first. A search directory holding only libsodium.a, given before
-# the system ones, makes the same `-lsodium` pick the archive: no change to the package needed.
+# SwiftPM links the CSodium system library as `-lsodium`, with the `-L` directory of libsodium's
+# pkg-config file first, where the linker finds libsodium.so before libsodium.a. A copy of that
+# file whose libdir holds only libsodium.a, found first through PKG_CONFIG_PATH, makes the same
+# `-lsodium` pick the archive: no change to the package needed.
+system_pc=$(pkg-config --path libsodium 2>/dev/null || true)
 libdir=$(pkg-config --variable=libdir libsodium 2>/dev/null || true)
-archive="${libdir:-/usr/lib/$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)}/libsodium.a"
-[ -f "$archive" ] || archive=$(find /usr/lib /usr/local/lib -name libsodium.a 2>/dev/null | head -n 1)
-[ -n "$archive" ] && [ -f "$archive" ] || {
-    echo "package.sh: libsodium.a not found (Debian and Ubuntu: apt-get install libsodium-dev)" >&2
+[ -n "$system_pc" ] && [ -f "$libdir/libsodium.a" ] || {
+    echo "package.sh: libsodium.a and its pkg-config file not found (Debian, Ubuntu: apt-get install libsodium-dev)" >&2
     exit 1
 }
 static_libs="$here/.build/static-libs"
 mkdir -p "$static_libs"
-ln -sf "$archive" "$static_libs/libsodium.a"
+ln -sf "$libdir/libsodium.a" "$static_libs/libsodium.a"
+sed "s|^libdir=.*|libdir=$static_libs|" "$system_pc" >"$static_libs/libsodium.pc"
 
 # Its own scratch path, so the static build and run-example.sh's dynamic one do not rebuild each other.
 scratch="$here/.build/static"
-build=(swift build -c release --package-path "$here" --scratch-path "$scratch"
-    --static-swift-stdlib -Xlinker -L"$static_libs")
+build=(swift build -c release --package-path "$here" --scratch-path "$scratch" --static-swift-stdlib)
+export PKG_CONFIG_PATH="$static_libs${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"  # for --show-bin-path too
 "${build[@]}" >&2
 binary="$("${build[@]}" --show-bin-path)/CheckoutFunction"
 
 # Only the C library family may remain dynamic: a provided.al2023 image has those and nothing else.
 libraries=$(ldd "$binary")
 unexpected=$(awk '{ print $1 }' <<<"$libraries" | grep -Ev \
-    '^(linux-vdso\.so\.1|/lib64/ld-linux-x86-64\.so\.2|/lib/ld-linux-aarch64\.so\.1|ld-linux[^ ]*\.so\.[0-9]+|lib(c|m|pthread|dl|rt|gcc_s|stdc\+\+|util)\.so\.[0-9]+)$' || true)
+    '^(linux-vdso\.so\.1|/lib64/ld-linux-x86-64\.so\.2|/lib/ld-linux-aarch64\.so\.1|lib(c|m|pthread|dl|rt|util|gcc_s|stdc\+\+)\.so\.[0-9]+)$' || true)
 if [ -n "$unexpected" ]; then
     echo "package.sh: $binary needs libraries a custom runtime image does not have:" >&2
     echo "$unexpected" >&2
     exit 1
 fi
 
+# Without debug information and symbols: 8 MB instead of 14. The unstripped binary stays in
+# .build/static for symbolicating a crash's addresses.
+bootstrap="$here/.build/bootstrap"
+if command -v strip >/dev/null; then strip -o "$bootstrap" "$binary"; else cp "$binary" "$bootstrap"; fi
+
 zip="$here/.build/function.zip"
-python3 - "$binary" "$bundle" "$zip" <<'PYTHON'
+python3 - "$bootstrap" "$bundle" "$zip" <<'PYTHON'
 import os, sys, zipfile
 binary, bundle, path = sys.argv[1:]
 temporary = path + ".partial"
@@ -68,4 +74,4 @@ with zipfile.ZipFile(temporary, "w", compression=zipfile.ZIP_DEFLATED, compressl
         add(bundle, "flags.bundle", 0o644)
 os.replace(temporary, path)
 PYTHON
-echo "$zip: $(stat -c %s "$zip") bytes (bootstrap: $(stat -c %s "$binary") bytes unzipped)"
+echo "$zip: $(stat -c %s "$zip") bytes (bootstrap: $(stat -c %s "$bootstrap") bytes unzipped)"
