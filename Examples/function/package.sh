@@ -35,9 +35,13 @@ mkdir -p "$static_libs"
 ln -sf "$libdir/libsodium.a" "$static_libs/libsodium.a"
 sed "s|^libdir=.*|libdir=$static_libs|" "$system_pc" >"$static_libs/libsodium.pc"
 
+# glibc-compat.c: keeps the binary loadable on glibc 2.34 (see there).
+clang -c -O2 -fPIC "$here/glibc-compat.c" -o "$static_libs/glibc-compat.o"
+
 # Its own scratch path, so the static build and run-example.sh's dynamic one do not rebuild each other.
 scratch="$here/.build/static"
-build=(swift build -c release --package-path "$here" --scratch-path "$scratch" --static-swift-stdlib)
+build=(swift build -c release --package-path "$here" --scratch-path "$scratch" --static-swift-stdlib
+    -Xlinker "$static_libs/glibc-compat.o")
 export PKG_CONFIG_PATH="$static_libs${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"  # for --show-bin-path too
 "${build[@]}" >&2
 binary="$("${build[@]}" --show-bin-path)/CheckoutFunction"
@@ -49,6 +53,14 @@ unexpected=$(awk '{ print $1 }' <<<"$libraries" | grep -Ev \
 if [ -n "$unexpected" ]; then
     echo "package.sh: $binary needs libraries a custom runtime image does not have:" >&2
     echo "$unexpected" >&2
+    exit 1
+fi
+# Nor a glibc newer than the image's: FLAGC_MAX_GLIBC, by default 2.34 (Amazon Linux 2023).
+maximum=${FLAGC_MAX_GLIBC:-2.34}
+needed=$(objdump -T "$binary" | grep -o 'GLIBC_[0-9.]*' | sed 's/GLIBC_//' | sort -uV | tail -n 1)
+if [ "$(printf '%s\n%s\n' "$needed" "$maximum" | sort -V | tail -n 1)" != "$maximum" ]; then
+    echo "package.sh: $binary needs glibc $needed, newer than $maximum (FLAGC_MAX_GLIBC), for:" >&2
+    objdump -T "$binary" | grep -F "GLIBC_$needed" | awk '{ print "  " $NF }' >&2
     exit 1
 fi
 
