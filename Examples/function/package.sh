@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Packages the function for a Lambda-style custom runtime (e.g. AWS provided.al2023), whose image
 # has neither the Swift runtime nor libsodium: a release build with the Swift standard library and
-# libsodium linked statically, checked with ldd to need only the C library family, zipped with the
-# executable named `bootstrap` (mode 0755) and the bundle as `flags.bundle` next to it.
+# libsodium linked statically, checked to need only the C library family (ldd) and no glibc newer
+# than the image's (FLAGC_MAX_GLIBC, 2.34 by default), stripped, and zipped with the executable named
+# `bootstrap` (mode 0755) and the bundle as `flags.bundle` next to it.
 #
 #     bash Examples/function/package.sh [BUNDLE]
 #
@@ -24,15 +25,17 @@ fi
 # pkg-config file first, where the linker finds libsodium.so before libsodium.a. A copy of that
 # file whose libdir holds only libsodium.a, found first through PKG_CONFIG_PATH, makes the same
 # `-lsodium` pick the archive: no change to the package needed.
-system_pc=$(pkg-config --path libsodium 2>/dev/null || true)
-libdir=$(pkg-config --variable=libdir libsodium 2>/dev/null || true)
-[ -n "$system_pc" ] && [ -f "$libdir/libsodium.a" ] || {
-    echo "package.sh: libsodium.a and its pkg-config file not found (Debian, Ubuntu: apt-get install libsodium-dev)" >&2
+system_pc=$(pkg-config --path libsodium 2>/dev/null \
+    || find /usr/lib /usr/local/lib -path '*/pkgconfig/libsodium.pc' 2>/dev/null | head -n 1)
+archive=$(pkg-config --variable=libdir libsodium 2>/dev/null || true)/libsodium.a
+[ -f "$archive" ] || archive=$(find /usr/lib /usr/local/lib -name libsodium.a 2>/dev/null | head -n 1)
+[ -n "$system_pc" ] && [ -n "$archive" ] || {
+    echo "package.sh: libsodium.a or libsodium.pc not found (Debian, Ubuntu: apt-get install libsodium-dev)" >&2
     exit 1
 }
 static_libs="$here/.build/static-libs"
 mkdir -p "$static_libs"
-ln -sf "$libdir/libsodium.a" "$static_libs/libsodium.a"
+ln -sf "$archive" "$static_libs/libsodium.a"
 sed "s|^libdir=.*|libdir=$static_libs|" "$system_pc" >"$static_libs/libsodium.pc"
 
 # glibc-compat.c: keeps the binary loadable on glibc 2.34 (see there).
