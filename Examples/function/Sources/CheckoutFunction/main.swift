@@ -1,8 +1,10 @@
-// A Lambda-style handler: at cold start it loads and verifies the bundle named by FLAGC_BUNDLE
-// (root public key in FLAGC_ROOT_PUBLIC_KEY, recipient key in FLAGC_RECIPIENT_KEY), then answers
-// one JSON event per stdin line with one JSON response per stdout line. It decides with the typed
-// accessors the flagc build plugin generated (`Flags`), so a flag removed from flags/ is a compile
-// error here. No Foundation: the runtime and this file use the standard library only.
+// A Lambda-style handler: at cold start it loads and verifies the bundle named by FLAGC_BUNDLE, or
+// flags.bundle in LAMBDA_TASK_ROOT where package.sh's zip puts it (root public key in
+// FLAGC_ROOT_PUBLIC_KEY, recipient key in FLAGC_RECIPIENT_KEY), then answers one JSON event per
+// stdin line with one JSON response per stdout line, or, as a custom runtime, each event of the
+// Lambda Runtime API (RuntimeAPI.swift). It decides with the typed accessors the flagc build plugin
+// generated (`Flags`), so a flag removed from flags/ is a compile error here. No Foundation: the
+// runtime and this file use the standard library only.
 import FlagRuntime
 
 #if canImport(Glibc)
@@ -26,7 +28,9 @@ let started = milliseconds()
 /// The flags, or nil when no bundle could be loaded: then every answer uses the defaults
 /// ("load or serve defaults"), and the reason is logged once.
 let flags: Flags? = {
-    guard let path = getenv("FLAGC_BUNDLE").map({ String(cString: $0) }) else {
+    // Packaged as a custom runtime (package.sh), the bundle sits next to `bootstrap` in the task root.
+    let taskRoot = getenv("LAMBDA_TASK_ROOT").map { String(cString: $0) + "/flags.bundle" }
+    guard let path = getenv("FLAGC_BUNDLE").map({ String(cString: $0) }) ?? taskRoot else {
         log("FLAGC_BUNDLE is not set; serving defaults")
         return nil
     }
@@ -59,6 +63,15 @@ func respond(to line: String) -> String {
     return response + "}"
 }
 
+// As a custom runtime (Lambda sets AWS_LAMBDA_RUNTIME_API), events come from the runtime API;
+// otherwise one per stdin line, for local runs and the tests.
+if let endpoint = getenv("AWS_LAMBDA_RUNTIME_API").map({ String(cString: $0) }) {
+    guard let api = RuntimeAPI(endpoint: endpoint) else {
+        log("AWS_LAMBDA_RUNTIME_API is not host:port")
+        exit(1)
+    }
+    api.serve(respond(to:))
+}
 while let line = readLine() {
     if line.isEmpty { continue }
     print(respond(to: line))
