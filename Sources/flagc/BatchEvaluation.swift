@@ -104,8 +104,7 @@ struct BatchEvaluation {
                         var context = try JSONParser.context(utf8: UnsafeBufferPointer(rebasing: bytes[range]))
                         context.now = clock
                         let outputs = EvaluationOutput.lines(bundle, context, flag: flag)
-                        results[index] =
-                            flag == nil ? "{\"results\":[" + outputs.joined(separator: ",") + "]}" : outputs[0]
+                        results[index] = Self.resultLine(number, id: context.attributes["id"], outputs)
                     } catch {
                         failures.increment()
                         results[index] = Self.errorLine(number, error.description)
@@ -114,6 +113,19 @@ struct BatchEvaluation {
             }
         }
         return failures.value
+    }
+
+    /// One shape for every context line, with or without `--flag`: its line number, the input's `id` when it
+    /// has a scalar one (to join results back to their input), and one result per flag.
+    private static func resultLine(_ number: Int, id: AttributeValue?, _ outputs: [String]) -> String {
+        var line = "{\"line\":\(number)"
+        switch id {
+        case .string(let text)?: line += ",\"id\":" + JSONValue.string(text).jsonText
+        case .number(let value)?: line += ",\"id\":" + JSONValue.number(value).jsonText
+        case .bool(let value)?: line += ",\"id\":\(value)"
+        default: break
+        }
+        return line + ",\"results\":[" + outputs.joined(separator: ",") + "]}"
     }
 
     private static func errorLine(_ number: Int, _ message: String) -> String {

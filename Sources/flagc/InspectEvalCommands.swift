@@ -69,16 +69,21 @@ struct EvalCommand: ParsableCommand {
         discussion: """
             Prints one JSON object per flag per line: {"flag":K,"value":V,"variant":N,"reason":R}, plus "rule" \
             when a named rule decided and "errorCode" on errors. With --contexts, one JSON line per input \
-            line, in input order, evaluated on all cores in batches (memory stays bounded); a line that is not \
-            a context (malformed, not UTF-8, over 1 MiB) gives {"line":N,"errorCode":"PARSE_ERROR","message":M} \
-            and the run exits 1. A context has at most 10,000 attributes.
+            line, in input order, evaluated on all cores in batches (memory stays bounded), always of one \
+            shape: {"line":N,"id":I,"results":[...]} with the results as above (one with --flag) and "id" \
+            copied from the input's "id" member when it has one; a line that is not a context (malformed, \
+            not UTF-8, over 1 MiB) gives {"line":N,"errorCode":"PARSE_ERROR","message":M} and the run exits 1. \
+            A context has at most 10,000 attributes. --now sets the verification clock, --at the evaluation \
+            clock (preview a ramp at any date).
             """
     )
 
     @Argument(help: "The bundle file.")
     var bundle: String
 
-    @Option(help: "The evaluation context, a JSON object with targetingKey and attributes.")
+    @Option(
+        help: "The evaluation context: a JSON object whose members are targetingKey and the attributes, e.g. '{\"targetingKey\":\"user-1\",\"country\":\"DE\"}'."
+    )
     var context: String?
 
     @Option(help: "A JSON Lines file of contexts ('-' for stdin).")
@@ -101,7 +106,7 @@ struct EvalCommand: ParsableCommand {
         if options.recipientKey == nil {
             throw Output.fail(
                 "no recipient key for this bundle: pass --key, set FLAGC_RECIPIENT_KEY or add keys/NAME.recipient.key",
-                status: ExitStatus.verificationFailure
+                status: ExitStatus.invalidInput
             )
         }
         let loaded: FlagBundle
@@ -113,9 +118,10 @@ struct EvalCommand: ParsableCommand {
                 status: ExitStatus.verificationFailure
             )
         }
-        let clock = try loader.clock()
+        let clock = try loader.evaluationTime()
         if let flag, loaded.handle(for: flag) == nil {
-            throw Output.fail("no flag '\(flag)' in \(bundle)", status: ExitStatus.invalidInput)
+            let suggestion = Suggestion.closest(to: flag, among: loaded.flagKeys).map { "; did you mean '\($0)'?" } ?? ""
+            throw Output.fail("no flag '\(flag)' in \(bundle)\(suggestion)", status: ExitStatus.invalidInput)
         }
         if let context {
             var parsed: EvaluationContext

@@ -29,19 +29,31 @@ struct LoaderOptions: ParsableArguments {
     )
     var minimumKeyringVersion: UInt32?
 
-    @Option(help: "The clock, RFC 3339 (verification and evaluation).")
+    @Option(help: "The verification clock, RFC 3339: expiry and key windows are checked at this time (default: now).")
     var now: String?
+
+    @Option(help: "The evaluation clock, RFC 3339: ramps and before/after see this time (default: now), e.g. to preview a ramp.")
+    var at: String?
 
     @Option(help: "Tolerated clock skew, e.g. 5m.")
     var leeway = "5m"
 
     @OptionGroup var keys: KeyOptions
 
-    /// The evaluation clock as Unix seconds, when `--now` is given.
-    func clock() throws -> Double? {
-        guard let now else { return nil }
-        guard let time = Timestamp.parseRFC3339(now) else {
-            throw ValidationError("--now must be an RFC 3339 time like 2026-12-01T09:00:00Z")
+    /// The evaluation clock as Unix seconds, when `--at` is given.
+    func evaluationTime() throws -> Double? {
+        try Self.time(at, option: "--at")
+    }
+
+    /// The verification clock as Unix seconds, when `--now` is given.
+    func verificationTime() throws -> Double? {
+        try Self.time(now, option: "--now")
+    }
+
+    private static func time(_ text: String?, option: String) throws -> Double? {
+        guard let text else { return nil }
+        guard let time = Timestamp.parseRFC3339(text) else {
+            throw ValidationError("\(option) must be an RFC 3339 time like 2026-12-01T09:00:00Z")
         }
         return time
     }
@@ -68,10 +80,8 @@ struct LoaderOptions: ParsableArguments {
                     status: ExitStatus.invalidInput
                 )
             }
-            if let time = try clock() {
-                options.now = Int64(time.rounded(.down))
-                options.evaluationClock = { time }
-            }
+            if let time = try verificationTime() { options.now = Int64(time.rounded(.down)) }
+            if let time = try evaluationTime() { options.evaluationClock = { time } }
             return options
         } catch let failure as KeyStore.Failure {
             throw Output.fail(failure.description, status: ExitStatus.invalidInput)
@@ -93,6 +103,8 @@ struct LoaderOptions: ParsableArguments {
         do {
             bytes = try BundleInspection.read(path)
         } catch {
+            // A file that cannot be read is invalid input; only a failed check is a verification failure.
+            if case .unreadable = error { throw Output.fail("\(error)", status: ExitStatus.invalidInput) }
             throw Output.fail(
                 "\(path): verification failed (\(error.check)): \(error)",
                 status: ExitStatus.verificationFailure

@@ -50,7 +50,7 @@ struct BatchEvalTests {
                     let error = try Self.error(output[index])
                     #expect(error.line == index + 1 && error.code == "PARSE_ERROR", "\(source) line \(index + 1)")
                 } else {
-                    #expect(output[index] == (index % 2 == 0 ? Self.on : Self.off), "\(source) line \(index + 1)")
+                    #expect(Batch.results(output[index]) == (index % 2 == 0 ? Self.on : Self.off), "\(source) line \(index + 1)")
                 }
             }
         }
@@ -78,18 +78,18 @@ struct BatchEvalTests {
 
         #expect(result.status == 1, "\(result)")
         try #require(result.lines.count == 6, "\(result)")
-        #expect(result.lines[0] == Self.on)
+        #expect(Batch.results(result.lines[0]) == Self.on)
         let tooLong = try Self.error(result.lines[1])
         #expect(tooLong.line == 2 && tooLong.code == "PARSE_ERROR")
         #expect(tooLong.message == "line 2 is longer than 1048576 bytes")
-        #expect(result.lines[2] == Self.on)
+        #expect(Batch.results(result.lines[2]) == Self.on)
         let invalid = try Self.error(result.lines[3])
         #expect(invalid.line == 4)
         #expect(invalid.message == "invalid UTF-8 at byte 20")
         let empty = try Self.error(result.lines[4])
         #expect(empty.line == 5)
         #expect(empty.message == "unexpected end of input at byte 1")
-        #expect(result.lines[5] == Self.off)
+        #expect(Batch.results(result.lines[5]) == Self.off)
         #expect(result.stderr.contains("3 of 6 lines were not valid contexts"), "\(result)")
     }
 

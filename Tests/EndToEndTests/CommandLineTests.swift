@@ -469,7 +469,7 @@ struct EvalCommandTests {
         )
     }
 
-    @Test("eval --now follows the global ramp step by step: 5% → 25% → 50% → 100%")
+    @Test("eval --at follows the global ramp step by step: 5% → 25% → 50% → 100%")
     func evalFollowsTheGlobalRamp() throws {
         // The example's ramp, moved to start tomorrow so the bundle built today is valid at every step.
         let steps = (1...4).map { Clock.nineOClock(daysFromToday: $0) }
@@ -492,11 +492,14 @@ struct EvalCommandTests {
                 "users.jsonl",
                 "--flag",
                 "new-checkout-flow",
-                "--now",
+                "--at",
                 Clock.rfc3339(time)
             )
             #expect(result.status == 0, "\(result)")
-            #expect(result.lines == order.map { users[$0]! < percent * 100 ? on : off }, "at \(percent)%: \(result)")
+            #expect(
+                result.lines.map(Batch.results) == order.map { users[$0]! < percent * 100 ? on : off },
+                "at \(percent)%: \(result)"
+            )
         }
         // Where the ramp has reached a user, the button experiment starts for them too.
         let reached = try workspace.run(
@@ -506,7 +509,7 @@ struct EvalCommandTests {
             #"{"targetingKey":"user-27"}"#,
             "--flag",
             "checkout-button-color",
-            "--now",
+            "--at",
             Clock.rfc3339(steps[0])
         )
         let notYet = try workspace.run(
@@ -516,7 +519,7 @@ struct EvalCommandTests {
             #"{"targetingKey":"user-7"}"#,
             "--flag",
             "checkout-button-color",
-            "--now",
+            "--at",
             Clock.rfc3339(steps[0])
         )
         #expect(reached.lines.first?.contains(#""reason":"SPLIT","rule":"button experiment""#) == true, "\(reached)")
@@ -549,7 +552,7 @@ struct EvalCommandTests {
             project.keys,
             "--contexts",
             "contexts.jsonl",
-            "--now",
+            "--at",
             now
         )
 
@@ -563,12 +566,12 @@ struct EvalCommandTests {
                 project.keys,
                 "--context",
                 contexts[index],
-                "--now",
+                "--at",
                 now
             )
             #expect(single.status == 0, "\(single)")
             #expect(
-                batch.lines[index] == #"{"results":["# + single.lines.joined(separator: ",") + "]}",
+                Batch.results(batch.lines[index]) == single.lines.joined(separator: ","),
                 "line \(index + 1)"
             )
         }
@@ -576,7 +579,7 @@ struct EvalCommandTests {
         let piped = try workspace.run(
             [
                 "eval", project.devBundle, "--keys", project.keys, "--contexts", "-", "--flag", "new-checkout-flow",
-                "--now", now,
+                "--at", now,
             ],
             stdin: try workspace.data("contexts.jsonl")
         )
@@ -591,10 +594,10 @@ struct EvalCommandTests {
             contexts[1_234],
             "--flag",
             "new-checkout-flow",
-            "--now",
+            "--at",
             now
         )
-        #expect(piped.lines[1_234] == single.lines.first)
+        #expect(Batch.results(piped.lines[1_234]) == single.lines.first)
     }
 
     @Test("a malformed line of --contexts gives an error object for that line and exit 1")
@@ -626,11 +629,11 @@ struct EvalCommandTests {
         #expect(result.status == 1, "\(result)")
         #expect(result.lines.count == 4, "\(result)")
         #expect(
-            result.lines[0]
+            Batch.results(result.lines[0])
                 == #"{"flag":"new-checkout-flow","value":true,"variant":"on","reason":"TARGETING_MATCH","rule":"staff first"}"#
         )
         #expect(
-            result.lines[2]
+            Batch.results(result.lines[2])
                 == #"{"flag":"new-checkout-flow","value":false,"variant":"off","reason":"SPLIT","rule":"eu canary"}"#
         )
         for (index, line) in [(1, result.lines[1]), (3, result.lines[3])] {
@@ -664,7 +667,7 @@ struct EvalCommandTests {
 
         #expect(result.status == 0, "\(result)")
         #expect(
-            result.lines
+            result.lines.map(Batch.results)
                 == Array(
                     repeating:
                         #"{"flag":"new-checkout-flow","value":true,"variant":"on","reason":"TARGETING_MATCH","rule":"staff first"}"#,
@@ -771,6 +774,60 @@ struct ExitCodeTests {
         (["keys", "revoke", "zzz"], "Usage: flagc keys revoke <id>"),
         (["keys", "rotate", "--grace", "7days"], "See 'flagc keys rotate --help'"),
     ]
+
+    @Test("--at moves only the evaluation clock: a ramp previews past the bundle's expiry, which --now refuses")
+    func atIsTheEvaluationClock() throws {
+        let project = try SharedExample.project()
+        let workspace = try Workspace()
+        let base = ["eval", project.devBundle, "--keys", project.keys, "--context", #"{"targetingKey":"user-7"}"#]
+        let later = try workspace.run(base + ["--flag", "new-checkout-flow", "--at", "2040-01-01T00:00:00Z"])
+        #expect(later.status == 0, "\(later)")
+        #expect(later.lines.first?.contains(#""variant":"on""#) == true, "the ramp is at 100% in 2040: \(later)")
+        let expired = try workspace.run(base + ["--now", "2040-01-01T00:00:00Z"])
+        #expect(expired.status == 3, "\(expired)")
+        #expect(expired.stderr.contains("verification failed"), "\(expired)")
+    }
+
+    @Test("a missing bundle or recipient key is invalid input (exit 1), not a failed verification")
+    func missingFilesExit1() throws {
+        let project = try SharedExample.project()
+        let workspace = try Workspace()
+        let missing = try workspace.run("eval", "nofile.bundle", "--keys", project.keys, "--context", "{}")
+        #expect(missing.status == 1, "\(missing)")
+        #expect(missing.stderr.contains("nofile.bundle"), "\(missing)")
+        try workspace.write("", to: "keys/.keep")
+        let noKey = try workspace.run(
+            "eval", project.devBundle, "--root-key", project.keys + "/root.pub", "--keys", "keys", "--context", "{}"
+        )
+        #expect(noKey.status == 1, "\(noKey)")
+        #expect(noKey.stderr.contains("no recipient key for this bundle"), "\(noKey)")
+    }
+
+    @Test("an unknown flag in eval suggests the closest key")
+    func unknownFlagSuggestion() throws {
+        let project = try SharedExample.project()
+        let result = try Workspace().run(
+            "eval", project.devBundle, "--keys", project.keys, "--context", "{}", "--flag", "new-checkout-flw"
+        )
+        #expect(result.status == 1, "\(result)")
+        #expect(result.stderr.contains("did you mean 'new-checkout-flow'?"), "\(result)")
+    }
+
+    @Test("batch lines carry the input's id, one shape with and without --flag")
+    func batchLinesCarryIDs() throws {
+        let project = try SharedExample.project()
+        let workspace = try Workspace()
+        try workspace.write(#"{"id":"req-1","targetingKey":"user-1"}"# + "\n" + #"{"id":7}"# + "\n", to: "in.jsonl")
+        for flag in [[], ["--flag", "new-checkout-flow"]] {
+            let result = try workspace.run(
+                ["eval", project.devBundle, "--keys", project.keys, "--contexts", "in.jsonl"] + flag
+            )
+            #expect(result.status == 0, "\(result)")
+            #expect(result.lines.count == 2, "\(result)")
+            #expect(result.lines.first?.hasPrefix(#"{"line":1,"id":"req-1","results":[{"flag":"#) == true, "\(result)")
+            #expect(result.lines.last?.hasPrefix(#"{"line":2,"id":7,"results":[{"flag":"#) == true, "\(result)")
+        }
+    }
 
     @Test("--version names the release and the bundle format it writes")
     func versionFlag() throws {

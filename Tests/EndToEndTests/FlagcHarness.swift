@@ -445,3 +445,14 @@ extension Data {
         range(of: Data(text.utf8)) != nil
     }
 }
+
+/// Lines of `flagc eval --contexts`: `{"line":N[,"id":I],"results":[R,…]}`.
+enum Batch {
+    /// The results of one output line as their text `R,…` (one flag's object with `--flag`); nil for another shape.
+    static func results(_ line: String) -> String? {
+        guard line.hasPrefix(#"{"line":"#), line.hasSuffix("]}"), let start = line.range(of: #","results":["#) else {
+            return nil
+        }
+        return String(line[start.upperBound..<line.index(line.endIndex, offsetBy: -2)])
+    }
+}

@@ -1,12 +1,12 @@
 /// "Did you mean …?" suggestions for misspelled names (fields, operators, flags, segments).
-enum Suggestion {
+package enum Suggestion {
     /// The candidate the user most likely meant by `word`, or `nil` when none is close enough to be a typo.
     ///
     /// Candidates are compared case-insensitively by edit distance, where swapping two adjacent characters
     /// counts as one edit. A candidate qualifies when it differs from `word` only in case, or when its distance
     /// is at most `max(1, word.count / 3)`. The closest wins; ties go to the candidate closer in case, then to the
     /// one that sorts first, so the answer never depends on the candidates' order.
-    static func closest(to word: String, among candidates: some Sequence<String>) -> String? {
+    package static func closest(to word: String, among candidates: some Sequence<String>) -> String? {
         guard !word.isEmpty else { return nil }
         let folded = Array(word.lowercased())
         let exact = Array(word)
