@@ -13,7 +13,11 @@ struct InitCommand: ParsableCommand {
 
     func run() throws {
         let fileManager = FileManager.default
-        for (path, text) in [("flags/example.yaml", Self.exampleFlags), ("targets/dev.yaml", Self.devTarget)] {
+        let files = [
+            ("flags/example.yaml", Self.exampleFlags), ("targets/dev.yaml", Self.devTarget),
+            ("schema/flags.schema.json", EditorSchema.flags + "\n"), ("schema/target.schema.json", EditorSchema.target + "\n"),
+        ]
+        for (path, text) in files {
             if fileManager.fileExists(atPath: path) {
                 Output.note("kept existing \(path)")
                 continue
@@ -68,7 +72,8 @@ struct InitCommand: ParsableCommand {
     static let ignoredPatterns = ["*.key", ".flagc-*", "out/"]
 
     static let exampleFlags = """
-        # Feature flags: see the flag language in flagc's README.
+        # yaml-language-server: $schema=../schema/flags.schema.json
+        # Feature flags. The language: docs/language.md in the flagc repository.
         segments:
           staff:
             description: Employees
@@ -89,6 +94,7 @@ struct InitCommand: ParsableCommand {
         """
 
     static let devTarget = """
+        # yaml-language-server: $schema=../schema/target.schema.json
         environment: development
         flags: ["*"]
         recipients: [keys/dev.recipient.pub]

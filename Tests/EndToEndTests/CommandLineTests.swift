@@ -1,3 +1,4 @@
+import FlagCompiler
 import Foundation
 import Testing
 
@@ -13,6 +14,10 @@ struct ProjectCommandTests {
         #expect(initialized.status == 0, "\(initialized)")
         #expect(workspace.exists("flags/example.yaml"))
         #expect(workspace.exists("targets/dev.yaml"))
+        // Editors find the schemas the scaffold names on its first line.
+        #expect(try workspace.text("flags/example.yaml").hasPrefix("# yaml-language-server: $schema=../schema/flags.schema.json\n"))
+        #expect(try workspace.text("schema/flags.schema.json") == EditorSchema.flags + "\n")
+        #expect(try workspace.text("schema/target.schema.json") == EditorSchema.target + "\n")
         let keys = workspace.files(in: "keys")
         let signingKeys = keys.filter { $0.hasPrefix("signing-") && $0.hasSuffix(".key") }
         #expect(signingKeys.count == 1, "\(keys)")
