@@ -116,7 +116,9 @@ public final class FlagBundle: Sendable {
     /// for a context marked invalid, every detail is an `INVALID_CONTEXT` error without a value.
     public func evaluateAll(context: EvaluationContext) -> [EvaluationDetail<FlagValue?>] {
         if let reason = context.invalidReason {
-            return tables.view.flags.indices.map { .failure(tables.view.text(tables.view.flags[$0].key), nil, .invalidContext, reason) }
+            return tables.view.flags.indices.map {
+                .failure(tables.view.text(tables.view.flags[$0].key), nil, .invalidContext, reason)
+            }
         }
         let prepared = prepare(context)
         return tables.view.flags.indices.map { detail($0, outcome($0, prepared), key: nil).map { $0 } }

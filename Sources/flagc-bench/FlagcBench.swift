@@ -464,9 +464,11 @@ enum FlagcBench {
             // next load reuses the heap pages it freed: the load's own work, without page faults.
             // `load_us_1000_fresh_memory` (below) is the same load into fresh pages.
             var loaded: [FlagBundle] = []
-            let sample = measure(rounds: quick ? 20 : (count == 1_000 ? 200 : 40), between: { loaded = [] }) {
-                loaded.append(try! FlagBundle.load(path: paths[count]!, options: options))
-            }
+            let sample = measure(
+                rounds: quick ? 20 : (count == 1_000 ? 200 : 40),
+                between: { loaded = [] },
+                { loaded.append(try! FlagBundle.load(path: paths[count]!, options: options)) }
+            )
             record("load_us_\(count)", rounded(sample.median / 1e3, 1), spread: sample.spread)
         }
 

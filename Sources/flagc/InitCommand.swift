@@ -15,7 +15,8 @@ struct InitCommand: ParsableCommand {
         let fileManager = FileManager.default
         let files = [
             ("flags/example.yaml", Self.exampleFlags), ("targets/dev.yaml", Self.devTarget),
-            ("schema/flags.schema.json", EditorSchema.flags + "\n"), ("schema/target.schema.json", EditorSchema.target + "\n"),
+            ("schema/flags.schema.json", EditorSchema.flags + "\n"),
+            ("schema/target.schema.json", EditorSchema.target + "\n"),
         ]
         for (path, text) in files {
             if fileManager.fileExists(atPath: path) {

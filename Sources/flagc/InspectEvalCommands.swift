@@ -82,7 +82,8 @@ struct EvalCommand: ParsableCommand {
     var bundle: String
 
     @Option(
-        help: "The evaluation context: a JSON object whose members are targetingKey and the attributes, e.g. '{\"targetingKey\":\"user-1\",\"country\":\"DE\"}'."
+        help:
+            "The evaluation context: a JSON object whose members are targetingKey and the attributes, e.g. '{\"targetingKey\":\"user-1\",\"country\":\"DE\"}'."
     )
     var context: String?
 
@@ -120,7 +121,8 @@ struct EvalCommand: ParsableCommand {
         }
         let clock = try loader.evaluationTime()
         if let flag, loaded.handle(for: flag) == nil {
-            let suggestion = Suggestion.closest(to: flag, among: loaded.flagKeys).map { "; did you mean '\($0)'?" } ?? ""
+            let suggestion =
+                Suggestion.closest(to: flag, among: loaded.flagKeys).map { "; did you mean '\($0)'?" } ?? ""
             throw Output.fail("no flag '\(flag)' in \(bundle)\(suggestion)", status: ExitStatus.invalidInput)
         }
         if let context {

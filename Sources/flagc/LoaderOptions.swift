@@ -32,7 +32,10 @@ struct LoaderOptions: ParsableArguments {
     @Option(help: "The verification clock, RFC 3339: expiry and key windows are checked at this time (default: now).")
     var now: String?
 
-    @Option(help: "The evaluation clock, RFC 3339: ramps and before/after see this time (default: now), e.g. to preview a ramp.")
+    @Option(
+        help:
+            "The evaluation clock, RFC 3339: ramps and before/after see this time (default: now), e.g. to preview a ramp."
+    )
     var at: String?
 
     @Option(help: "Tolerated clock skew, e.g. 5m.")

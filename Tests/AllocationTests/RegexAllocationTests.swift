@@ -1,7 +1,7 @@
 import CAllocationCounter
 import FlagRuntime
-import Foundation
 import FlagTestSupport
+import Foundation
 import Testing
 
 /// `matches` allocates nothing on either engine for programs whose NFA scratch fits the stack bound (every stack
@@ -25,8 +25,10 @@ struct RegexAllocationTests {
     /// NFA programs too large for the stack bound.
     static let largePatterns = ["^\\\\w{300}$", "^[^\\\\n]{1000}$", "^[^\\\\n]{1000}[^\\\\n]{1000}$"]
 
-    static let contexts = ["u1@example.com", "a" + String(repeating: "b", count: 30), String(repeating: "f", count: 1000)]
-        .map { EvaluationContext(targetingKey: "user-1", attributes: ["email": .string($0)]) }
+    static let contexts = [
+        "u1@example.com", "a" + String(repeating: "b", count: 30), String(repeating: "f", count: 1000),
+    ]
+    .map { EvaluationContext(targetingKey: "user-1", attributes: ["email": .string($0)]) }
 
     @Test func matchingAllocatesNothingWithinTheStackBound() {
         let bundle = Self.bundle

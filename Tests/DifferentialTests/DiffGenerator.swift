@@ -78,7 +78,7 @@ struct DiffGenerator {
     static let environments = ["test", "staging", "production"]
 
     private func clean(_ text: String) -> String? {
-        return text
+        text
     }
 
     mutating func numericString() -> String {

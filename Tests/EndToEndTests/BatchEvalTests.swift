@@ -50,7 +50,10 @@ struct BatchEvalTests {
                     let error = try Self.error(output[index])
                     #expect(error.line == index + 1 && error.code == "PARSE_ERROR", "\(source) line \(index + 1)")
                 } else {
-                    #expect(Batch.results(output[index]) == (index % 2 == 0 ? Self.on : Self.off), "\(source) line \(index + 1)")
+                    #expect(
+                        Batch.results(output[index]) == (index % 2 == 0 ? Self.on : Self.off),
+                        "\(source) line \(index + 1)"
+                    )
                 }
             }
         }

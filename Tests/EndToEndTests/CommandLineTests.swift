@@ -15,7 +15,11 @@ struct ProjectCommandTests {
         #expect(workspace.exists("flags/example.yaml"))
         #expect(workspace.exists("targets/dev.yaml"))
         // Editors find the schemas the scaffold names on its first line.
-        #expect(try workspace.text("flags/example.yaml").hasPrefix("# yaml-language-server: $schema=../schema/flags.schema.json\n"))
+        #expect(
+            try workspace.text("flags/example.yaml").hasPrefix(
+                "# yaml-language-server: $schema=../schema/flags.schema.json\n"
+            )
+        )
         #expect(try workspace.text("schema/flags.schema.json") == EditorSchema.flags + "\n")
         #expect(try workspace.text("schema/target.schema.json") == EditorSchema.target + "\n")
         let keys = workspace.files(in: "keys")
@@ -802,7 +806,14 @@ struct ExitCodeTests {
         #expect(missing.stderr.contains("nofile.bundle"), "\(missing)")
         try workspace.write("", to: "keys/.keep")
         let noKey = try workspace.run(
-            "eval", project.devBundle, "--root-key", project.keys + "/root.pub", "--keys", "keys", "--context", "{}"
+            "eval",
+            project.devBundle,
+            "--root-key",
+            project.keys + "/root.pub",
+            "--keys",
+            "keys",
+            "--context",
+            "{}"
         )
         #expect(noKey.status == 1, "\(noKey)")
         #expect(noKey.stderr.contains("no recipient key for this bundle"), "\(noKey)")
@@ -812,7 +823,14 @@ struct ExitCodeTests {
     func unknownFlagSuggestion() throws {
         let project = try SharedExample.project()
         let result = try Workspace().run(
-            "eval", project.devBundle, "--keys", project.keys, "--context", "{}", "--flag", "new-checkout-flw"
+            "eval",
+            project.devBundle,
+            "--keys",
+            project.keys,
+            "--context",
+            "{}",
+            "--flag",
+            "new-checkout-flw"
         )
         #expect(result.status == 1, "\(result)")
         #expect(result.stderr.contains("did you mean 'new-checkout-flow'?"), "\(result)")

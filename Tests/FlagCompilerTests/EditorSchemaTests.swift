@@ -10,9 +10,13 @@ struct EditorSchemaTests {
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("docs/schema")
 
-    @Test("the embedded schemas equal docs/schema", arguments: [("flags", EditorSchema.flags), ("target", EditorSchema.target)])
+    @Test(
+        "the embedded schemas equal docs/schema",
+        arguments: [("flags", EditorSchema.flags), ("target", EditorSchema.target)]
+    )
     func embeddedSchemasMatch(name: String, embedded: String) throws {
-        let file = try String(contentsOf: Self.schemaDirectory.appendingPathComponent("\(name).schema.json"), encoding: .utf8)
+        let url = Self.schemaDirectory.appendingPathComponent("\(name).schema.json")
+        let file = try String(contentsOf: url, encoding: .utf8)
         #expect(embedded + "\n" == file)
     }
 }

@@ -325,7 +325,10 @@ struct BundleLoaderTests {
         Refusal("format version 2, unreleased and not read", expecting: .unsupportedFormatVersion(2)) { keys in
             (patched(keys.bundle(content), at: 4, littleEndian: 2, width: 2), keys.options())
         },
-        Refusal("format version 3, whose ramp steps, in-lists and JSON integers differ", expecting: .unsupportedFormatVersion(3)) { keys in
+        Refusal(
+            "format version 3, whose ramp steps, in-lists and JSON integers differ",
+            expecting: .unsupportedFormatVersion(3)
+        ) { keys in
             (patched(keys.bundle(content), at: 4, littleEndian: 3, width: 2), keys.options())
         },
         Refusal("format version 0xFFFF", expecting: .unsupportedFormatVersion(0xFFFF)) { keys in
@@ -436,44 +439,49 @@ struct BundleLoaderTests {
         Refusal(
             "the signing key is not in the keyring",
             check: "signing-key",
-            expecting: { keys in .signingKeyUnknown(keys.signingKeyID) }
-        ) { keys in
-            let keyring = TestKeys().keyring(signers: [keys.rootSeed])
-            return (keys.bundle(content, keyring: keyring), keys.options())
-        },
+            expecting: { keys in .signingKeyUnknown(keys.signingKeyID) },
+            build: { keys in
+                let keyring = TestKeys().keyring(signers: [keys.rootSeed])
+                return (keys.bundle(content, keyring: keyring), keys.options())
+            }
+        ),
         Refusal(
             "the signing key is revoked",
             check: "signing-key",
-            expecting: { keys in .signingKeyRevoked(keys.signingKeyID) }
-        ) { keys in
-            (keys.bundle(content, keyring: keys.keyring(revoked: [keys.signingKeyID])), keys.options())
-        },
+            expecting: { keys in .signingKeyRevoked(keys.signingKeyID) },
+            build: { keys in
+                (keys.bundle(content, keyring: keys.keyring(revoked: [keys.signingKeyID])), keys.options())
+            }
+        ),
         Refusal(
             "a revoked key stays revoked inside its validity window",
             check: "signing-key",
-            expecting: { keys in .signingKeyRevoked(keys.signingKeyID) }
-        ) { keys in
-            let keyring = keys.keyring(
-                notBefore: 0,
-                notAfter: .max,
-                revoked: [TestKeys().signingKeyID, keys.signingKeyID]
-            )
-            return (keys.bundle(content, keyring: keyring), keys.options())
-        },
+            expecting: { keys in .signingKeyRevoked(keys.signingKeyID) },
+            build: { keys in
+                let keyring = keys.keyring(
+                    notBefore: 0,
+                    notAfter: .max,
+                    revoked: [TestKeys().signingKeyID, keys.signingKeyID]
+                )
+                return (keys.bundle(content, keyring: keyring), keys.options())
+            }
+        ),
         Refusal(
             "issued one second after the key's notAfter (no leeway on the window)",
             check: "signing-key",
-            expecting: { keys in .signingKeyNotValidAtIssueTime(keys.signingKeyID) }
-        ) { keys in
-            (keys.bundle(content, keyring: keys.keyring(notAfter: start - 1)), keys.options())
-        },
+            expecting: { keys in .signingKeyNotValidAtIssueTime(keys.signingKeyID) },
+            build: { keys in
+                (keys.bundle(content, keyring: keys.keyring(notAfter: start - 1)), keys.options())
+            }
+        ),
         Refusal(
             "issued one second before the key's notBefore",
             check: "signing-key",
-            expecting: { keys in .signingKeyNotValidAtIssueTime(keys.signingKeyID) }
-        ) { keys in
-            (keys.bundle(content, keyring: keys.keyring(notBefore: start + 1)), keys.options())
-        },
+            expecting: { keys in .signingKeyNotValidAtIssueTime(keys.signingKeyID) },
+            build: { keys in
+                (keys.bundle(content, keyring: keys.keyring(notBefore: start + 1)), keys.options())
+            }
+        ),
 
         // bundle-signature
         Refusal("the last signature byte is flipped", expecting: .bundleSignatureInvalid) { keys in

@@ -145,7 +145,8 @@ enum OutputStaging {
     /// next build removes, and no `out/<target>` until it writes a new one.
     private static func exchange(_ first: String, _ second: String) -> Bool {
         if let renameAt2, !TestHook.isSet("no-exchange") {
-            if renameAt2(AT_FDCWD, first, AT_FDCWD, second, 2 /* RENAME_EXCHANGE */) == 0 { return true }
+            let renameExchange: UInt32 = 2  // RENAME_EXCHANGE
+            if renameAt2(AT_FDCWD, first, AT_FDCWD, second, renameExchange) == 0 { return true }
             guard errno == EINVAL || errno == ENOSYS else { return false }
         }
         let swap = first + "-swap"

@@ -1,3 +1,4 @@
+// swift-format-ignore-file
 // The JSON Schemas of docs/schema, embedded so that `flagc init` can write them into a new repository.
 // Kept equal to those files by EditorSchemaTests; after editing a schema there, run
 // `python3 Tests/Spec/generators/editor-schemas.py` to regenerate this file.

@@ -326,7 +326,10 @@ struct DefinitionReader {
             case "name":
                 name = string(field.value, "'name'")
                 if name?.isEmpty == true {
-                    diagnostics.error("a rule's 'name' must not be empty; leave it out for an unnamed rule", at: field.value.location)
+                    diagnostics.error(
+                        "a rule's 'name' must not be empty; leave it out for an unnamed rule",
+                        at: field.value.location
+                    )
                     name = nil
                 }
             case "when": condition = readCondition(field.value)

@@ -332,7 +332,9 @@ package struct Evaluator<Source: AttributeSource> {
         case .string(let string):
             let listed = withUTF8(string) { bytes in
                 if ignoreCase && !TextMatching.isASCII(bytes) {
-                    return withUTF8(TextMatching.simpleLowercased(string)) { tables.pointee.contains(set.strings, $0, foldNeedle: false) }
+                    return withUTF8(TextMatching.simpleLowercased(string)) {
+                        tables.pointee.contains(set.strings, $0, foldNeedle: false)
+                    }
                 }
                 return tables.pointee.contains(set.strings, bytes, foldNeedle: ignoreCase)
             }
@@ -341,7 +343,12 @@ package struct Evaluator<Source: AttributeSource> {
             guard set.numberCount > 0, let number = NumberText.parse(string) else { return false }
             return containsNumber(number, start: set.numberStart, count: set.numberCount, tables)
         case .number(let number):
-            return containsNumber(number, start: set.numberStart, count: set.numberCount + set.numericStringCount, tables)
+            return containsNumber(
+                number,
+                start: set.numberStart,
+                count: set.numberCount + set.numericStringCount,
+                tables
+            )
         case .bool(let bool): return set.bools & (bool ? 2 : 1) != 0
         case .list, .object, .null: return false
         }

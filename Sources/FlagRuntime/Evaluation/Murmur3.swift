@@ -260,7 +260,8 @@ package enum Bucketing {
         if count <= exponent && exponent <= 21 {
             result += digitText + String(repeating: "0", count: exponent - count)
         } else if 0 < exponent && exponent <= 21 {
-            result += String(decoding: digits[..<exponent], as: UTF8.self) + "."
+            result +=
+                String(decoding: digits[..<exponent], as: UTF8.self) + "."
                 + String(decoding: digits[exponent...], as: UTF8.self)
         } else if -6 < exponent && exponent <= 0 {
             result += "0." + String(repeating: "0", count: -exponent) + digitText

@@ -14,7 +14,9 @@ package enum TextMatching {
         var result = String.UnicodeScalarView()
         for scalar in text.unicodeScalars {
             if scalar.isASCII {
-                result.append(scalar.value >= 0x41 && scalar.value <= 0x5A ? Unicode.Scalar(scalar.value + 0x20)! : scalar)
+                result.append(
+                    scalar.value >= 0x41 && scalar.value <= 0x5A ? Unicode.Scalar(scalar.value + 0x20)! : scalar
+                )
                 continue
             }
             let full = scalar.properties.lowercaseMapping.unicodeScalars
@@ -103,7 +105,9 @@ package enum TextMatching {
     /// boundaries).
     package static func contains(_ string: String, _ pattern: UnsafeBufferPointer<UInt8>, ignoreCase: Bool) -> Bool {
         withUTF8(string) { haystack in
-            if ignoreCase && !isASCII(haystack) { return contains(simpleLowercased(string), pattern, ignoreCase: false) }
+            if ignoreCase && !isASCII(haystack) {
+                return contains(simpleLowercased(string), pattern, ignoreCase: false)
+            }
             guard pattern.count <= haystack.count else { return false }
             if pattern.isEmpty { return true }
             let last = haystack.count - pattern.count

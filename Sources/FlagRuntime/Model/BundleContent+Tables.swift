@@ -53,9 +53,12 @@ extension BundleContent {
             numbers: Array(tables.view.numbers[Int(set.numberStart)..<Int(set.numberStart + set.numberCount)]),
             numericStrings: Array(
                 tables.view.numbers[
-                    Int(set.numberStart + set.numberCount)..<Int(
+                    Int(
+                        set.numberStart + set.numberCount
+                    )..<Int(
                         set.numberStart + set.numberCount + set.numericStringCount
-                    )]
+                    )
+                ]
             ),
             bools: [false, true].filter { set.bools & ($0 ? 2 : 1) != 0 }
         )
