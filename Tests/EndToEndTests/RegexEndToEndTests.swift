@@ -59,7 +59,7 @@ struct RegexEndToEndTests {
         let result = try workspace.run("check")
         #expect(result.status == 1, "\(result)")
         #expect(
-            result.stderr.contains("targets/dev.yaml:1:1: error: the regular expressions of target 'dev' would take "),
+            result.stderr.contains("targets/dev.yaml:2:1: error: the regular expressions of target 'dev' would take "),
             "\(result)"
         )
         #expect(
