@@ -319,32 +319,8 @@ struct LanguageReferenceTests {
         return try JSONParser.context(value.jsonText)
     }
 
-    static func json(_ value: FlagValue?) -> JSONValue {
-        switch value {
-        case nil: .null
-        case .bool(let bool)?: .bool(bool)
-        case .string(let string)?: .string(string)
-        case .integer(let integer)?: .integer(integer)
-        case .number(let number)?: .number(number)
-        case .object(let object)?: object
-        }
-    }
+    static func json(_ value: FlagValue?) -> JSONValue { SpecSuiteTests.json(value) }
 
-    /// JSON equality with objects compared as unordered members and numbers as values.
-    static func jsonEqual(_ left: JSONValue, _ right: JSONValue) -> Bool {
-        switch (left, right) {
-        case (.null, .null): return true
-        case (.bool(let a), .bool(let b)): return a == b
-        case (.number(let a), .number(let b)): return a == b
-        case (.integer(let a), .integer(let b)): return a == b
-        case (.integer(let a), .number(let b)), (.number(let b), .integer(let a)):
-            return b.magnitude < 0x1p63 && Double(a) == b && Int64(b) == a
-        case (.string(let a), .string(let b)): return a == b
-        case (.array(let a), .array(let b)): return a.count == b.count && zip(a, b).allSatisfy { jsonEqual($0, $1) }
-        case (.object(let a), .object(let b)):
-            return a.count == b.count
-                && a.allSatisfy { member in b.contains { $0.key == member.key && jsonEqual($0.value, member.value) } }
-        default: return false
-        }
-    }
+    /// JSON equality as the spec suite compares (objects as unordered members, numbers as values).
+    static func jsonEqual(_ left: JSONValue, _ right: JSONValue) -> Bool { SpecSuiteTests.jsonEqual(left, right) }
 }
