@@ -217,17 +217,18 @@ package struct Evaluator<Source: AttributeSource> {
             default: return false
             }
         }
-        // An object is present and nothing else: only `exists: true` holds for it.
-        if case .object = value { return node.code == .exists && node.operand != 0 }
+        // An object is present and nothing else: only `exists: true` holds for it. Every positive operator is
+        // false for it by its type check; the negated ones test for it, so the common path pays nothing.
         let ignoreCase = node.ignoreCase
         switch node.code {
         case .exists: return node.operand != 0
         case .equals: return anyEquals(value, node, tables)
-        case .notEquals: return !Self.anyEquals(value, node, tables)
+        case .notEquals: return !isObject(value) && !Self.anyEquals(value, node, tables)
         case .isIn: return Self.anyContained(value, Int(node.operand), ignoreCase, tables)
-        case .notIn: return !Self.anyContained(value, Int(node.operand), ignoreCase, tables)
+        case .notIn: return !isObject(value) && !Self.anyContained(value, Int(node.operand), ignoreCase, tables)
         case .contains: return Self.contains(value, tables.pointee.bytes(node.operand), ignoreCase: ignoreCase)
-        case .notContains: return !Self.contains(value, tables.pointee.bytes(node.operand), ignoreCase: ignoreCase)
+        case .notContains:
+            return !isObject(value) && !Self.contains(value, tables.pointee.bytes(node.operand), ignoreCase: ignoreCase)
         case .startsWith:
             guard case .string(let string) = value else { return false }
             return TextMatching.hasPrefix(string, tables.pointee.bytes(node.operand), ignoreCase: ignoreCase)
@@ -263,6 +264,12 @@ package struct Evaluator<Source: AttributeSource> {
             }
             return false
         }
+    }
+
+    @inline(__always)
+    private static func isObject(_ value: AttributeValue) -> Bool {
+        if case .object = value { return true }
+        return false
     }
 
     /// The numeric operand of a predicate (gt, before, eq with a number, …).

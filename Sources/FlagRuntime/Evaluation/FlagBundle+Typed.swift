@@ -98,27 +98,32 @@ extension FlagBundle {
 
     /// The boolean value of `key`, or `defaultValue` when it is missing or of another type.
     public func bool(_ key: String, default defaultValue: Bool, context: EvaluationContext) -> Bool {
-        handle(for: key).map { value($0, defaultValue, context) } ?? defaultValue
+        guard let handle = handle(for: key) else { return defaultValue }
+        return value(handle, defaultValue, context)
     }
 
     /// The string value of `key`, or `defaultValue` when it is missing or of another type.
     public func string(_ key: String, default defaultValue: String, context: EvaluationContext) -> String {
-        handle(for: key).map { value($0, defaultValue, context) } ?? defaultValue
+        guard let handle = handle(for: key) else { return defaultValue }
+        return value(handle, defaultValue, context)
     }
 
     /// The integer value of `key`, or `defaultValue` when it is missing or of another type.
     public func int(_ key: String, default defaultValue: Int, context: EvaluationContext) -> Int {
-        handle(for: key).map { value($0, defaultValue, context) } ?? defaultValue
+        guard let handle = handle(for: key) else { return defaultValue }
+        return value(handle, defaultValue, context)
     }
 
     /// The number value of `key` (integer flags widen), or `defaultValue`.
     public func double(_ key: String, default defaultValue: Double, context: EvaluationContext) -> Double {
-        handle(for: key).map { value($0, defaultValue, context) } ?? defaultValue
+        guard let handle = handle(for: key) else { return defaultValue }
+        return value(handle, defaultValue, context)
     }
 
     /// The object value of `key`, or `defaultValue` when it is missing or of another type.
     public func object(_ key: String, default defaultValue: JSONValue, context: EvaluationContext) -> JSONValue {
-        handle(for: key).map { value($0, defaultValue, context) } ?? defaultValue
+        guard let handle = handle(for: key) else { return defaultValue }
+        return value(handle, defaultValue, context)
     }
 
     /// Value, variant, reason, rule and error code of `key` read as `Value`.
