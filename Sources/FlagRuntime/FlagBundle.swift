@@ -5,11 +5,23 @@ public final class FlagBundle: Sendable {
     public let header: BundleHeader
     package let tables: FlagTables
     private let clock: EvaluationClock
+    /// The evaluation counters, or nil when telemetry is off (`LoadOptions.telemetry`).
+    package let telemetry: EvaluationTelemetry?
+    /// The guarded flags' circuit breakers, or nil when no flag has a guard.
+    package let circuits: CircuitBreakers?
 
-    package init(header: BundleHeader, tables: FlagTables, clock: (@Sendable () -> Double)? = nil) {
+    package init(
+        header: BundleHeader,
+        tables: FlagTables,
+        clock: (@Sendable () -> Double)? = nil,
+        telemetry: Bool = true,
+        onCircuitTransition: (@Sendable (CircuitTransition) -> Void)? = nil
+    ) {
         self.header = header
         self.tables = tables
         self.clock = EvaluationClock(clock)
+        self.telemetry = telemetry ? EvaluationTelemetry(variantCount: tables.view.variants.count) : nil
+        self.circuits = CircuitBreakers.make(tables, clock: self.clock, sink: onCircuitTransition)
     }
 
     /// The position of flag `key` in the tables, or nil.
@@ -37,7 +49,13 @@ public final class FlagBundle: Sendable {
                 "holds \(tables.view.flags.count) flags, the header says \(layout.header.flagCount)"
             )
         }
-        return FlagBundle(header: layout.header, tables: tables, clock: options.evaluationClock)
+        return FlagBundle(
+            header: layout.header,
+            tables: tables,
+            clock: options.evaluationClock,
+            telemetry: options.telemetry,
+            onCircuitTransition: options.onCircuitTransition
+        )
     }
 
     /// Verifies a bundle without decrypting it (every check before decryption): what `flagc inspect`
@@ -90,7 +108,23 @@ public final class FlagBundle: Sendable {
 
     // MARK: Evaluation core
 
+    /// The outcome served for flag `index`, counted by the telemetry (one evaluation in
+    /// `EvaluationTelemetry.sampleInterval` per thread timed).
     package func outcome(_ index: Int, _ context: some AttributeSource) -> Outcome {
+        guard let telemetry else { return served(index, context) }
+        let block = telemetry.block()
+        let sampled = telemetry.sample(block)
+        let start = sampled ? EvaluationTelemetry.nanoseconds() : 0
+        let result = served(index, context)
+        telemetry.count(block, variant: Int(tables.view.flags[index].variantStart) &+ result.variant, reason: result.reason)
+        if sampled { telemetry.recordLatency(block, nanoseconds: EvaluationTelemetry.nanoseconds() &- start) }
+        return result
+    }
+
+    /// The outcome served for flag `index`: its circuit breaker's, when open, else its evaluation.
+    @inline(__always)
+    private func served(_ index: Int, _ context: some AttributeSource) -> Outcome {
+        if let circuits, let refused = circuits.gate(index) { return refused }
         let flag = tables.view.flags[index]
         if let fixed = flag.fixedOutcome { return fixed }
         return Evaluator(tables: tables, clock: clock).evaluate(flag: index, source: context)
@@ -106,9 +140,13 @@ public final class FlagBundle: Sendable {
     /// Evaluates flag `key` whatever its type: the value, variant, reason and rule.
     public func evaluate(_ key: String, context: EvaluationContext) -> EvaluationDetail<FlagValue?> {
         guard let index = flagIndex(key) else {
+            telemetry?.count(.flagNotFound)
             return .failure(key, nil, .flagNotFound, "flag '\(key)' is not in the bundle")
         }
-        if let reason = context.invalidReason { return .failure(key, nil, .invalidContext, reason) }
+        if let reason = context.invalidReason {
+            telemetry?.count(.invalidContext)
+            return .failure(key, nil, .invalidContext, reason)
+        }
         return detail(index, outcome(index, context), key: key).map { $0 }
     }
 
@@ -116,6 +154,7 @@ public final class FlagBundle: Sendable {
     /// for a context marked invalid, every detail is an `INVALID_CONTEXT` error without a value.
     public func evaluateAll(context: EvaluationContext) -> [EvaluationDetail<FlagValue?>] {
         if let reason = context.invalidReason {
+            for _ in tables.view.flags.indices { telemetry?.count(.invalidContext) }
             return tables.view.flags.indices.map {
                 .failure(tables.view.text(tables.view.flags[$0].key), nil, .invalidContext, reason)
             }

@@ -573,10 +573,27 @@ enum FlagcBench {
             sink &+= bundle.bool(rulesKey, default: false, context: matching) ? 1 : 0
         }
         record("eval_ns_key_rules", rounded(byKey.median), spread: byKey.spread)
-        let byHandle = measure(rounds: rounds, batch: evaluations) {
-            sink &+= bundle.bool(rulesHandle, default: false, context: matching) ? 1 : 0
+        // Telemetry on (the default) and off, measured in alternating rounds so that both see the same
+        // machine load: the difference is the counters' cost per evaluation.
+        var withOptions = options
+        withOptions.telemetry = false
+        let untracked = try FlagBundle.load(path: paths[1_000]!, options: withOptions)
+        let untrackedHandle = untracked.handle(for: rulesKey)!
+        var onRounds: [Double] = []
+        var offRounds: [Double] = []
+        for _ in 0..<rounds {
+            onRounds += measure(rounds: 1, batch: evaluations) {
+                sink &+= bundle.bool(rulesHandle, default: false, context: matching) ? 1 : 0
+            }.values
+            offRounds += measure(rounds: 1, batch: evaluations) {
+                sink &+= untracked.bool(untrackedHandle, default: false, context: matching) ? 1 : 0
+            }.values
         }
+        let byHandle = Sample(values: onRounds)
+        let telemetryOff = Sample(values: offRounds)
         record("eval_ns_accessor_rules", rounded(byHandle.median), spread: byHandle.spread)
+        record("eval_ns_accessor_rules_telemetry_off", rounded(telemetryOff.median), spread: telemetryOff.spread)
+        record("telemetry_overhead_ns", rounded(byHandle.median - telemetryOff.median))
         let byPrepared = measure(rounds: rounds, batch: evaluations) {
             sink &+= bundle.bool(rulesHandle, default: false, context: prepared) ? 1 : 0
         }

@@ -265,6 +265,8 @@ package final class FlagTables: @unchecked Sendable {
     /// The tables, behind one pointer (so an evaluator copies 8 bytes, not the whole view); valid
     /// while this object is alive.
     package let viewPointer: UnsafePointer<View>
+    /// The guarded flags and their circuit breakers' settings, by increasing flag index.
+    package let guards: [(flag: Int, settings: CircuitGuard)]
 
     /// The tables, read in place (no copy of the view).
     package var view: View {
@@ -324,6 +326,7 @@ package final class FlagTables: @unchecked Sendable {
     package init(decoding payload: [UInt8]) throws(DecodingError) {
         // The decoder reads the payload through a pointer, valid only in this closure: what leaves
         // it is the view of the tables, which point only into buffers this object owns.
+        var guards: [(flag: Int, settings: CircuitGuard)] = []
         let tables = try payload.withUnsafeBufferPointer { input throws(DecodingError) -> View in
             var decoder = TableDecoder(reader: ByteReader(input))
             defer { decoder.deallocateScratch() }
@@ -335,11 +338,13 @@ package final class FlagTables: @unchecked Sendable {
                 decoder.deallocate()
                 throw error
             }
+            guards = decoder.guards
             return Self.view(of: decoder, keySlots: keySlots)
         }
         let view = UnsafeMutablePointer<View>.allocate(capacity: 1)
         view.initialize(to: tables)
         viewPointer = UnsafePointer(view)
+        self.guards = guards
     }
 
     /// The decoded tables as a view, with the tables derived from them (salt hash states, attribute
@@ -479,6 +484,8 @@ private struct TableDecoder {
     var stringStarts = TableBuffer<UInt32>("strings", capacity: 0)
     var textSlots = TableBuffer<Int32>("strings", capacity: 0)
     var flags = TableBuffer<FlagTables.FlagRecord>("flags", capacity: 0)
+    /// The guarded flags and their circuit breakers' settings, by increasing flag index.
+    var guards: [(flag: Int, settings: CircuitGuard)] = []
     var variants = TableBuffer<FlagTables.VariantRecord>("variants", capacity: 0)
     var prerequisites = TableBuffer<FlagTables.PrerequisiteRecord>("prerequisites", capacity: 0)
     var rules = TableBuffer<FlagTables.RuleRecord>("rules", capacity: 0)
@@ -577,7 +584,8 @@ private struct TableDecoder {
         flags = TableBuffer("flags", capacity: flagCount)
         flagCosts = TableBuffer("flags", capacity: flagCount)
         for _ in 0..<flagCount { try readFlag() }
-        guard reader.isAtEnd else { throw DecodingError("trailing bytes after the flags") }
+        try readGuards()
+        guard reader.isAtEnd else { throw DecodingError("trailing bytes after the guards") }
         try variants.checkFilled()
         try prerequisites.checkFilled()
         try rules.checkFilled()
@@ -791,6 +799,30 @@ private struct TableDecoder {
         try segments.append(
             FlagTables.SegmentRecord(name: name, included: included, excluded: excluded, condition: condition)
         )
+    }
+
+    /// The guard section (format 5): guarded flags by increasing index, each with valid settings.
+    mutating func readGuards() throws(DecodingError) {
+        let count = try reader.readCount(maximum: flags.count, minimumElementSize: 7)
+        var previous = -1
+        for _ in 0..<count {
+            let flag = Int(try readIndex(below: flags.count, "guarded flag"))
+            guard flag > previous else { throw DecodingError("guarded flags out of order") }
+            previous = flag
+            let failures = try reader.readCount(maximum: Int(Int32.max), minimumElementSize: 0)
+            let minimumCalls = try reader.readCount(maximum: Int(Int32.max), minimumElementSize: 0)
+            let probes = try reader.readCount(maximum: Int(Int32.max), minimumElementSize: 0)
+            let settings = CircuitGuard(
+                failures: failures,
+                window: try reader.readNumber(),
+                minimumCalls: minimumCalls,
+                openFor: try reader.readNumber(),
+                probes: probes,
+                maximumOpenFor: try reader.readNumber()
+            )
+            if let problem = settings.problem { throw DecodingError("guard of flag \(flag): \(problem)") }
+            guards.append((flag, settings))
+        }
     }
 
     mutating func readFlag() throws(DecodingError) {

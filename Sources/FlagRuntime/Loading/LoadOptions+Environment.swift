@@ -4,7 +4,8 @@ extension LoadOptions {
     /// - `FLAGC_ROOT_PUBLIC_KEY`: one or more root public key texts, separated by commas or new lines;
     /// - `FLAGC_RECIPIENT_KEY`: the recipient secret key text;
     /// - `FLAGC_TARGET`, `FLAGC_ENVIRONMENT`: the expected target and environment;
-    /// - `FLAGC_MIN_BUNDLE_VERSION`, `FLAGC_MIN_KEYRING_VERSION`: rollback floors.
+    /// - `FLAGC_MIN_BUNDLE_VERSION`, `FLAGC_MIN_KEYRING_VERSION`: rollback floors;
+    /// - `FLAGC_TELEMETRY`: `off` (or `0`, `false`) turns the evaluation counters off.
     /// - Throws: `LoadOptionsError` naming the variable that is malformed (never its value).
     public static func fromEnvironment() throws(LoadOptionsError) -> LoadOptions {
         try fromEnvironment { Environment.value($0) }
@@ -50,6 +51,13 @@ extension LoadOptions {
                 throw LoadOptionsError(variable: "FLAGC_MIN_KEYRING_VERSION", problem: "not a whole number")
             }
             options.minimumKeyringVersion = value
+        }
+        if let text = lookup("FLAGC_TELEMETRY") {
+            switch text.lowercased() {
+            case "on", "1", "true", "": options.telemetry = true
+            case "off", "0", "false": options.telemetry = false
+            default: throw LoadOptionsError(variable: "FLAGC_TELEMETRY", problem: "not on or off")
+            }
         }
         return options
     }
