@@ -52,14 +52,26 @@ public struct EmbeddedMetricFormat: Sendable {
     /// One metric in a group.
     public struct Metric: Sendable, Hashable {
         public var name: String
+        /// A CloudWatch unit: Count, None, Seconds, …
         public var unit: String
         public var value: Double
+
+        public init(name: String, unit: String, value: Double) {
+            self.name = name
+            self.unit = unit
+            self.value = value
+        }
     }
 
     /// Metrics sharing dimension values: one or more documents.
     public struct Group: Sendable {
         public var dimensions: [(name: String, value: String)]
         public var metrics: [Metric]
+
+        public init(dimensions: [(name: String, value: String)], metrics: [Metric]) {
+            self.dimensions = dimensions
+            self.metrics = metrics
+        }
     }
 
     /// The documents of everything counted since the previous call (nothing when nothing was),

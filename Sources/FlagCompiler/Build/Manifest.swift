@@ -105,6 +105,19 @@ public enum BundleInspection {
                 ("offVariant", .string(flag.variants[flag.offVariant].name)),
                 ("salt", .string(flag.salt)),
                 (
+                    "guard",
+                    flag.circuitGuard.map { settings in
+                        .members([
+                            ("failures", .number(Double(settings.failures))),
+                            ("window", .number(settings.window)),
+                            ("minimumCalls", .number(Double(settings.minimumCalls))),
+                            ("openFor", .number(settings.openFor)),
+                            ("probes", .number(Double(settings.probes))),
+                            ("maxOpenFor", .number(settings.maximumOpenFor)),
+                        ])
+                    }
+                ),
+                (
                     "prerequisites",
                     .array(
                         flag.prerequisites.map { prerequisite in

@@ -186,7 +186,8 @@ struct DefinitionReader {
             switch entry.key {
             case "failures", "minimumCalls", "probes":
                 guard let value = entry.value.integer, value >= 1, value <= Int64(Int32.max) else {
-                    diagnostics.error("\(what) must be a whole number from 1, found \(entry.value.kindName)", at: entry.value.location)
+                    let found = entry.value.integer.map(String.init) ?? entry.value.kindName
+                    diagnostics.error("\(what) must be a whole number from 1, found \(found)", at: entry.value.location)
                     valid = false
                     continue
                 }

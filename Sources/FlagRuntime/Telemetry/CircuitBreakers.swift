@@ -326,4 +326,12 @@ public struct CircuitStatus: Sendable, Hashable {
     public let opened: UInt64
     public let halfOpened: UInt64
     public let closed: UInt64
+
+    public init(flag: String, state: CircuitState, opened: UInt64, halfOpened: UInt64, closed: UInt64) {
+        self.flag = flag
+        self.state = state
+        self.opened = opened
+        self.halfOpened = halfOpened
+        self.closed = closed
+    }
 }
