@@ -116,7 +116,11 @@ public final class FlagBundle: Sendable {
         let sampled = telemetry.sample(block)
         let start = sampled ? EvaluationTelemetry.nanoseconds() : 0
         let result = served(index, context)
-        telemetry.count(block, variant: Int(tables.view.flags[index].variantStart) &+ result.variant, reason: result.reason)
+        telemetry.count(
+            block,
+            variant: Int(tables.view.flags[index].variantStart) &+ result.variant,
+            reason: result.reason
+        )
         if sampled { telemetry.recordLatency(block, nanoseconds: EvaluationTelemetry.nanoseconds() &- start) }
         return result
     }

@@ -32,13 +32,17 @@ public struct EmbeddedMetricFormat: Sendable {
     /// An exporter into CloudWatch namespace `namespace` (1 to 255 characters).
     /// - Throws: when the namespace is empty or too long, or with the `Flag` dimension the sets
     ///   would exceed 30 dimensions, or a dimension is named twice.
-    public init(namespace: String = "flagc", dimensions: [(name: String, value: String)] = []) throws(ConfigurationError) {
+    public init(
+        namespace: String = "flagc",
+        dimensions: [(name: String, value: String)] = []
+    ) throws(ConfigurationError) {
         guard !namespace.isEmpty, namespace.utf8.count <= 255 else {
             throw ConfigurationError(description: "the namespace must have 1 to 255 characters")
         }
         guard dimensions.count + 1 <= Self.maximumDimensionsPerSet else {
             throw ConfigurationError(
-                description: "\(dimensions.count) dimensions and Flag exceed EMF's \(Self.maximumDimensionsPerSet) per set"
+                description:
+                    "\(dimensions.count) dimensions and Flag exceed EMF's \(Self.maximumDimensionsPerSet) per set"
             )
         }
         let names = dimensions.map(\.name) + ["Flag", "_aws"]
@@ -161,12 +165,18 @@ public struct EmbeddedMetricFormat: Sendable {
                             .array([
                                 .object([
                                     JSONMember("Namespace", .string(namespace)),
-                                    JSONMember("Dimensions", .array([.array(group.dimensions.map { .string($0.name) })])),
+                                    JSONMember(
+                                        "Dimensions",
+                                        .array([.array(group.dimensions.map { .string($0.name) })])
+                                    ),
                                     JSONMember(
                                         "Metrics",
                                         .array(
                                             metrics.map {
-                                                .object([JSONMember("Name", .string($0.name)), JSONMember("Unit", .string($0.unit))])
+                                                .object([
+                                                    JSONMember("Name", .string($0.name)),
+                                                    JSONMember("Unit", .string($0.unit)),
+                                                ])
                                             }
                                         )
                                     ),

@@ -43,8 +43,12 @@ public struct EvaluationEvents: Sendable {
             JSONMember("feature_flag.result.reason", .string(detail.reason.rawValue.lowercased())),
             JSONMember("feature_flag.version", .string(version)),
         ]
-        if let variant = detail.variant { attributes.append(JSONMember("feature_flag.result.variant", .string(variant))) }
-        if let code = detail.errorCode { attributes.append(JSONMember("error.type", .string(code.rawValue.lowercased()))) }
+        if let variant = detail.variant {
+            attributes.append(JSONMember("feature_flag.result.variant", .string(variant)))
+        }
+        if let code = detail.errorCode {
+            attributes.append(JSONMember("error.type", .string(code.rawValue.lowercased())))
+        }
         if includeTargetingKey, let targetingKey {
             attributes.append(JSONMember("feature_flag.context.id", .string(targetingKey)))
         }

@@ -25,9 +25,19 @@ public enum PrometheusExposition {
             )
         }
 
-        family(&text, "flagc_evaluation_errors_total", "counter", "Evaluations that served the caller's default, by error code.")
+        family(
+            &text,
+            "flagc_evaluation_errors_total",
+            "counter",
+            "Evaluations that served the caller's default, by error code."
+        )
         for entry in snapshot.errors {
-            sample(&text, "flagc_evaluation_errors_total", labels + [("code", entry.code.rawValue)], String(entry.count))
+            sample(
+                &text,
+                "flagc_evaluation_errors_total",
+                labels + [("code", entry.code.rawValue)],
+                String(entry.count)
+            )
         }
 
         let latency = snapshot.latency
@@ -40,7 +50,12 @@ public enum PrometheusExposition {
         var cumulative: UInt64 = 0
         for (index, bound) in latency.bounds.enumerated() {
             cumulative &+= latency.counts[index]
-            sample(&text, "flagc_evaluation_duration_seconds_bucket", labels + [("le", number(bound))], String(cumulative))
+            sample(
+                &text,
+                "flagc_evaluation_duration_seconds_bucket",
+                labels + [("le", number(bound))],
+                String(cumulative)
+            )
         }
         cumulative &+= latency.counts.last ?? 0
         sample(&text, "flagc_evaluation_duration_seconds_bucket", labels + [("le", "+Inf")], String(cumulative))
@@ -48,7 +63,12 @@ public enum PrometheusExposition {
         sample(&text, "flagc_evaluation_duration_seconds_count", labels, String(cumulative))
 
         if !snapshot.circuits.isEmpty {
-            family(&text, "flagc_circuit_state", "gauge", "1 for the state each guarded flag's circuit breaker is in, else 0.")
+            family(
+                &text,
+                "flagc_circuit_state",
+                "gauge",
+                "1 for the state each guarded flag's circuit breaker is in, else 0."
+            )
             for circuit in snapshot.circuits {
                 for state in [CircuitState.closed, .open, .halfOpen] {
                     sample(
@@ -59,7 +79,12 @@ public enum PrometheusExposition {
                     )
                 }
             }
-            family(&text, "flagc_circuit_transitions_total", "counter", "Circuit breaker transitions, by the state entered.")
+            family(
+                &text,
+                "flagc_circuit_transitions_total",
+                "counter",
+                "Circuit breaker transitions, by the state entered."
+            )
             for circuit in snapshot.circuits {
                 for (state, count) in [
                     (CircuitState.open, circuit.opened), (.halfOpen, circuit.halfOpened), (.closed, circuit.closed),
@@ -76,7 +101,12 @@ public enum PrometheusExposition {
 
         family(&text, "flagc_bundle_version", "gauge", "The loaded bundle's version.")
         sample(&text, "flagc_bundle_version", bundleLabels, String(header.bundleVersion))
-        family(&text, "flagc_bundle_issued_timestamp_seconds", "gauge", "When the loaded bundle was built (Unix seconds).")
+        family(
+            &text,
+            "flagc_bundle_issued_timestamp_seconds",
+            "gauge",
+            "When the loaded bundle was built (Unix seconds)."
+        )
         sample(&text, "flagc_bundle_issued_timestamp_seconds", bundleLabels, String(header.issuedAt))
         family(
             &text,
@@ -101,7 +131,12 @@ public enum PrometheusExposition {
         text += "# HELP \(name) \(escapeHelp(help))\n# TYPE \(name) \(type)\n"
     }
 
-    private static func sample(_ text: inout String, _ name: String, _ labels: [(name: String, value: String)], _ value: String) {
+    private static func sample(
+        _ text: inout String,
+        _ name: String,
+        _ labels: [(name: String, value: String)],
+        _ value: String
+    ) {
         text += name
         if !labels.isEmpty {
             text += "{"
@@ -159,7 +194,9 @@ public enum AtomicTextFile {
         var bytes = Array(text.utf8)
         var written = 0
         while written < bytes.count {
-            let count = bytes.withUnsafeMutableBytes { Glibc.write(descriptor, $0.baseAddress! + written, $0.count - written) }
+            let count = bytes.withUnsafeMutableBytes {
+                Glibc.write(descriptor, $0.baseAddress! + written, $0.count - written)
+            }
             if count < 0 {
                 if errno == EINTR { continue }
                 let error = failure()

@@ -582,12 +582,14 @@ enum FlagcBench {
         var onRounds: [Double] = []
         var offRounds: [Double] = []
         for _ in 0..<rounds {
-            onRounds += measure(rounds: 1, batch: evaluations) {
-                sink &+= bundle.bool(rulesHandle, default: false, context: matching) ? 1 : 0
-            }.values
-            offRounds += measure(rounds: 1, batch: evaluations) {
-                sink &+= untracked.bool(untrackedHandle, default: false, context: matching) ? 1 : 0
-            }.values
+            onRounds +=
+                measure(rounds: 1, batch: evaluations) {
+                    sink &+= bundle.bool(rulesHandle, default: false, context: matching) ? 1 : 0
+                }.values
+            offRounds +=
+                measure(rounds: 1, batch: evaluations) {
+                    sink &+= untracked.bool(untrackedHandle, default: false, context: matching) ? 1 : 0
+                }.values
         }
         let byHandle = Sample(values: onRounds)
         let telemetryOff = Sample(values: offRounds)

@@ -383,14 +383,17 @@ struct OutcomeReport {
         } catch {
             return .failure(Problem(message: error.description))
         }
-        let shape = "an outcome line is {\"outcome\":{\"flag\":KEY,\"success\":true|false}}, with optional \"variant\" and \"at\""
+        let shape =
+            "an outcome line is {\"outcome\":{\"flag\":KEY,\"success\":true|false}}, with optional \"variant\" and \"at\""
         guard case .object(let members) = value, members.count == 1, case .object(let fields) = members[0].value else {
             return .failure(Problem(message: shape))
         }
         var report = OutcomeReport(flag: "", success: false)
         var seen: Set<String> = []
         for field in fields {
-            guard seen.insert(field.key).inserted else { return .failure(Problem(message: "'\(field.key)' given twice")) }
+            guard seen.insert(field.key).inserted else {
+                return .failure(Problem(message: "'\(field.key)' given twice"))
+            }
             switch (field.key, field.value) {
             case ("flag", .string(let key)): report.flag = key
             case ("success", .bool(let success)): report.success = success

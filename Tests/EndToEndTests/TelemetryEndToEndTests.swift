@@ -51,7 +51,9 @@ struct TelemetryEndToEndTests {
 
         #expect(metrics.contains("# TYPE flagc_evaluations_total counter\n"), "\(metrics)")
         #expect(metrics.contains(#"flagc_evaluations_total{flag="express-payment",variant="on",reason="STATIC"} 3"#))
-        #expect(metrics.contains(#"flagc_evaluations_total{flag="express-payment",variant="off",reason="CIRCUIT_OPEN"} 3"#))
+        #expect(
+            metrics.contains(#"flagc_evaluations_total{flag="express-payment",variant="off",reason="CIRCUIT_OPEN"} 3"#)
+        )
         #expect(metrics.contains(#"flagc_circuit_transitions_total{flag="express-payment",to="open"} 1"#))
         #expect(metrics.contains(#"flagc_circuit_transitions_total{flag="express-payment",to="closed"} 1"#))
         #expect(metrics.contains(#"flagc_circuit_state{flag="express-payment",state="closed"} 1"#))
@@ -74,7 +76,10 @@ struct TelemetryEndToEndTests {
         try #require(output.count == 5, "\(result)")
         for index in 0..<4 {
             let object = try JSON.object(output[index])
-            #expect(object["line"] as? Int == index + 1 && object["errorCode"] as? String == "PARSE_ERROR", "\(output[index])")
+            #expect(
+                object["line"] as? Int == index + 1 && object["errorCode"] as? String == "PARSE_ERROR",
+                "\(output[index])"
+            )
         }
         #expect(output[1].contains("has no guard"))
         #expect(Batch.results(output[4])?.contains("express-payment") == true)

@@ -20,7 +20,14 @@ struct CircuitGuardTests {
             ("{}", CircuitGuard.defaults),
             (
                 "{ failures: 50, openFor: 2h }",
-                CircuitGuard(failures: 50, window: 60, minimumCalls: 50, openFor: 7_200, probes: 3, maximumOpenFor: 7_200)
+                CircuitGuard(
+                    failures: 50,
+                    window: 60,
+                    minimumCalls: 50,
+                    openFor: 7_200,
+                    probes: 3,
+                    maximumOpenFor: 7_200
+                )
             ),
         ]
     )
@@ -44,15 +51,30 @@ struct CircuitGuardTests {
         arguments: [
             ("{ failures: 0 }", "flags/test.yaml:4:24: error: 'failures' must be a whole number from 1, found 0"),
             ("{ probes: two }", "flags/test.yaml:4:22: error: 'probes' must be a whole number from 1, found a string"),
-            ("{ window: 10 minutes }", "flags/test.yaml:4:22: error: 'window' must be a duration like 30s, 5m or 1h (at most 365d)"),
-            ("{ openFor: 0s }", "flags/test.yaml:4:23: error: 'openFor' must be a duration like 30s, 5m or 1h (at most 365d)"),
-            ("{ failure: 3 }", "flags/test.yaml:4:14: error: unknown field 'failure' in a guard; did you mean 'failures'?"),
+            (
+                "{ window: 10 minutes }",
+                "flags/test.yaml:4:22: error: 'window' must be a duration like 30s, 5m or 1h (at most 365d)"
+            ),
+            (
+                "{ openFor: 0s }",
+                "flags/test.yaml:4:23: error: 'openFor' must be a duration like 30s, 5m or 1h (at most 365d)"
+            ),
+            (
+                "{ failure: 3 }",
+                "flags/test.yaml:4:14: error: unknown field 'failure' in a guard; did you mean 'failures'?"
+            ),
             (
                 "{ failures: 9, minimumCalls: 4 }",
                 "flags/test.yaml:4:12: error: guard: 'minimumCalls' (4) must be at least 'failures' (9)"
             ),
-            ("{ openFor: 2h, maxOpenFor: 1h }", "flags/test.yaml:4:12: error: guard: 'maxOpenFor' must be at least 'openFor'"),
-            ("false", "flags/test.yaml:4:12: error: 'guard' must be a mapping or true; leave it out for no circuit breaker"),
+            (
+                "{ openFor: 2h, maxOpenFor: 1h }",
+                "flags/test.yaml:4:12: error: guard: 'maxOpenFor' must be at least 'openFor'"
+            ),
+            (
+                "false",
+                "flags/test.yaml:4:12: error: 'guard' must be a mapping or true; leave it out for no circuit breaker"
+            ),
             ("[1]", "flags/test.yaml:4:12: error: 'guard' must be a mapping, found a list"),
         ]
     )

@@ -94,7 +94,11 @@ struct ExporterTests {
         let bundle = try TelemetryFixtures.bundle()
         let checkout = try #require(bundle.handle(for: "checkout"))
         for index in 0..<7 {
-            _ = bundle.bool(checkout, default: false, context: EvaluationContext(attributes: ["plan": index < 4 ? "beta" : "free"]))
+            _ = bundle.bool(
+                checkout,
+                default: false,
+                context: EvaluationContext(attributes: ["plan": index < 4 ? "beta" : "free"])
+            )
         }
         _ = bundle.bool("missing", default: false, context: EvaluationContext())
         let guarded = try #require(bundle.handle(for: "guarded"))
@@ -120,7 +124,10 @@ struct ExporterTests {
         #expect(checkout.contains(#""Variant:on":4,"#) && checkout.contains(#""Reason:DEFAULT":3"#))
         #expect(documents[1].contains(#""Reason:CIRCUIT_OPEN":1"#) && documents[1].contains(#""CircuitOpen":1"#))
         #expect(documents[1].contains(#""CircuitOpened":1"#))
-        #expect(documents[2].contains(#""Dimensions":[["Service"]]"#) && documents[2].contains(#""Errors:FLAG_NOT_FOUND":1"#))
+        #expect(
+            documents[2].contains(#""Dimensions":[["Service"]]"#)
+                && documents[2].contains(#""Errors:FLAG_NOT_FOUND":1"#)
+        )
 
         // The next flush: only the guarded flag's state gauge (no evaluation since).
         let again = exporter.flush(bundle.telemetrySnapshot(), timestamp: 1_796_220_001_000)
@@ -153,7 +160,11 @@ struct ExporterTests {
         #expect(throws: EmbeddedMetricFormat.ConfigurationError.self) {
             try EmbeddedMetricFormat(dimensions: [("Flag", "x")])
         }
-        #expect(emfProblems(#"{"_aws":{"Timestamp":1,"CloudWatchMetrics":[{"Namespace":"n","Dimensions":[["A"]],"Metrics":[{"Name":"M"}]}]}}"#).count == 2)
+        #expect(
+            emfProblems(
+                #"{"_aws":{"Timestamp":1,"CloudWatchMetrics":[{"Namespace":"n","Dimensions":[["A"]],"Metrics":[{"Name":"M"}]}]}}"#
+            ).count == 2
+        )
     }
 
     @Test("Prometheus exposition: HELP and TYPE per family, counters by flag, variant and reason, bundle gauges")
@@ -162,8 +173,16 @@ struct ExporterTests {
         let text = PrometheusExposition.text(snapshot, labels: [("job", "batch \"a\"")])
         let lines = text.split(separator: "\n").map(String.init)
         #expect(lines.contains("# TYPE flagc_evaluations_total counter"))
-        #expect(lines.contains(#"flagc_evaluations_total{job="batch \"a\"",flag="checkout",variant="on",reason="TARGETING_MATCH"} 4"#))
-        #expect(lines.contains(#"flagc_evaluations_total{job="batch \"a\"",flag="guarded",variant="off",reason="CIRCUIT_OPEN"} 1"#))
+        #expect(
+            lines.contains(
+                #"flagc_evaluations_total{job="batch \"a\"",flag="checkout",variant="on",reason="TARGETING_MATCH"} 4"#
+            )
+        )
+        #expect(
+            lines.contains(
+                #"flagc_evaluations_total{job="batch \"a\"",flag="guarded",variant="off",reason="CIRCUIT_OPEN"} 1"#
+            )
+        )
         #expect(lines.contains(#"flagc_evaluation_errors_total{job="batch \"a\"",code="FLAG_NOT_FOUND"} 1"#))
         #expect(lines.contains(#"flagc_circuit_state{job="batch \"a\"",flag="guarded",state="open"} 1"#))
         #expect(lines.contains(#"flagc_circuit_transitions_total{job="batch \"a\"",flag="guarded",to="open"} 1"#))
@@ -185,7 +204,11 @@ struct ExporterTests {
                 #expect(declared.contains { name == $0 || name.hasPrefix($0 + "_") }, "\(line)")
             }
         }
-        #expect(PrometheusExposition.text(snapshot).contains("\nflagc_bundle_version{target=\"test\",environment=\"test\"} "))
+        #expect(
+            PrometheusExposition.text(snapshot).contains(
+                "\nflagc_bundle_version{target=\"test\",environment=\"test\"} "
+            )
+        )
     }
 
     @Test("the textfile is written whole by a rename, never partially; an unwritable path is an error")
@@ -204,7 +227,9 @@ struct ExporterTests {
         #expect(fgets(&buffer, 16, file) != nil)
         #expect(String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) == "a 2\n")
         #expect(access(directory + "/flags.prom.tmp.\(getpid())", F_OK) != 0)  // renamed, not left behind
-        #expect(throws: AtomicTextFile.WriteError.self) { try AtomicTextFile.write("x", to: directory + "/missing/flags.prom") }
+        #expect(throws: AtomicTextFile.WriteError.self) {
+            try AtomicTextFile.write("x", to: directory + "/missing/flags.prom")
+        }
     }
 
     @Test("evaluation events: OpenTelemetry names, exactly the sampling rate, no attribute values")
@@ -224,13 +249,17 @@ struct ExporterTests {
             lines[0]
                 == #"{"name":"feature_flag.evaluation","timeUnixNano":"7","attributes":{"feature_flag.key":"checkout","feature_flag.provider.name":"flagc","feature_flag.result.reason":"targeting_match","feature_flag.version":"42","feature_flag.result.variant":"on"}}"#
         )
-        #expect(!lines.joined().contains("secret") && !lines.joined().contains("beta") && !lines.joined().contains("user-9"))
+        #expect(
+            !lines.joined().contains("secret") && !lines.joined().contains("beta") && !lines.joined().contains("user-9")
+        )
 
         var withKey = EvaluationEvents(rate: 1, includeTargetingKey: true)
         let missing = bundle.detail("nope", default: false, context: context)
         let written = withKey.line(for: missing, version: "42", targetingKey: "user-9", timestamp: 7)
         let line = try #require(written)
-        #expect(line.contains(#""error.type":"flag_not_found""#) && line.contains(#""feature_flag.context.id":"user-9""#))
+        #expect(
+            line.contains(#""error.type":"flag_not_found""#) && line.contains(#""feature_flag.context.id":"user-9""#)
+        )
         var none = EvaluationEvents(rate: 0)
         #expect(none.line(for: missing, version: "42", timestamp: 7) == nil)
     }

@@ -51,7 +51,12 @@ enum TelemetryFixtures {
         return try FlagBundle.load(bytes: keys.bundle(content), options: options)
     }
 
-    static func count(_ snapshot: TelemetrySnapshot, _ flag: String, _ variant: String, _ reason: EvaluationReason)
+    static func count(
+        _ snapshot: TelemetrySnapshot,
+        _ flag: String,
+        _ variant: String,
+        _ reason: EvaluationReason
+    )
         -> UInt64
     {
         snapshot.evaluations.first { $0.flag == flag && $0.variant == variant && $0.reason == reason }?.count ?? 0
@@ -164,7 +169,9 @@ struct CircuitBreakerTests {
         #expect(log.all[0].failures == 4 && log.all[0].calls == 4 && log.all[0].openFor == 30)
         let snapshot = bundle.telemetrySnapshot()
         #expect(TelemetryFixtures.count(snapshot, "guarded", "off", .circuitOpen) == 2)
-        #expect(snapshot.circuits == [CircuitStatus(flag: "guarded", state: .open, opened: 1, halfOpened: 0, closed: 0)])
+        #expect(
+            snapshot.circuits == [CircuitStatus(flag: "guarded", state: .open, opened: 1, halfOpened: 0, closed: 0)]
+        )
     }
 
     @Test("half-open lets `probes` evaluations through; a success closes it")

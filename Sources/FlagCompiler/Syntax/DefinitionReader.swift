@@ -173,7 +173,10 @@ struct DefinitionReader {
     private func readGuard(_ node: YAMLNode) -> Located<CircuitGuard>? {
         if let enabled = node.bool {
             if !enabled {
-                diagnostics.error("'guard' must be a mapping or true; leave it out for no circuit breaker", at: node.location)
+                diagnostics.error(
+                    "'guard' must be a mapping or true; leave it out for no circuit breaker",
+                    at: node.location
+                )
                 return nil
             }
             return Located(.defaults, at: node.location)
@@ -200,7 +203,10 @@ struct DefinitionReader {
                 guard let text = entry.value.scalar?.text, let seconds = Timestamp.parseDuration(text), seconds > 0,
                     seconds <= 31_536_000
                 else {
-                    diagnostics.error("\(what) must be a duration like 30s, 5m or 1h (at most 365d)", at: entry.value.location)
+                    diagnostics.error(
+                        "\(what) must be a duration like 30s, 5m or 1h (at most 365d)",
+                        at: entry.value.location
+                    )
                     valid = false
                     continue
                 }

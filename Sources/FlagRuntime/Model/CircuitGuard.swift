@@ -29,7 +29,8 @@ public struct CircuitGuard: Sendable, Hashable {
         maximumOpenFor: 3_600
     )
 
-    public init(failures: Int, window: Double, minimumCalls: Int, openFor: Double, probes: Int, maximumOpenFor: Double) {
+    public init(failures: Int, window: Double, minimumCalls: Int, openFor: Double, probes: Int, maximumOpenFor: Double)
+    {
         self.failures = failures
         self.window = window
         self.minimumCalls = minimumCalls
@@ -51,7 +52,9 @@ public struct CircuitGuard: Sendable, Hashable {
         where !(value > 0 && value <= 31_536_000) {
             return "'\(name)' must be a duration between 1s and 365d"
         }
-        if minimumCalls < failures { return "'minimumCalls' (\(minimumCalls)) must be at least 'failures' (\(failures))" }
+        if minimumCalls < failures {
+            return "'minimumCalls' (\(minimumCalls)) must be at least 'failures' (\(failures))"
+        }
         if maximumOpenFor < openFor { return "'maxOpenFor' must be at least 'openFor'" }
         return nil
     }
