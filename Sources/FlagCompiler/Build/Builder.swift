@@ -141,7 +141,8 @@ public enum Builder {
         options: BuildOptions,
         diagnostics: DiagnosticCollector
     ) throws(BuildError) -> [TargetOutput] {
-        let targets = try options.target.map { name throws(BuildError) in [try target(name, in: project)] } ?? project.targets
+        let targets =
+            try options.target.map { name throws(BuildError) in [try target(name, in: project)] } ?? project.targets
         guard !targets.isEmpty else { throw .noTargets }
         let keyring: Keyring
         let seed: SecureBytes
@@ -175,7 +176,9 @@ public enum Builder {
             else { continue }
             let expiresAt = options.issuedAt + target.expiresAfter
             if keyring.expiresAt < expiresAt {
-                diagnostics.append(BuildMessages.keyringExpiresFirst(target, keyring: keyring.expiresAt, bundle: expiresAt))
+                diagnostics.append(
+                    BuildMessages.keyringExpiresFirst(target, keyring: keyring.expiresAt, bundle: expiresAt)
+                )
             }
             let bundle = try Pipeline.seal(
                 BundleWriter.Input(
@@ -247,7 +250,12 @@ extension Builder {
     /// nil when the project has no target of that name.
     public static func swiftSource(of project: FlagProject, target name: String, issuedAt: Int64) -> String? {
         guard let target = project.target(name) else { return nil }
-        return Pipeline.generate(project, target: target, content: content(of: project, target: target), issuedAt: issuedAt)
+        return Pipeline.generate(
+            project,
+            target: target,
+            content: content(of: project, target: target),
+            issuedAt: issuedAt
+        )
     }
 
     /// The names of the project's targets.

@@ -191,7 +191,8 @@ package enum ReaderMessages {
     }
 
     /// A key in a condition that is no operator, with the closest operator as a suggestion.
-    package static func unknownOperator(_ name: String, suggestion: String?, at location: SourceLocation) -> Diagnostic {
+    package static func unknownOperator(_ name: String, suggestion: String?, at location: SourceLocation) -> Diagnostic
+    {
         .error("unknown operator '\(name)'" + Suggestion.didYouMean(suggestion), at: location)
     }
 
@@ -206,7 +207,11 @@ package enum ReaderMessages {
     }
 
     /// A comparison operand that is not a finite number.
-    package static func comparisonNotNumber(_ name: String, found kind: String, at location: SourceLocation)
+    package static func comparisonNotNumber(
+        _ name: String,
+        found kind: String,
+        at location: SourceLocation
+    )
         -> Diagnostic
     {
         .error("\(name) needs a finite number, found \(kind)", at: location)

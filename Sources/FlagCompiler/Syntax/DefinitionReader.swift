@@ -90,7 +90,9 @@ struct DefinitionReader {
                     declaredType = Located(type, at: typeField.value.location)
                 } else {
                     let suggestion = Suggestion.closest(to: name, among: FlagType.allCases.map(\.description))
-                    diagnostics.append(ReaderMessages.unknownType(name, suggestion: suggestion, at: typeField.value.location))
+                    diagnostics.append(
+                        ReaderMessages.unknownType(name, suggestion: suggestion, at: typeField.value.location)
+                    )
                 }
             }
         }
@@ -530,7 +532,9 @@ struct DefinitionReader {
                 }
             }
             if entries.allSatisfy({ $0.key == "ignoreCase" }) {
-                diagnostics.append(ReaderMessages.conditionWithoutOperator(attribute: attribute.value, at: node.location))
+                diagnostics.append(
+                    ReaderMessages.conditionWithoutOperator(attribute: attribute.value, at: node.location)
+                )
             }
             return predicates.count == 1 ? predicates[0] : .all(predicates)
         }
