@@ -76,7 +76,7 @@ let package = Package(
         ),
         .testTarget(
             name: "FlagRuntimeTests",
-            dependencies: ["FlagRuntime", "FlagTelemetry", "FlagTestSupport"]
+            dependencies: ["FlagRuntime", "FlagCompiler", "FlagTelemetry", "FlagTestSupport"]
         ),
         .testTarget(
             name: "FlagCompilerTests",
@@ -90,7 +90,7 @@ let package = Package(
         // Counts heap allocations per evaluation (its process has malloc interposed).
         .testTarget(
             name: "AllocationTests",
-            dependencies: ["FlagRuntime", "FlagTestSupport", "CAllocationCounter"]
+            dependencies: ["FlagRuntime", "FlagCompiler", "FlagTestSupport", "CAllocationCounter"]
         ),
         .testTarget(
             name: "EndToEndTests",

@@ -574,28 +574,45 @@ enum FlagcBench {
         }
         record("eval_ns_key_rules", rounded(byKey.median), spread: byKey.spread)
         // Telemetry on (the default) and off, measured in alternating rounds so that both see the same
-        // machine load: the difference is the counters' cost per evaluation.
+        // machine load: the overhead is the median of the rounds' differences; the fastest round of
+        // each is the figure least disturbed by other load. The same for a flag without rules.
         var withOptions = options
         withOptions.telemetry = false
         let untracked = try FlagBundle.load(path: paths[1_000]!, options: withOptions)
         let untrackedHandle = untracked.handle(for: rulesKey)!
-        var onRounds: [Double] = []
-        var offRounds: [Double] = []
-        for _ in 0..<rounds {
-            onRounds +=
-                measure(rounds: 1, batch: evaluations) {
-                    sink &+= bundle.bool(rulesHandle, default: false, context: matching) ? 1 : 0
-                }.values
-            offRounds +=
-                measure(rounds: 1, batch: evaluations) {
-                    sink &+= untracked.bool(untrackedHandle, default: false, context: matching) ? 1 : 0
-                }.values
+        let untrackedStatic = untracked.handle(for: staticKey)!
+        let pairRounds = max(rounds, quick ? 11 : 41)
+        let pairBatch = evaluations / 2
+        func pairs(_ on: () -> Void, _ off: () -> Void) -> (on: Sample, off: Sample, difference: Sample) {
+            var onRounds: [Double] = []
+            var offRounds: [Double] = []
+            for _ in 0..<pairRounds {
+                onRounds += measure(rounds: 1, batch: pairBatch, on).values
+                offRounds += measure(rounds: 1, batch: pairBatch, off).values
+            }
+            return (
+                Sample(values: onRounds), Sample(values: offRounds),
+                Sample(values: zip(onRounds, offRounds).map { $0 - $1 })
+            )
         }
-        let byHandle = Sample(values: onRounds)
-        let telemetryOff = Sample(values: offRounds)
+        let rulesPairs = pairs(
+            { sink &+= bundle.bool(rulesHandle, default: false, context: matching) ? 1 : 0 },
+            { sink &+= untracked.bool(untrackedHandle, default: false, context: matching) ? 1 : 0 }
+        )
+        let byHandle = rulesPairs.on
         record("eval_ns_accessor_rules", rounded(byHandle.median), spread: byHandle.spread)
-        record("eval_ns_accessor_rules_telemetry_off", rounded(telemetryOff.median), spread: telemetryOff.spread)
-        record("telemetry_overhead_ns", rounded(byHandle.median - telemetryOff.median))
+        record("eval_ns_accessor_rules_telemetry_off", rounded(rulesPairs.off.median), spread: rulesPairs.off.spread)
+        record("telemetry_overhead_ns", rounded(rulesPairs.difference.median))
+        record("eval_ns_accessor_rules_fastest", rounded(rulesPairs.on.values.min()!))
+        record("eval_ns_accessor_rules_telemetry_off_fastest", rounded(rulesPairs.off.values.min()!))
+        let staticPairs = pairs(
+            { sink &+= bundle.bool(staticHandle, default: false, context: matching) ? 1 : 0 },
+            { sink &+= untracked.bool(untrackedStatic, default: false, context: matching) ? 1 : 0 }
+        )
+        record("eval_ns_accessor_static_telemetry_off", rounded(staticPairs.off.median), spread: staticPairs.off.spread)
+        record("telemetry_overhead_ns_static", rounded(staticPairs.difference.median))
+        record("eval_ns_accessor_static_fastest", rounded(staticPairs.on.values.min()!))
+        record("eval_ns_accessor_static_telemetry_off_fastest", rounded(staticPairs.off.values.min()!))
         let byPrepared = measure(rounds: rounds, batch: evaluations) {
             sink &+= bundle.bool(rulesHandle, default: false, context: prepared) ? 1 : 0
         }
