@@ -9,6 +9,14 @@ public final class FlagBundle: Sendable {
     package let telemetry: EvaluationTelemetry?
     /// The guarded flags' circuit breakers, or nil when no flag has a guard.
     package let circuits: CircuitBreakers?
+    // The evaluation path reaches the counters and the breakers through these unowned(unsafe)
+    // references (kept alive by the two properties above, or by the static placeholders when they
+    // are nil), never by binding an optional: that would retain and release the object, two atomic
+    // operations per evaluation.
+    private let counting: Bool
+    private unowned(unsafe) let counters: EvaluationTelemetry
+    private let guarded: Bool
+    private unowned(unsafe) let breakers: CircuitBreakers
 
     package init(
         header: BundleHeader,
@@ -22,6 +30,10 @@ public final class FlagBundle: Sendable {
         self.clock = EvaluationClock(clock)
         self.telemetry = telemetry ? EvaluationTelemetry(variantCount: tables.view.variants.count) : nil
         self.circuits = CircuitBreakers.make(tables, clock: self.clock, sink: onCircuitTransition)
+        counting = self.telemetry != nil
+        counters = self.telemetry ?? EvaluationTelemetry.placeholder
+        guarded = self.circuits != nil
+        breakers = self.circuits ?? CircuitBreakers.placeholder
     }
 
     /// The position of flag `key` in the tables, or nil.
@@ -108,24 +120,24 @@ public final class FlagBundle: Sendable {
     /// The outcome served for flag `index`, counted by the telemetry (one evaluation in
     /// `EvaluationTelemetry.sampleInterval` per thread timed).
     package func outcome(_ index: Int, _ context: some AttributeSource) -> Outcome {
-        guard let telemetry else { return served(index, context) }
-        let block = telemetry.block()
-        let sampled = telemetry.sample(block)
+        guard counting else { return served(index, context) }
+        let block = counters.block()
+        let sampled = counters.sample(block)
         let start = sampled ? EvaluationTelemetry.nanoseconds() : 0
         let result = served(index, context)
-        telemetry.count(
+        counters.count(
             block,
             variant: Int(tables.view.flags[index].variantStart) &+ result.variant,
             reason: result.reason
         )
-        if sampled { telemetry.recordLatency(block, nanoseconds: EvaluationTelemetry.nanoseconds() &- start) }
+        if sampled { counters.recordLatency(block, nanoseconds: EvaluationTelemetry.nanoseconds() &- start) }
         return result
     }
 
     /// The outcome served for flag `index`: its circuit breaker's, when open, else its evaluation.
     @inline(__always)
     private func served(_ index: Int, _ context: some AttributeSource) -> Outcome {
-        if let circuits, let refused = circuits.gate(index) { return refused }
+        if guarded, let refused = breakers.gate(index) { return refused }
         let flag = tables.view.flags[index]
         if let fixed = flag.fixedOutcome { return fixed }
         return Evaluator(tables: tables, clock: clock).evaluate(flag: index, source: context)

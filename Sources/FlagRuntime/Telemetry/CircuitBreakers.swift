@@ -139,6 +139,9 @@ package final class CircuitBreakers: @unchecked Sendable {
         for index in 0..<breakers.count * 3 { (transitions + index).initialize(to: Atomic(0)) }
     }
 
+    /// No breaker: what a bundle without guarded flags refers to instead of nil.
+    package static let placeholder = CircuitBreakers(flagCount: 0, breakers: [], clock: EvaluationClock(nil), sink: nil)
+
     /// The breakers of `tables`' guarded flags, or nil when it has none.
     package static func make(
         _ tables: FlagTables,

@@ -30,6 +30,9 @@ package final class EvaluationTelemetry: @unchecked Sendable {
     private let blocks: UnsafeMutablePointer<Atomic<UInt>>
     private let shared: UnsafeMutablePointer<Atomic<UInt64>>
 
+    /// Never counted in: what a bundle without telemetry refers to instead of nil.
+    package static let placeholder = EvaluationTelemetry(variantCount: 0)
+
     package init(variantCount: Int) {
         evaluationCounters = variantCount * EvaluationReason.all.count
         errorStart = evaluationCounters
