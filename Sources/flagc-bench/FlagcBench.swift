@@ -580,10 +580,13 @@ enum FlagcBench {
         // machine load: the overhead is the median of the rounds' differences; the fastest round of
         // each is the figure least disturbed by other load. The same for a flag without rules.
         var withOptions = options
-        withOptions.telemetry = false
-        let untracked = try FlagBundle.load(path: paths[1_000]!, options: withOptions)
-        let untrackedHandle = untracked.handle(for: rulesKey)!
-        let untrackedStatic = untracked.handle(for: staticKey)!
+        withOptions.telemetry = true
+        let tracked = try FlagBundle.load(path: paths[1_000]!, options: withOptions)
+        let untracked = bundle
+        let untrackedHandle = rulesHandle
+        let untrackedStatic = staticHandle
+        let trackedRules = tracked.handle(for: rulesKey)!
+        let trackedStatic = tracked.handle(for: staticKey)!
         let pairRounds = max(rounds, quick ? 11 : 41)
         let pairBatch = evaluations / 2
         func pairs(_ on: () -> Void, _ off: () -> Void) -> (on: Sample, off: Sample, difference: Sample) {
@@ -599,17 +602,17 @@ enum FlagcBench {
             )
         }
         let rulesPairs = pairs(
-            { sink &+= bundle.bool(rulesHandle, default: false, context: matching) ? 1 : 0 },
+            { sink &+= tracked.bool(trackedRules, default: false, context: matching) ? 1 : 0 },
             { sink &+= untracked.bool(untrackedHandle, default: false, context: matching) ? 1 : 0 }
         )
         let byHandle = rulesPairs.on
-        record("eval_ns_accessor_rules", rounded(byHandle.median), spread: byHandle.spread)
-        record("eval_ns_accessor_rules_telemetry_off", rounded(rulesPairs.off.median), spread: rulesPairs.off.spread)
+        record("eval_ns_accessor_rules", rounded(rulesPairs.off.median), spread: rulesPairs.off.spread)
+        record("eval_ns_accessor_rules_telemetry_on", rounded(byHandle.median), spread: byHandle.spread)
         record("telemetry_overhead_ns", rounded(rulesPairs.difference.median))
         record("eval_ns_accessor_rules_fastest", rounded(rulesPairs.on.values.min()!))
         record("eval_ns_accessor_rules_telemetry_off_fastest", rounded(rulesPairs.off.values.min()!))
         let staticPairs = pairs(
-            { sink &+= bundle.bool(staticHandle, default: false, context: matching) ? 1 : 0 },
+            { sink &+= tracked.bool(trackedStatic, default: false, context: matching) ? 1 : 0 },
             { sink &+= untracked.bool(untrackedStatic, default: false, context: matching) ? 1 : 0 }
         )
         record("eval_ns_accessor_static_telemetry_off", rounded(staticPairs.off.median), spread: staticPairs.off.spread)

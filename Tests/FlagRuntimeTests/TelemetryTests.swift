@@ -118,7 +118,9 @@ struct TelemetryTests {
         let root = TestKeys().root.text
         let off = try LoadOptions.fromEnvironment { ["FLAGC_ROOT_PUBLIC_KEY": root, "FLAGC_TELEMETRY": "off"][$0] }
         #expect(!off.telemetry)
-        let on = try LoadOptions.fromEnvironment { ["FLAGC_ROOT_PUBLIC_KEY": root][$0] }
+        let unset = try LoadOptions.fromEnvironment { ["FLAGC_ROOT_PUBLIC_KEY": root][$0] }
+        #expect(!unset.telemetry)
+        let on = try LoadOptions.fromEnvironment { ["FLAGC_ROOT_PUBLIC_KEY": root, "FLAGC_TELEMETRY": "on"][$0] }
         #expect(on.telemetry)
         #expect(throws: LoadOptionsError.self) {
             try LoadOptions.fromEnvironment { ["FLAGC_ROOT_PUBLIC_KEY": root, "FLAGC_TELEMETRY": "maybe"][$0] }

@@ -47,6 +47,7 @@ let flags: Flags? = {
     }
     do {
         var options = try LoadOptions.fromEnvironment()
+        options.telemetry = true  // the counters the EMF documents report
         // Circuit breaker transitions, one JSON line each, searchable as "event":"flagc.circuit".
         options.onCircuitTransition = { logLine($0.logLine) }
         return try Flags.load(path: path, options: options)
