@@ -349,12 +349,17 @@ struct DefinitionReader {
     private func readServe(_ node: YAMLNode) -> ServeDefinition? {
         if node.scalar != nil { return variantName(node, "'serve'").map(ServeDefinition.variant) }
         guard let fields = mapping(node, "'serve'") else { return nil }
-        let checked = checkFields(fields, allowed: ["split", "progressive", "by"], in: "'serve'")
+        let checked = checkFields(fields, allowed: ["split", "progressive", "by", "hash", "salt"], in: "'serve'")
         let bucketBy = checked.first { $0.key == "by" }.flatMap { entry in
             string(entry.value, "'by'").map { Located($0, at: entry.value.location) }
         }
         let split = checked.first { $0.key == "split" }
         let progressive = checked.first { $0.key == "progressive" }
+        let hash = checked.first { $0.key == "hash" }
+        let salt = checked.first { $0.key == "salt" }
+        if hash != nil || salt != nil {
+            return readHashedSplit(node, split: split, progressive: progressive, hash: hash, salt: salt, by: bucketBy)
+        }
         switch (split, progressive) {
         case (let split?, nil):
             guard let weights = mapping(split.value, "'split'") else { return nil }
@@ -374,6 +379,118 @@ struct DefinitionReader {
             diagnostics.error("'serve' takes either 'split' or 'progressive', not both", at: node.location)
             return nil
         }
+    }
+
+    /// `serve: {split: …, hash: SCHEME, salt: TEXT}`: weights are whole numbers out of their sum.
+    private func readHashedSplit(
+        _ node: YAMLNode,
+        split: YAMLMappingEntry?,
+        progressive: YAMLMappingEntry?,
+        hash: YAMLMappingEntry?,
+        salt: YAMLMappingEntry?,
+        by bucketBy: Located<String>?
+    ) -> ServeDefinition? {
+        if let progressive {
+            diagnostics.error(
+                "'hash' and 'salt' apply to a 'split'; for a ramp bucketed another way, use a 'rollout' condition",
+                at: progressive.keyLocation
+            )
+            return nil
+        }
+        guard let split else {
+            diagnostics.error("'serve' with 'hash' or 'salt' needs a 'split'", at: node.location)
+            return nil
+        }
+        guard let hash else {
+            diagnostics.error(
+                "'salt' in 'serve' needs a 'hash' (unleash, unleash-variants or flagd); the flag's 'salt' sets flagc's",
+                at: salt?.keyLocation ?? node.location
+            )
+            return nil
+        }
+        guard let scheme = bucketingScheme(hash.value) else { return nil }
+        guard scheme != .flagc else {
+            diagnostics.error(
+                "'hash: flagc' is the default; leave 'hash' out (and set the flag's 'salt' instead of the split's)",
+                at: hash.value.location
+            )
+            return nil
+        }
+        let saltText = salt.flatMap { string($0.value, "'salt'") }
+        guard let weights = mapping(split.value, "'split'") else { return nil }
+        if weights.isEmpty { diagnostics.error("'split' must list at least one variant", at: split.value.location) }
+        var result: [HashedSplitWeight] = []
+        var total = 0
+        for entry in weights {
+            guard let scalar = entry.value.scalar, scalar.isPlain, case .integer(let weight) = scalar.value,
+                weight >= 0,
+                weight <= BucketingScheme.maximumTotal
+            else {
+                diagnostics.error(
+                    "a weight of a split with 'hash: \(scheme.name)' must be a whole number from 0 to \(BucketingScheme.maximumTotal), found \(entry.value.kindName)",
+                    at: entry.value.location
+                )
+                continue
+            }
+            total += Int(weight)
+            result.append(HashedSplitWeight(variant: Located(entry.key, at: entry.keyLocation), weight: Int(weight)))
+        }
+        if result.count == weights.count, !weights.isEmpty {
+            if total == 0 {
+                diagnostics.error("split weights add up to 0; at least one must be above 0", at: split.value.location)
+                return nil
+            }
+            if total > BucketingScheme.maximumTotal {
+                diagnostics.error(
+                    "split weights add up to \(total), above \(BucketingScheme.maximumTotal)",
+                    at: split.value.location
+                )
+                return nil
+            }
+        }
+        return .hashedSplit(weights: result, bucketBy: bucketBy, scheme: scheme, salt: saltText)
+    }
+
+    /// `hash: NAME`, one of the bucketing schemes.
+    private func bucketingScheme(_ node: YAMLNode) -> BucketingScheme? {
+        guard let name = string(node, "'hash'") else { return nil }
+        guard let scheme = BucketingScheme(name: name) else {
+            let names = BucketingScheme.allCases.map(\.name)
+            let suggestion = Suggestion.closest(to: name, among: names)
+            diagnostics.error(
+                "unknown hash '\(name)'; expected one of \(names.joined(separator: ", "))"
+                    + (suggestion.map { "; did you mean '\($0)'?" } ?? ""),
+                at: node.location
+            )
+            return nil
+        }
+        return scheme
+    }
+
+    /// `rollout: {percent: P, hash: SCHEME, salt: TEXT}`: the attribute's bucket is among the first P %.
+    private func readRollout(_ node: YAMLNode) -> Predicate? {
+        guard let fields = mapping(node, "'rollout'") else { return nil }
+        let checked = checkFields(fields, allowed: ["percent", "hash", "salt"], in: "'rollout'")
+        var scheme = BucketingScheme.flagc
+        if let hash = checked.first(where: { $0.key == "hash" }) {
+            guard let named = bucketingScheme(hash.value) else { return nil }
+            scheme = named
+        }
+        guard let percentNode = checked.first(where: { $0.key == "percent" })?.value,
+            let saltNode = checked.first(where: { $0.key == "salt" })?.value
+        else {
+            diagnostics.error("'rollout' needs 'percent' and 'salt'", at: node.location)
+            return nil
+        }
+        guard let salt = string(saltNode, "'salt'"), let hundredths = percentage(percentNode) else { return nil }
+        if scheme != .flagc, hundredths % 100 != 0 {
+            diagnostics.error(
+                "a rollout with 'hash: \(scheme.name)' takes a whole percentage, found \(Double(hundredths) / 100)",
+                at: percentNode.location
+            )
+            return nil
+        }
+        return .rollout(scheme, salt: salt, threshold: scheme == .flagc ? hundredths : hundredths / 100)
     }
 
     private func readProgressive(_ node: YAMLNode, bucketBy: Located<String>?) -> ServeDefinition? {
@@ -455,7 +572,7 @@ struct DefinitionReader {
     static let operatorNames = [
         "eq", "ne", "in", "notIn", "contains", "notContains", "startsWith", "endsWith", "matches", "gt", "gte", "lt",
         "lte", "semverEq", "semverGt", "semverGte", "semverLt", "semverLte", "before", "after", "inCidr", "exists",
-        "ignoreCase",
+        "rollout", "ignoreCase",
     ]
 
     /// Operator names of other flag systems (Unleash, flagd's JsonLogic, LaunchDarkly) and spelled-out
@@ -640,6 +757,8 @@ struct DefinitionReader {
                 return nil
             }
             return .exists(value)
+        case "rollout":
+            return readRollout(node)
         default:
             return nil
         }

@@ -125,6 +125,17 @@ struct ProjectValidator {
                         at: weights[0].variant.location
                     )
                 }
+            case .hashedSplit(let weights, _, _, _):
+                var seen: Set<String> = []
+                for weight in weights {
+                    checkVariant(weight.variant, of: flag, role: "'split'")
+                    if !seen.insert(weight.variant.value).inserted {
+                        diagnostics.error(
+                            "variant '\(weight.variant.value)' is listed twice in 'split'",
+                            at: weight.variant.location
+                        )
+                    }
+                }
             case .progressive(let variant, let others, let steps, _):
                 checkVariant(variant, of: flag, role: "'progressive.variant'")
                 checkVariant(others, of: flag, role: "'progressive.others'")

@@ -205,6 +205,17 @@ package enum PayloadCodec {
                     body.writeNumber(step.startsAt)
                     body.writeVarUInt(step.threshold)
                 }
+            case .hashedSplit(let bucketBy, let scheme, let salt, let variants, let thresholds):
+                body.write(ServeTag.hashedSplit.rawValue)
+                body.writeVarUInt(bucketBy)
+                body.write(scheme.rawValue)
+                writeString(salt)
+                body.writeVarUInt(variants.count)
+                sizes.splits += variants.count + 1  // the decoder keeps scheme and salt in a leading entry
+                for (variant, threshold) in zip(variants, thresholds) {
+                    body.writeVarUInt(variant)
+                    body.writeVarUInt(threshold)
+                }
             }
         }
 
@@ -297,6 +308,11 @@ package enum PayloadCodec {
             case .exists(let expected):
                 body.write(OperatorCode.exists.rawValue)
                 body.write(flag(expected))
+            case .rollout(let scheme, let salt, let threshold):
+                body.write(OperatorCode.rollout.rawValue)
+                body.write(scheme.rawValue)
+                writeString(salt)
+                body.writeVarUInt(threshold)
             }
         }
 
@@ -380,6 +396,7 @@ package enum ServeTag: UInt8 {
     case variant = 0
     case split = 1
     case progressive = 2
+    case hashedSplit = 3
 }
 
 package enum JSONTag: UInt8 {
@@ -398,6 +415,7 @@ package enum OperatorCode: UInt8, BitwiseCopyable {
     case equals = 1
     case notEquals, isIn, notIn, contains, notContains, startsWith, endsWith, matches
     case greaterThan, greaterThanOrEqual, lessThan, lessThanOrEqual, semver, before, after, inCIDR, exists
+    case rollout
 }
 
 extension Predicate {
