@@ -27,9 +27,29 @@ enum CompatibilityHarness {
         with engine: String,
         contexts: [[String: Any]]
     ) throws -> [[String: [String: Any]]] {
+        try evaluate(importing: [source], with: engine, contexts: contexts)
+    }
+
+    /// As ``evaluate(importing:with:contexts:)`` for several sources, each imported into its own flags
+    /// file of one project (their flag keys and segment names must differ).
+    static func evaluate(
+        importing sources: [String],
+        with engine: String,
+        contexts: [[String: Any]]
+    ) throws -> [[String: [String: Any]]] {
         let workspace = try Workspace()
-        try workspace.write(source, to: "source.json")
-        try workspace.succeed("import", engine, "source.json", "-o", "flags/imported.yaml")
+        for (index, source) in sources.enumerated() {
+            try workspace.write(source, to: "source-\(index).json")
+        }
+        let failures = try concurrently(sources.indices.map(String.init)) { index -> String? in
+            let result = try workspace.run([
+                "import", engine, "source-\(index).json", "-o", "flags/imported-\(index).yaml",
+            ])
+            return result.status == 0 ? nil : "\(result)"
+        }
+        if let failure = failures.compactMap({ $0 }).first {
+            throw HarnessError(description: "import failed: \(failure)")
+        }
         try FileManager.default.copyItem(atPath: try keys.get().path("keys"), toPath: workspace.path("keys"))
         try workspace.write(
             "environment: production\nflags: [\"*\"]\nrecipients: [keys/compat.recipient.pub]\n",

@@ -58,46 +58,113 @@ struct UnleashCompatibilityTests {
         var failures: [String: String] = [:]
     }
 
-    static func run(_ file: String) throws -> Outcome {
+    /// One specification file: its state as JSON text, its cases, and the names its import defines
+    /// (read-only once loaded, so shared between threads).
+    struct SpecFile: @unchecked Sendable {
+        var name: String
+        var source: String
+        var tests: [[String: Any]]
+        var variantTests: [[String: Any]]
+        var names: Set<String>
+        var cases: [[String: Any]] { tests + variantTests }
+    }
+
+    static func load(_ file: String) throws -> SpecFile {
         let data = try Data(contentsOf: folder.appendingPathComponent(file))
-        guard let spec = try JSONSerialization.jsonObject(with: data) as? [String: Any], let state = spec["state"]
+        guard let spec = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let state = spec["state"] as? [String: Any]
         else {
             throw HarnessError(description: "\(file): no state")
         }
-        let tests = spec["tests"] as? [[String: Any]] ?? []
-        let variantTests = spec["variantTests"] as? [[String: Any]] ?? []
-        let cases = tests + variantTests
-        let source = String(decoding: try JSONSerialization.data(withJSONObject: state), as: UTF8.self)
-        let results = try CompatibilityHarness.evaluate(
-            importing: source,
-            with: "unleash",
-            contexts: cases.map { flagcContext($0["context"] as? [String: Any] ?? [:]) }
+        var features = state["features"] as? [[String: Any]] ?? []
+        var segments = state["segments"] as? [[String: Any]] ?? []
+        for event in state["events"] as? [[String: Any]] ?? [] {
+            features += event["features"] as? [[String: Any]] ?? []
+            segments += event["segments"] as? [[String: Any]] ?? []
+            if let feature = event["feature"] as? [String: Any] { features.append(feature) }
+            if let segment = event["segment"] as? [String: Any] { segments.append(segment) }
+        }
+        var names: Set<String> = []
+        for feature in features {
+            names.insert("flag " + UnleashImporter.flagKey(for: feature["name"] as? String ?? ""))
+        }
+        for segment in segments { names.insert("segment \(segment["id"] ?? "")") }
+        return SpecFile(
+            name: file,
+            source: String(decoding: try JSONSerialization.data(withJSONObject: state), as: UTF8.self),
+            tests: spec["tests"] as? [[String: Any]] ?? [],
+            variantTests: spec["variantTests"] as? [[String: Any]] ?? [],
+            names: names
         )
-        var outcome = Outcome(total: cases.count)
-        for (index, test) in cases.enumerated() {
+    }
+
+    /// The files in as few projects as their flag and segment names allow (fewer flagc processes).
+    static func groups(_ files: [SpecFile]) -> [[SpecFile]] {
+        var groups: [[SpecFile]] = []
+        var taken: [Set<String>] = []
+        for file in files {
+            if let index = taken.firstIndex(where: { $0.isDisjoint(with: file.names) }) {
+                groups[index].append(file)
+                taken[index].formUnion(file.names)
+            } else {
+                groups.append([file])
+                taken.append(file.names)
+            }
+        }
+        return groups
+    }
+
+    /// Imports, builds and evaluates one group of files in one project.
+    static func run(_ group: [SpecFile]) throws -> Outcome {
+        let contexts = group.flatMap { file in
+            file.cases.map { flagcContext($0["context"] as? [String: Any] ?? [:]) }
+        }
+        let results = try CompatibilityHarness.evaluate(
+            importing: group.map(\.source),
+            with: "unleash",
+            contexts: contexts
+        )
+        var outcome = Outcome()
+        var offset = 0
+        for file in group {
+            outcome.total += file.cases.count
+            let mine = Array(results.dropFirst(offset).prefix(file.cases.count))
+            outcome.failures.merge(check(file, results: mine)) { $1 }
+            offset += file.cases.count
+        }
+        return outcome
+    }
+
+    /// The failing cases of one file, by id.
+    static func check(_ spec: SpecFile, results: [[String: [String: Any]]]) -> [String: String] {
+        var failures: [String: String] = [:]
+        for (index, test) in spec.cases.enumerated() {
             let toggle = UnleashImporter.flagKey(for: test["toggleName"] as? String ?? "")
             let result = index < results.count ? results[index][toggle] : nil
-            let id = "\(file)#\(index)"
-            if index < tests.count {
+            let id = "\(spec.name)#\(index)"
+            if index < spec.tests.count {
                 let expected = test["expectedResult"] as? Bool ?? false
                 let actual = isEnabled(result)
-                if actual != expected { outcome.failures[id] = "isEnabled \(actual), expected \(expected)" }
+                if actual != expected { failures[id] = "isEnabled \(actual), expected \(expected)" }
             } else {
                 let expected = test["expectedResult"] as? [String: Any] ?? [:]
                 let actual = variant(result)
                 var relevant = actual
                 if expected["payload"] == nil { relevant["payload"] = nil }
                 if !CompatibilityHarness.equal(relevant, expected) {
-                    outcome.failures[id] = "getVariant \(actual), expected \(expected)"
+                    failures[id] = "getVariant \(actual), expected \(expected)"
                 }
             }
         }
-        return outcome
+        return failures
     }
 
     @Test("every case of the specification decides as Unleash, except the listed ones; at least 95 % pass")
     func specification() throws {
-        let outcomes = try CompatibilityHarness.concurrently(Self.files, Self.run)
+        let groups = Self.groups(try Self.files.map(Self.load))
+        let outcomes = try CompatibilityHarness.concurrently(groups.indices.map(String.init)) { index in
+            try Self.run(groups[Int(index) ?? 0])
+        }
         let total = outcomes.reduce(0) { $0 + $1.total }
         var failures: [String: String] = [:]
         for outcome in outcomes { failures.merge(outcome.failures) { $1 } }

@@ -968,6 +968,8 @@ private struct TableDecoder {
             let salt = try readStringIndex()
             let count = try reader.readCount(maximum: variantCount, minimumElementSize: 2)
             guard count > 0 else { throw DecodingError("empty split") }
+            // With the leading entry, the rule's count must still fit its 16 bits.
+            guard count < Int(UInt16.max) else { throw DecodingError("split with too many variants") }
             rule.start = Int32(splits.count)
             rule.count = UInt16(truncatingIfNeeded: count + 1)
             try splits.append(FlagTables.SplitRecord(variant: salt, threshold: Int32(scheme.rawValue)))
