@@ -77,6 +77,38 @@ struct CompatibleBucketingTests {
         #expect(rules[1].condition?.predicate == .rollout(.flagc, salt: "r", threshold: 1250))
     }
 
+    @Test("the decoder refuses a hash: split of 65535 variants, whose rule would overflow its 16-bit count")
+    func overlongSplit() {
+        let count = Int(UInt16.max)
+        let flag = CompiledFlag(
+            key: "f",
+            type: .string,
+            variants: (0..<count).map { Variant(name: "v\($0)", value: .string("x")) },
+            defaultVariant: 0,
+            offVariant: 0,
+            isEnabled: true,
+            salt: "f",
+            prerequisites: [],
+            rules: [
+                Rule(
+                    name: nil,
+                    condition: nil,
+                    serve: .hashedSplit(
+                        bucketBy: 0,
+                        scheme: .flagd,
+                        salt: "",
+                        variants: Array(0..<count),
+                        thresholds: Array(1...count)
+                    )
+                )
+            ]
+        )
+        let content = BundleContent(attributes: ["targetingKey"], segments: [], flags: [flag])
+        #expect(throws: DecodingError("split with too many variants")) {
+            try PayloadCodec.decode(PayloadCodec.encode(content))
+        }
+    }
+
     @Test("a hash: split serves the golden vectors' variants, and falls through without a value")
     func evaluation() throws {
         let bundle = try TestProject.bundle(
