@@ -390,16 +390,7 @@ public enum EditorSchema {
                   "type": "object",
                   "minProperties": 1,
                   "additionalProperties": {
-                    "anyOf": [
-                      {
-                        "$ref": "#/$defs/percentage"
-                      },
-                      {
-                        "type": "integer",
-                        "minimum": 0,
-                        "maximum": 2147483647
-                      }
-                    ]
+                    "type": "number"
                   }
                 },
                 "progressive": {
@@ -434,7 +425,32 @@ public enum EditorSchema {
                     "progressive"
                   ]
                 }
-              ]
+              ],
+              "if": {
+                "required": [
+                  "hash"
+                ]
+              },
+              "then": {
+                "properties": {
+                  "split": {
+                    "additionalProperties": {
+                      "type": "integer",
+                      "minimum": 0,
+                      "maximum": 2147483647
+                    }
+                  }
+                }
+              },
+              "else": {
+                "properties": {
+                  "split": {
+                    "additionalProperties": {
+                      "$ref": "#/$defs/percentage"
+                    }
+                  }
+                }
+              }
             }
           ]
         },

@@ -388,34 +388,25 @@ struct DefinitionReader {
         by bucketBy: Located<String>?
     ) -> ServeDefinition? {
         if let progressive {
-            diagnostics.error(
-                "'hash' and 'salt' apply to a 'split'; for a ramp bucketed another way, use a 'rollout' condition",
-                at: progressive.keyLocation
-            )
+            diagnostics.append(ReaderMessages.hashOnRamp(at: progressive.keyLocation))
             return nil
         }
         guard let split else {
-            diagnostics.error("'serve' with 'hash' or 'salt' needs a 'split'", at: node.location)
+            diagnostics.append(ReaderMessages.hashWithoutSplit(at: node.location))
             return nil
         }
         guard let hash else {
-            diagnostics.error(
-                "'salt' in 'serve' needs a 'hash' (unleash, unleash-variants or flagd); the flag's 'salt' sets flagc's",
-                at: salt?.keyLocation ?? node.location
-            )
+            diagnostics.append(ReaderMessages.saltWithoutHash(at: salt?.keyLocation ?? node.location))
             return nil
         }
         guard let scheme = bucketingScheme(hash.value) else { return nil }
         guard scheme != .flagc else {
-            diagnostics.error(
-                "'hash: flagc' is the default; leave 'hash' out (and set the flag's 'salt' instead of the split's)",
-                at: hash.value.location
-            )
+            diagnostics.append(ReaderMessages.defaultHashSpelledOut(at: hash.value.location))
             return nil
         }
         let saltText = salt.flatMap { string($0.value, "'salt'") }
         guard let weights = mapping(split.value, "'split'") else { return nil }
-        if weights.isEmpty { diagnostics.error("'split' must list at least one variant", at: split.value.location) }
+        if weights.isEmpty { diagnostics.append(ReaderMessages.emptySplit(at: split.value.location)) }
         var result: [HashedSplitWeight] = []
         var total = 0
         for entry in weights {
@@ -423,9 +414,8 @@ struct DefinitionReader {
                 weight >= 0,
                 weight <= BucketingScheme.maximumTotal
             else {
-                diagnostics.error(
-                    "a weight of a split with 'hash: \(scheme.name)' must be a whole number from 0 to \(BucketingScheme.maximumTotal), found \(entry.value.kindName)",
-                    at: entry.value.location
+                diagnostics.append(
+                    ReaderMessages.hashedWeight(scheme, found: entry.value.kindName, at: entry.value.location)
                 )
                 continue
             }
@@ -434,14 +424,11 @@ struct DefinitionReader {
         }
         if result.count == weights.count, !weights.isEmpty {
             if total == 0 {
-                diagnostics.error("split weights add up to 0; at least one must be above 0", at: split.value.location)
+                diagnostics.append(ReaderMessages.hashedWeightsZero(at: split.value.location))
                 return nil
             }
             if total > BucketingScheme.maximumTotal {
-                diagnostics.error(
-                    "split weights add up to \(total), above \(BucketingScheme.maximumTotal)",
-                    at: split.value.location
-                )
+                diagnostics.append(ReaderMessages.hashedWeightsTooLarge(total, at: split.value.location))
                 return nil
             }
         }
@@ -452,13 +439,7 @@ struct DefinitionReader {
     private func bucketingScheme(_ node: YAMLNode) -> BucketingScheme? {
         guard let name = string(node, "'hash'") else { return nil }
         guard let scheme = BucketingScheme(name: name) else {
-            let names = BucketingScheme.allCases.map(\.name)
-            let suggestion = Suggestion.closest(to: name, among: names)
-            diagnostics.error(
-                "unknown hash '\(name)'; expected one of \(names.joined(separator: ", "))"
-                    + (suggestion.map { "; did you mean '\($0)'?" } ?? ""),
-                at: node.location
-            )
+            diagnostics.append(ReaderMessages.unknownHash(name, at: node.location))
             return nil
         }
         return scheme
@@ -476,15 +457,12 @@ struct DefinitionReader {
         guard let percentNode = checked.first(where: { $0.key == "percent" })?.value,
             let saltNode = checked.first(where: { $0.key == "salt" })?.value
         else {
-            diagnostics.error("'rollout' needs 'percent' and 'salt'", at: node.location)
+            diagnostics.append(ReaderMessages.rolloutIncomplete(at: node.location))
             return nil
         }
         guard let salt = string(saltNode, "'salt'"), let hundredths = percentage(percentNode) else { return nil }
         if scheme != .flagc, hundredths % 100 != 0 {
-            diagnostics.error(
-                "a rollout with 'hash: \(scheme.name)' takes a whole percentage, found \(Double(hundredths) / 100)",
-                at: percentNode.location
-            )
+            diagnostics.append(ReaderMessages.rolloutFraction(scheme, hundredths: hundredths, at: percentNode.location))
             return nil
         }
         return .rollout(scheme, salt: salt, threshold: scheme == .flagc ? hundredths : hundredths / 100)

@@ -125,10 +125,7 @@ struct ProjectValidator {
                 for weight in weights {
                     checkVariant(weight.variant, of: flag, role: "'split'")
                     if !seen.insert(weight.variant.value).inserted {
-                        diagnostics.error(
-                            "variant '\(weight.variant.value)' is listed twice in 'split'",
-                            at: weight.variant.location
-                        )
+                        diagnostics.append(ValidatorMessages.splitVariantTwice(weight.variant))
                     }
                 }
             case .progressive(let variant, let others, let steps, _):
