@@ -1,3 +1,5 @@
+import FlagRuntime
+
 /// The decrypted content of a bundle: everything evaluation needs, with every name already resolved
 /// to an index by the compiler. Flags are ordered so that a flag's prerequisites come before it, and
 /// segments so that a segment's referenced segments come before it; the decoder checks both, so
@@ -210,15 +212,6 @@ package enum Predicate: Sendable, Hashable {
     /// `rollout`: the value's bucket under `scheme` and `salt`, in `0..<scheme.rolloutTotal`, is
     /// below `threshold`.
     case rollout(BucketingScheme, salt: String, threshold: Int)
-}
-
-/// Which semantic-version comparison a predicate makes.
-package enum SemverComparison: UInt8, Sendable, Hashable {
-    case equal = 0
-    case greaterThan = 1
-    case greaterThanOrEqual = 2
-    case lessThan = 3
-    case lessThanOrEqual = 4
 }
 
 /// The operand of `in`/`notIn`, normalized: strings (lower-cased when the predicate ignores case),
