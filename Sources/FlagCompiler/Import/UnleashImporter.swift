@@ -1,3 +1,6 @@
+// Over 700 lines: one toggle's mapping (payload shape, strategies, constraints, variants, dependencies) is
+// read top to bottom in one place, each part next to the Unleash SDK behaviour it reproduces.
+
 import FlagRuntime
 
 /// `flagc import unleash`: an Unleash client features payload (`/api/client/features`, or the delta
