@@ -22,12 +22,15 @@ struct DefinitionReader {
 
     // MARK: Files
 
-    func readFlagFile(_ root: YAMLNode?, path: String) -> FlagFile {
+    /// Reads a flags file; `contextOnly` for a root `context.yaml`, which may hold only `context:`.
+    func readFlagFile(_ root: YAMLNode?, path: String, contextOnly: Bool = false) -> FlagFile {
         var file = FlagFile(path: path)
         guard let root else { return file }
-        guard let entries = mapping(root, "a flags file") else { return file }
-        for entry in checkFields(entries, allowed: ["segments", "flags"], in: "a flags file") {
+        guard let entries = mapping(root, contextOnly ? "a context file" : "a flags file") else { return file }
+        let allowed = contextOnly ? ["context"] : ["segments", "flags", "context"]
+        for entry in checkFields(entries, allowed: allowed, in: contextOnly ? "a context file" : "a flags file") {
             switch entry.key {
+            case "context": file.context = readContext(entry.value)
             case "segments":
                 guard let segments = mapping(entry.value, "'segments'") else { continue }
                 for segment in segments {
@@ -72,7 +75,7 @@ struct DefinitionReader {
 
     private static let flagFields = [
         "type", "variants", "default", "offVariant", "enabled", "rules", "requires", "salt", "description",
-        "owner", "tags", "compliance", "expires", "environments",
+        "owner", "tags", "compliance", "expires", "environments", "lifecycle", "created",
     ]
     private static let overridableFields = ["enabled", "default", "offVariant", "rules"]
 
@@ -132,6 +135,16 @@ struct DefinitionReader {
                         diagnostics.error("'expires' must be a date like 2027-03-31", at: entry.value.location)
                     }
                 }
+            case "created":
+                if let text = scalarText(entry.value, "'created'") {
+                    if let date = Timestamp.parseDate(text) {
+                        metadata.created = Located(text, at: entry.value.location)
+                        metadata.createdAt = date
+                    } else {
+                        diagnostics.error("'created' must be a date like 2026-11-30", at: entry.value.location)
+                    }
+                }
+            case "lifecycle": metadata.lifecycle = readLifecycle(entry.value)
             case "salt": salt = string(entry.value, "'salt'")
             case "requires": prerequisites = readPrerequisites(entry.value)
             case "environments":
