@@ -180,8 +180,61 @@ struct FlagDebtEndToEndTests {
         #expect(references["locations"] as? [String] == ["Sources/App/App.swift:6:14"])
     }
 
+    /// Without `created:`, a lifecycle's lifetime counts from the first commit that adds the key.
+    @Test(.enabled(if: Git.isAvailable))
+    func lifetimeCountsFromTheFirstCommitAddingTheFlag() throws {
+        let workspace = try Workspace()
+        try workspace.write(
+            "flags:\n  old-experiment: { lifecycle: experiment, rules: [ { when: { a: 1 }, serve: on } ] }\n",
+            to: "flags/f.yaml"
+        )
+        try workspace.write("environment: production\nflags: ['*']\nrecipients: [k]\n", to: "targets/prod.yaml")
+        try Git.run(["init", "-q"], in: workspace)
+        try Git.run(["add", "flags"], in: workspace)
+        try Git.run(["commit", "-q", "-m", "flags"], in: workspace, date: "2026-09-01T12:00:00Z")
+        try workspace.write(
+            "flags:\n  old-experiment: { lifecycle: experiment, rules: [ { when: { a: 1 }, serve: on } ] }\n"
+                + "  new-experiment: { lifecycle: experiment, rules: [ { when: { a: 2 }, serve: on } ] }\n",
+            to: "flags/f.yaml"
+        )
+        try Git.run(["commit", "-q", "-am", "more"], in: workspace, date: "2026-11-25T12:00:00Z")
+        let result = try workspace.run("stale", "--now", "2026-12-03")
+        #expect(
+            result.stdout
+                == "flags/f.yaml:2:3: old-experiment: lifetime-exceeded: experiment flag first committed on "
+                + "2026-09-01, 92 days ago; experiment flags live 40 days [prod]\n",
+            "\(result)"
+        )
+    }
+
     @Test func theBundledExampleIsCleanUnderCheck() throws {
         let result = try SharedExample.project().workspace.run("check", "--fail-on", "warning")
         #expect(result.status == 0 && !result.stderr.contains("warning"), "\(result)")
+    }
+}
+
+/// git, for the stories that need history.
+enum Git {
+    static let isAvailable = (try? run(["--version"], in: nil)) != nil
+
+    static func run(_ arguments: [String], in workspace: Workspace?, date: String? = nil) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["git"] + (workspace.map { ["-C", $0.url.path] } ?? []) + [
+            "-c", "user.name=Flag Tester", "-c", "user.email=tester@example.com", "-c", "commit.gpgsign=false",
+        ] + arguments
+        var environment = ProcessInfo.processInfo.environment
+        if let date {
+            environment["GIT_AUTHOR_DATE"] = date
+            environment["GIT_COMMITTER_DATE"] = date
+        }
+        process.environment = environment
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw HarnessError(description: "git \(arguments.joined(separator: " ")) failed")
+        }
     }
 }

@@ -34,22 +34,15 @@ package struct FlagLint {
         return names.isEmpty ? [nil] : names
     }
 
-    private static func ruleName(_ rule: RuleDefinition) -> String { rule.name.map { "rule '\($0)'" } ?? "this rule" }
-
     private func checkRules(_ rules: [RuleDefinition], of flag: FlagDefinition) {
         for unreachable in ReachabilityAnalysis.unreachableRules(rules) {
-            let subject = "\(Self.ruleName(unreachable.rule)) of flag '\(flag.key.value)' is never reached"
             switch unreachable.cause {
             case .afterCatchAll(let location):
-                diagnostics.warning(
-                    "\(subject): the rule at \(location.line):\(location.column) matches every context",
-                    at: unreachable.rule.location
+                diagnostics.append(
+                    DebtMessages.ruleAfterCatchAll(unreachable.rule, flag: flag.key.value, catchAll: location)
                 )
             case .shadowed(let location):
-                diagnostics.warning(
-                    "\(subject): the rule at \(location.line):\(location.column) has the same condition",
-                    at: unreachable.rule.location
-                )
+                diagnostics.append(DebtMessages.shadowedRule(unreachable.rule, flag: flag.key.value, by: location))
             }
         }
     }
@@ -68,11 +61,7 @@ package struct FlagLint {
             served.insert(variants.offVariant)
         }
         for variant in flag.variants where !served.contains(variant.name.value) {
-            diagnostics.warning(
-                "variant '\(variant.name.value)' of flag '\(flag.key.value)' is never served: no rule serves it "
-                    + "and it is not the default",
-                at: variant.name.location
-            )
+            diagnostics.append(DebtMessages.unservedVariant(variant.name, flag: flag.key.value))
         }
     }
 
@@ -88,14 +77,12 @@ package struct FlagLint {
                     .contains(prerequisite.variant.value)
             }
             guard !failing.isEmpty else { continue }
-            let place =
-                failing.count == environments.count
-                ? "" : " in environment " + failing.compactMap { $0.map { "'\($0)'" } }.joined(separator: ", ")
-            diagnostics.warning(
-                "flag '\(flag.key.value)' requires '\(required.key.value)' to serve '\(prerequisite.variant.value)', "
-                    + "which it never serves\(place); '\(flag.key.value)' always serves its off variant"
-                    + (place.isEmpty ? "" : " there"),
-                at: prerequisite.variant.location
+            diagnostics.append(
+                DebtMessages.unsatisfiablePrerequisite(
+                    prerequisite,
+                    flag: flag.key.value,
+                    environments: failing.count == environments.count ? [] : failing.compactMap { $0 }
+                )
             )
         }
     }
@@ -115,7 +102,7 @@ package struct FlagLint {
             pending += ConditionNode.segmentReferences(condition)
         }
         for segment in project.segments where !used.contains(segment.name.value) {
-            diagnostics.warning("segment '\(segment.name.value)' is not used by any flag", at: segment.name.location)
+            diagnostics.append(DebtMessages.unusedSegment(segment.name))
         }
     }
 }
@@ -137,10 +124,7 @@ struct ContextCheck {
         var firstLocation: [String: SourceLocation] = [:]
         for attribute in declared {
             if let first = firstLocation[attribute.name.value] {
-                diagnostics.error(
-                    "attribute '\(attribute.name.value)' is declared twice (first at \(first))",
-                    at: attribute.name.location
-                )
+                diagnostics.append(DebtMessages.duplicateAttribute(attribute.name, first: first))
                 continue
             }
             firstLocation[attribute.name.value] = attribute.name.location
@@ -179,21 +163,15 @@ struct ContextCheck {
     ) -> ContextAttributeType? {
         if let type = types[attribute.value] ?? Self.builtIn[attribute.value] { return type }
         let suggestion = Suggestion.closest(to: attribute.value, among: names)
-        diagnostics.warning(
-            "attribute '\(attribute.value)' is not declared in 'context'"
-                + (suggestion.map { "; did you mean '\($0)'?" } ?? "; declare it or fix its name"),
-            at: attribute.location
-        )
+        diagnostics.append(DebtMessages.undeclaredAttribute(attribute, suggestion: suggestion))
         return nil
     }
 
     private func checkOperator(_ predicate: Predicate, on attribute: Located<String>, type: ContextAttributeType) {
         let (name, accepted) = Self.operatorTypes(predicate)
         guard !accepted.contains(type) else { return }
-        diagnostics.warning(
-            "operator '\(name)' does not apply to attribute '\(attribute.value)', declared \(type); "
-                + "it expects \(accepted.map(\.rawValue).joined(separator: " or "))",
-            at: attribute.location
+        diagnostics.append(
+            DebtMessages.operatorTypeMismatch(name, attribute: attribute, declared: type, accepted: accepted)
         )
     }
 

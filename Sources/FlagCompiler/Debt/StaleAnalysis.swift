@@ -155,7 +155,7 @@ public enum StaleAnalysis {
                 }
             }
             let served = servedToday(flag, project: project, targets: targets, now: now, analysis: &analysis)
-            if flag.metadata.lifecycle?.value != .killSwitch, let served {
+            if flag.metadata.lifecycle?.value != .killSwitch, let served, !served.variants.isEmpty {
                 if served.neverOn {
                     found.append(
                         (
@@ -279,7 +279,7 @@ public enum StaleAnalysis {
             if !trimmed.isEmpty { last = index + 1 }
             index += 1
         }
-        let yaml = lines[(first - 1)..<min(last, lines.count)].joined(separator: "\n")
+        let yaml = first <= lines.count ? lines[(first - 1)..<min(last, lines.count)].joined(separator: "\n") : ""
         let variant = served.flatMap { $0.variants.count == 1 ? $0.variants[0] : nil }
         let value = variant.flatMap { name in
             flag.variants.first { $0.name.value == name }.map { BundleInspection.jsonValue($0.value).jsonText }
