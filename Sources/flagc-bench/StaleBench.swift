@@ -14,8 +14,14 @@ enum StaleBench {
 
     static func run(flagCount: Int, fileCount: Int, in folder: URL) throws -> Result {
         try? FileManager.default.removeItem(at: folder)
-        try FileManager.default.createDirectory(at: folder.appendingPathComponent("flags"), withIntermediateDirectories: true)
-        try FileManager.default.createDirectory(at: folder.appendingPathComponent("targets"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: folder.appendingPathComponent("flags"),
+            withIntermediateDirectories: true
+        )
+        try FileManager.default.createDirectory(
+            at: folder.appendingPathComponent("targets"),
+            withIntermediateDirectories: true
+        )
         let yaml = Workload.yaml(flagCount: flagCount).replacingOccurrences(
             of: "    description: Generated flag ",
             with: "    lifecycle: release\n    description: Generated flag "
@@ -23,8 +29,12 @@ enum StaleBench {
         try Data(yaml.utf8).write(to: folder.appendingPathComponent("flags/bench.yaml"))
         try Data("flags: ['*']\nrecipients: [keys/bench.recipient.pub]\n".utf8)
             .write(to: folder.appendingPathComponent("targets/bench.yaml"))
-        let usedGit = git(["init", "-q"], in: folder) && git(["add", "flags"], in: folder)
-            && git(["-c", "user.name=bench", "-c", "user.email=bench@example.com", "commit", "-q", "-m", "flags"], in: folder)
+        let usedGit =
+            git(["init", "-q"], in: folder) && git(["add", "flags"], in: folder)
+            && git(
+                ["-c", "user.name=bench", "-c", "user.email=bench@example.com", "commit", "-q", "-m", "flags"],
+                in: folder
+            )
 
         // 5,000 files of 40 lines; nine flags in ten are used, by key or by accessor name.
         let sources = folder.appendingPathComponent("Sources")

@@ -76,7 +76,10 @@ struct StaleCommand: ParsableCommand {
                     options: .atomic
                 )
             } catch {
-                throw Output.fail("cannot write \(sarif): \(error.localizedDescription)", status: ExitStatus.invalidInput)
+                throw Output.fail(
+                    "cannot write \(sarif): \(error.localizedDescription)",
+                    status: ExitStatus.invalidInput
+                )
             }
         }
         if json {
@@ -112,7 +115,8 @@ struct StaleCommand: ParsableCommand {
                 let suggestion = Suggestion.closest(to: name, among: names)
                 throw ValidationError(
                     "unknown reason '\(name)' in --fail-on"
-                        + (suggestion.map { "; did you mean '\($0)'?" } ?? "; reasons are \(names.joined(separator: ", ")), any")
+                        + (suggestion.map { "; did you mean '\($0)'?" }
+                            ?? "; reasons are \(names.joined(separator: ", ")), any")
                 )
             }
         }

@@ -56,7 +56,10 @@ struct FlagDebtEndToEndTests {
             """,
             to: "flags/debt.yaml"
         )
-        try workspace.write("environment: development\nflags: ['*']\nrecipients: [keys/dev.recipient.pub]\n", to: "targets/dev.yaml")
+        try workspace.write(
+            "environment: development\nflags: ['*']\nrecipients: [keys/dev.recipient.pub]\n",
+            to: "targets/dev.yaml"
+        )
         try workspace.write(
             """
             import FlagRuntime
@@ -128,8 +131,15 @@ struct FlagDebtEndToEndTests {
         let typo = try workspace.run("stale", "--fail-on", "expird")
         #expect(typo.status == 2 && typo.stderr.contains("did you mean 'expired'?"), "\(typo)")
         let plan = try workspace.run("stale", "--now", "2026-12-03", "--source", "Sources", "--plan")
-        #expect(plan.stdout.contains("flag 'done' (fully-rolled-out)\n  delete flags/debt.yaml lines 19-22:"), "\(plan)")
-        #expect(plan.stdout.contains("every context gets 'on' (true) today\n  replace with true at 1 code reference:\n    Sources/App/App.swift:6:14 (done)"))
+        #expect(
+            plan.stdout.contains("flag 'done' (fully-rolled-out)\n  delete flags/debt.yaml lines 19-22:"),
+            "\(plan)"
+        )
+        #expect(
+            plan.stdout.contains(
+                "every context gets 'on' (true) today\n  replace with true at 1 code reference:\n    Sources/App/App.swift:6:14 (done)"
+            )
+        )
     }
 
     @Test func aCleanProjectReportsNothing() throws {
@@ -220,9 +230,10 @@ enum Git {
     static func run(_ arguments: [String], in workspace: Workspace?, date: String? = nil) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["git"] + (workspace.map { ["-C", $0.url.path] } ?? []) + [
-            "-c", "user.name=Flag Tester", "-c", "user.email=tester@example.com", "-c", "commit.gpgsign=false",
-        ] + arguments
+        process.arguments =
+            ["git"] + (workspace.map { ["-C", $0.url.path] } ?? []) + [
+                "-c", "user.name=Flag Tester", "-c", "user.email=tester@example.com", "-c", "commit.gpgsign=false",
+            ] + arguments
         var environment = ProcessInfo.processInfo.environment
         if let date {
             environment["GIT_AUTHOR_DATE"] = date

@@ -182,9 +182,12 @@ struct FlagDebtTests {
     }
 
     @Test func gitHistoryGivesTheFirstCommitThatAddsEachKey() {
-        let log = "\0100\n\ndiff --git a/flags/a.yaml b/flags/a.yaml\n+++ b/flags/a.yaml\n@@ -0,0 +1,2 @@\n"
+        let log =
+            "\0100\n\ndiff --git a/flags/a.yaml b/flags/a.yaml\n+++ b/flags/a.yaml\n@@ -0,0 +1,2 @@\n"
             + "+flags:\n+  old-one:\n\0200\n+  \"new-one\": {}\n+  old-one: {}\n-  gone:\n"
-        #expect(GitHistory.parse(Array(log.utf8), keys: ["old-one", "new-one", "gone"]) == ["old-one": 100, "new-one": 200])
+        #expect(
+            GitHistory.parse(Array(log.utf8), keys: ["old-one", "new-one", "gone"]) == ["old-one": 100, "new-one": 200]
+        )
     }
 
     // MARK: Staleness

@@ -23,8 +23,15 @@ struct SwiftContextBuilder {
             !ContextCheck.builtIn.keys.contains($0.name.value) && seen.insert($0.name.value).inserted
         }
         var used: Set<String> = ["targetingKey", "now", "evaluationContext", "init", "self", "Type"]
-        let properties = declared.map { (attribute: $0, name: SwiftGenerator.unique(
-            SwiftGenerator.lowerCamel($0.name.value), in: &used)) }
+        let properties = declared.map {
+            (
+                attribute: $0,
+                name: SwiftGenerator.unique(
+                    SwiftGenerator.lowerCamel($0.name.value),
+                    in: &used
+                )
+            )
+        }
 
         var out = "\n    /// A context with one typed property per attribute declared in `context:`; evaluate with\n"
         out += "    /// `prepare(_:)` or `evaluationContext`.\n"
@@ -34,7 +41,8 @@ struct SwiftContextBuilder {
         out += "        \(access) var targetingKey: Swift.String?\n"
         for (attribute, name) in properties {
             let doc = attribute.description.map { SwiftGenerator.comment($0) } ?? "Attribute `\(attribute.name.value)`."
-            out += "        /// \(doc) (\(attribute.type.rawValue)\(attribute.type == .timestamp ? ", Unix seconds" : ""))\n"
+            out +=
+                "        /// \(doc) (\(attribute.type.rawValue)\(attribute.type == .timestamp ? ", Unix seconds" : ""))\n"
             out += "        \(access) var \(SwiftGenerator.escaped(name)): \(Self.swiftType(attribute.type).type)?\n"
         }
         out += "        /// The evaluation clock (Unix seconds); nil: the system clock.\n"
@@ -55,9 +63,11 @@ struct SwiftContextBuilder {
         out += "            var attributes = FlagRuntime.ContextAttributes()\n"
         for (attribute, name) in properties {
             let value = Self.swiftType(attribute.type).value("value")
-            out += "            if let value = self.\(name) { attributes[\(SwiftGenerator.literal(attribute.name.value))] = \(value) }\n"
+            out +=
+                "            if let value = self.\(name) { attributes[\(SwiftGenerator.literal(attribute.name.value))] = \(value) }\n"
         }
-        out += "            return FlagRuntime.EvaluationContext(targetingKey: targetingKey, attributes: attributes, now: now)\n"
+        out +=
+            "            return FlagRuntime.EvaluationContext(targetingKey: targetingKey, attributes: attributes, now: now)\n"
         out += "        }\n"
         out += "    }\n\n"
         out += "    /// Resolves a typed `context` once, for evaluating many flags without lookups by name.\n"

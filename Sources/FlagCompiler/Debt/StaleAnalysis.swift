@@ -87,7 +87,10 @@ public struct RemovalPlan: Sendable {
 /// `flagc stale`: flags that have become debt.
 public enum StaleAnalysis {
     /// Judges every flag of `project` (a `permanent` one never).
-    public static func run(_ project: FlagProject, options: StaleOptions) throws(CodeReferenceScanner.ScanFailure)
+    public static func run(
+        _ project: FlagProject,
+        options: StaleOptions
+    ) throws(CodeReferenceScanner.ScanFailure)
         -> StaleReport
     {
         let now = options.now
@@ -181,7 +184,13 @@ public enum StaleAnalysis {
             guard !found.isEmpty else { continue }
             for (reason, message) in found {
                 findings.append(
-                    StaleFinding(flag: key, reason: reason, message: message, location: flag.key.location, targets: targets)
+                    StaleFinding(
+                        flag: key,
+                        reason: reason,
+                        message: message,
+                        location: flag.key.location,
+                        targets: targets
+                    )
                 )
             }
             plans.append(

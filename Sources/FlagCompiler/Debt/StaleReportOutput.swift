@@ -78,7 +78,10 @@ extension StaleReport {
         }
         let log = JSONValue.members([
             ("version", .string("2.1.0")),
-            ("$schema", .string("https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json")),
+            (
+                "$schema",
+                .string("https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json")
+            ),
             (
                 "runs",
                 .array([
@@ -136,7 +139,9 @@ extension StaleReport {
             let isSafe =
                 (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x30 && byte <= 0x39)
                 || "-._~/".utf8.contains(byte)
-            result += isSafe ? String(UnicodeScalar(byte)) : "%" + (byte < 16 ? "0" : "") + String(byte, radix: 16, uppercase: true)
+            result +=
+                isSafe
+                ? String(UnicodeScalar(byte)) : "%" + (byte < 16 ? "0" : "") + String(byte, radix: 16, uppercase: true)
         }
         return result
     }
@@ -164,7 +169,8 @@ extension StaleReport {
                 out += "  no code references found\n"
             } else {
                 let replacement = plan.value.map { "replace with \($0)" } ?? "replace"
-                out += "  \(replacement) at \(plan.references.count) code reference\(plan.references.count == 1 ? "" : "s"):\n"
+                out +=
+                    "  \(replacement) at \(plan.references.count) code reference\(plan.references.count == 1 ? "" : "s"):\n"
                 for reference in plan.references.locations { out += "    \(reference.location) (\(reference.name))\n" }
                 if plan.references.count > plan.references.locations.count {
                     out += "    … \(plan.references.count - plan.references.locations.count) more\n"

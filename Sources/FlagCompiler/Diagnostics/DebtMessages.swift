@@ -1,7 +1,8 @@
 /// The diagnostics of the debt lint of `flagc check` (`FlagLint`, `ContextCheck`), one factory per message.
 package enum DebtMessages {
     /// A rule after one that matches every context and serves one variant.
-    package static func ruleAfterCatchAll(_ rule: RuleDefinition, flag: String, catchAll: SourceLocation) -> Diagnostic {
+    package static func ruleAfterCatchAll(_ rule: RuleDefinition, flag: String, catchAll: SourceLocation) -> Diagnostic
+    {
         .warning(
             "\(ruleName(rule)) of flag '\(flag)' is never reached: the rule at \(catchAll.line):\(catchAll.column) "
                 + "matches every context",
@@ -39,7 +40,8 @@ package enum DebtMessages {
         flag: String,
         environments: [String]
     ) -> Diagnostic {
-        let place = environments.isEmpty ? "" : " in environment " + environments.map { "'\($0)'" }.joined(separator: ", ")
+        let place =
+            environments.isEmpty ? "" : " in environment " + environments.map { "'\($0)'" }.joined(separator: ", ")
         return .warning(
             "flag '\(flag)' requires '\(prerequisite.flag.value)' to serve '\(prerequisite.variant.value)', "
                 + "which it never serves\(place); '\(flag)' always serves its off variant"
