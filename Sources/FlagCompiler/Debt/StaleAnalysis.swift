@@ -126,6 +126,8 @@ public enum StaleAnalysis {
         var analysis = ReachabilityAnalysis(project: project, rampGrace: Double(options.rampGrace))
         var findings: [StaleFinding] = []
         var plans: [RemovalPlan] = []
+        // Each flag file split into lines once, for the plans.
+        var linesByFile: [String: [Substring]] = [:]
         for flag in flags {
             let key = flag.key.value
             let targets = targetsByFlag[key] ?? []
@@ -199,7 +201,8 @@ public enum StaleAnalysis {
                     project: project,
                     reasons: found.map(\.0),
                     served: served,
-                    references: references[key] ?? FlagReferences()
+                    references: references[key] ?? FlagReferences(),
+                    linesByFile: &linesByFile
                 )
             )
         }
@@ -272,10 +275,14 @@ public enum StaleAnalysis {
         project: FlagProject,
         reasons: [StaleReason],
         served: Served?,
-        references: FlagReferences
+        references: FlagReferences,
+        linesByFile: inout [String: [Substring]]
     ) -> RemovalPlan {
         let file = flag.key.location.file
-        let lines = (project.sources[file] ?? "").split(separator: "\n", omittingEmptySubsequences: false)
+        if linesByFile[file] == nil {
+            linesByFile[file] = (project.sources[file] ?? "").split(separator: "\n", omittingEmptySubsequences: false)
+        }
+        let lines = linesByFile[file] ?? []
         let first = flag.key.location.line
         // The flag ends before the next line indented no deeper than its key (a sibling or a parent).
         let indent = flag.key.location.column - 1
