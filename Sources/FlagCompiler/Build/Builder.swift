@@ -174,7 +174,7 @@ public enum Builder {
                     maximumLocations: Manifest.maximumReferences
                 )
             } catch {
-                throw KeyStore.Failure("cannot search --source: \(error.description)")
+                throw BuildError.sources(error.description)
             }
         }
 

@@ -77,4 +77,45 @@ package enum DebtMessages {
     package static func duplicateAttribute(_ name: Located<String>, first: SourceLocation) -> Diagnostic {
         .error("attribute '\(name.value)' is declared twice (first at \(first))", at: name.location)
     }
+
+    // MARK: Reading `context:`, `lifecycle:` and `created:`
+
+    /// `created` is not a calendar date.
+    package static func invalidCreated(at location: SourceLocation) -> Diagnostic {
+        .error("'created' must be a date like 2026-11-30", at: location)
+    }
+
+    /// A `lifecycle` that is not one of the known kinds.
+    package static func unknownLifecycle(_ name: String, suggestion: String?, at location: SourceLocation) -> Diagnostic
+    {
+        .error(
+            "unknown lifecycle '\(name)'; expected \(FlagLifecycle.allCases.map(\.rawValue).joined(separator: ", "))"
+                + (suggestion.map { " (did you mean '\($0)'?)" } ?? ""),
+            at: location
+        )
+    }
+
+    /// An attribute type that is not one of the known types.
+    package static func unknownAttributeType(
+        _ name: String,
+        suggestion: String?,
+        at location: SourceLocation
+    ) -> Diagnostic {
+        .error(
+            "unknown attribute type '\(name)'; expected "
+                + ContextAttributeType.allCases.map(\.rawValue).joined(separator: ", ")
+                + (suggestion.map { " (did you mean '\($0)'?)" } ?? ""),
+            at: location
+        )
+    }
+
+    /// A declared attribute without `type`.
+    package static func attributeWithoutType(_ name: String, at location: SourceLocation) -> Diagnostic {
+        .error("attribute '\(name)' needs a 'type'", at: location)
+    }
+
+    /// A declared attribute named like a reserved condition key (or empty).
+    package static func reservedAttributeName(_ name: String, at location: SourceLocation) -> Diagnostic {
+        .error("'\(name)' cannot be an attribute name (reserved in conditions)", at: location)
+    }
 }

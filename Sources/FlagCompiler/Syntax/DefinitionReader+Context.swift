@@ -6,10 +6,7 @@ extension DefinitionReader {
         var result: [ContextAttributeDefinition] = []
         for entry in entries {
             if entry.key.isEmpty || ["all", "any", "not", "segment"].contains(entry.key) {
-                diagnostics.error(
-                    "'\(entry.key)' cannot be an attribute name (reserved in conditions)",
-                    at: entry.keyLocation
-                )
+                diagnostics.append(DebtMessages.reservedAttributeName(entry.key, at: entry.keyLocation))
                 continue
             }
             var typeNode: YAMLNode?
@@ -24,7 +21,7 @@ extension DefinitionReader {
                 }
             }
             guard let typeNode else {
-                diagnostics.error("attribute '\(entry.key)' needs a 'type'", at: entry.keyLocation)
+                diagnostics.append(DebtMessages.attributeWithoutType(entry.key, at: entry.keyLocation))
                 continue
             }
             guard let type = attributeType(typeNode) else { continue }
@@ -42,13 +39,8 @@ extension DefinitionReader {
     private func attributeType(_ node: YAMLNode) -> ContextAttributeType? {
         guard let name = string(node, "'type'") else { return nil }
         if let type = ContextAttributeType(rawValue: name) { return type }
-        let names = ContextAttributeType.allCases.map(\.rawValue)
-        let suggestion = Suggestion.closest(to: name, among: names)
-        diagnostics.error(
-            "unknown attribute type '\(name)'; expected \(names.joined(separator: ", "))"
-                + (suggestion.map { " (did you mean '\($0)'?)" } ?? ""),
-            at: node.location
-        )
+        let suggestion = Suggestion.closest(to: name, among: ContextAttributeType.allCases.map(\.rawValue))
+        diagnostics.append(DebtMessages.unknownAttributeType(name, suggestion: suggestion, at: node.location))
         return nil
     }
 
@@ -56,13 +48,8 @@ extension DefinitionReader {
     func readLifecycle(_ node: YAMLNode) -> Located<FlagLifecycle>? {
         guard let name = string(node, "'lifecycle'") else { return nil }
         if let lifecycle = FlagLifecycle(rawValue: name) { return Located(lifecycle, at: node.location) }
-        let names = FlagLifecycle.allCases.map(\.rawValue)
-        let suggestion = Suggestion.closest(to: name, among: names)
-        diagnostics.error(
-            "unknown lifecycle '\(name)'; expected \(names.joined(separator: ", "))"
-                + (suggestion.map { " (did you mean '\($0)'?)" } ?? ""),
-            at: node.location
-        )
+        let suggestion = Suggestion.closest(to: name, among: FlagLifecycle.allCases.map(\.rawValue))
+        diagnostics.append(DebtMessages.unknownLifecycle(name, suggestion: suggestion, at: node.location))
         return nil
     }
 }

@@ -139,7 +139,7 @@ struct DefinitionReader {
                         metadata.created = Located(text, at: entry.value.location)
                         metadata.createdAt = date
                     } else {
-                        diagnostics.error("'created' must be a date like 2026-11-30", at: entry.value.location)
+                        diagnostics.append(DebtMessages.invalidCreated(at: entry.value.location))
                     }
                 }
             case "lifecycle": metadata.lifecycle = readLifecycle(entry.value)
