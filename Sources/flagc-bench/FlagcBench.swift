@@ -260,10 +260,17 @@ enum FlagcBench {
                 in: temporary.appendingPathComponent("stale")
             )
             record("stale_s_10000", rounded(result.seconds, 3))
+            record("stale_cpu_s_10000", rounded(result.cpuSeconds, 3))
             if !result.usedGit { record("stale_git", "not measured: no git; creation dates were not read") }
         }
         if arguments.contains("--stale-only") {
             try staleFigure()
+            if asJSON {
+                print(
+                    "{" + figures.map { "\"\($0.0)\":" + ($0.1 is String ? "\"\($0.1)\"" : "\($0.1)") }
+                        .joined(separator: ",") + "}"
+                )
+            }
             return
         }
 

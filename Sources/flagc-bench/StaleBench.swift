@@ -8,6 +8,8 @@ import Foundation
 enum StaleBench {
     struct Result {
         var seconds: Double
+        /// User + system time of this process and its children (git) during the run.
+        var cpuSeconds: Double
         var findings: Int
         var usedGit: Bool
     }
@@ -57,6 +59,7 @@ enum StaleBench {
             try Data(text.utf8).write(to: directory.appendingPathComponent("Screen\(file).swift"))
         }
 
+        let startCPU = cpuTime()
         let start = DispatchTime.now().uptimeNanoseconds
         let diagnostics = DiagnosticCollector()
         let project = FlagProject.load(root: folder.path, diagnostics: diagnostics)
@@ -65,7 +68,24 @@ enum StaleBench {
         options.sources = [sources.path]
         let report = try StaleAnalysis.run(project, options: options)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        return Result(seconds: seconds, findings: report.findings.count, usedGit: usedGit)
+        return Result(
+            seconds: seconds,
+            cpuSeconds: cpuTime() - startCPU,
+            findings: report.findings.count,
+            usedGit: usedGit
+        )
+    }
+
+    /// User + system seconds of this process and its finished children.
+    static func cpuTime() -> Double {
+        var total = 0.0
+        for who in [RUSAGE_SELF, RUSAGE_CHILDREN] {
+            var usage = rusage()
+            getrusage(who.rawValue, &usage)
+            total += Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+            total += Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+        }
+        return total
     }
 
     /// The accessor name flagc generates for `key` (`team-3.feature-17` → `team3Feature17`).
