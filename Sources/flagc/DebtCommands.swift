@@ -154,7 +154,7 @@ struct RefsCommand: ParsableCommand {
         guard keys.contains(flag) else {
             let suggestion = Suggestion.closest(to: flag, among: keys)
             throw Output.fail(
-                "no flag '\(flag)' in flags/" + (suggestion.map { "; did you mean '\($0)'?" } ?? ""),
+                "no flag '\(flag)' in flags/" + Suggestion.didYouMean(suggestion),
                 status: ExitStatus.invalidInput
             )
         }

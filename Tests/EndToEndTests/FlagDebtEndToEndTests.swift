@@ -218,8 +218,11 @@ struct FlagDebtEndToEndTests {
     }
 
     @Test func theBundledExampleIsCleanUnderCheck() throws {
-        let result = try SharedExample.project().workspace.run("check", "--fail-on", "warning")
+        let workspace = try SharedExample.project().workspace
+        let result = try workspace.run("check", "--fail-on", "warning")
         #expect(result.status == 0 && !result.stderr.contains("warning"), "\(result)")
+        let stale = try workspace.run("stale", "--now", "2026-12-03", "--fail-on", "any")
+        #expect(stale.status == 0 && stale.stdout.isEmpty, "\(stale)")
     }
 }
 

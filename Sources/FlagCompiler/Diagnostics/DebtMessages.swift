@@ -54,7 +54,7 @@ package enum DebtMessages {
     package static func undeclaredAttribute(_ attribute: Located<String>, suggestion: String?) -> Diagnostic {
         .warning(
             "attribute '\(attribute.value)' is not declared in 'context'"
-                + (suggestion.map { "; did you mean '\($0)'?" } ?? "; declare it or fix its name"),
+                + Suggestion.didYouMean(suggestion, otherwise: "; declare it or fix its name"),
             at: attribute.location
         )
     }
