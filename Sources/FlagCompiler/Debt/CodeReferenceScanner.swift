@@ -100,7 +100,7 @@ public struct CodeReferenceScanner: Sendable {
         return url.path.hasSuffix("/") ? url.path : url.path + "/"
     }
 
-    /// The regular files under `folder`, sorted, without hidden or skipped folders.
+    /// The regular files under `folder`, sorted, without hidden or skipped folders or symbolic links.
     static func files(under folder: String, excluding: [String]) -> [String] {
         var result: [String] = []
         var pending = [folder]
@@ -109,11 +109,12 @@ public struct CodeReferenceScanner: Sendable {
             guard let names = try? FileManager.default.contentsOfDirectory(atPath: current) else { continue }
             for name in names where !name.hasPrefix(".") && !skippedFolders.contains(name) {
                 let path = current == "." ? name : (current as NSString).appendingPathComponent(name)
-                var isDirectory: ObjCBool = false
-                guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { continue }
-                if isDirectory.boolValue {
+                // Symbolic links are not followed (a link to a parent folder would never end), and only
+                // regular files are read (never blocking on a FIFO or a device).
+                let type = (try? FileManager.default.attributesOfItem(atPath: path))?[.type] as? FileAttributeType
+                if type == .typeDirectory {
                     pending.append(path)
-                } else {
+                } else if type == .typeRegular {
                     result.append(path)
                 }
             }
