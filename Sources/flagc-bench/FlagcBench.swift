@@ -266,10 +266,10 @@ enum FlagcBench {
         if arguments.contains("--stale-only") {
             try staleFigure()
             if asJSON {
-                print(
-                    "{" + figures.map { "\"\($0.0)\":" + ($0.1 is String ? "\"\($0.1)\"" : "\($0.1)") }
-                        .joined(separator: ",") + "}"
-                )
+                let members = figures.map { name, value in
+                    "\"\(name)\":" + (value is String ? "\"\(value)\"" : "\(value)")
+                }
+                print("{" + members.joined(separator: ",") + "}")
             }
             return
         }
