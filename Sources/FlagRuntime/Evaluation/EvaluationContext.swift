@@ -142,16 +142,16 @@ public struct ContextAttributes: Sendable, Hashable, ExpressibleByDictionaryLite
     /// and is called only for names longer than a key holds (most names are found by key alone).
     @inline(__always)
     package func value(key: NameKey, name: () -> UnsafeBufferPointer<UInt8>) -> AttributeValue? {
-        entries.withUnsafeBufferPointer { entries in
-            var position = 0
-            while position < entries.count {
-                if entries[position].key == key, key.isExact || TextMatching.equals(entries[position].name, name()) {
-                    return entries[position].value
-                }
-                position += 1
+        // A plain loop over the array, no closure: the value is the one copy made.
+        var position = 0
+        let count = entries.count
+        while position < count {
+            if entries[position].key == key, key.isExact || TextMatching.equals(entries[position].name, name()) {
+                return entries[position].value
             }
-            return nil
+            position += 1
         }
+        return nil
     }
 
     /// Whether a name equal to `name` as a Swift string (canonically equivalent) is set: the JSON
