@@ -151,8 +151,10 @@ enum PeerWorkload {
         let rows = try Self.rows(count: quick ? 10_000 : 100_000, dataFolder: dataFolder)
         let contexts = rows.map { row in
             EvaluationContext(
-                attributes: ["userId": .string(row.userId), "region": .string(row.region),
-                    "plan": .string(row.plan), "age": .number(Double(row.age))]
+                attributes: [
+                    "userId": .string(row.userId), "region": .string(row.region),
+                    "plan": .string(row.plan), "age": .number(Double(row.age)),
+                ]
             )
         }
         let events = rows.map(event)
@@ -199,8 +201,10 @@ enum PeerWorkload {
             perItem(rows.count) {
                 for row in rows {
                     let context = EvaluationContext(
-                        attributes: ["userId": .string(row.userId), "region": .string(row.region),
-                            "plan": .string(row.plan), "age": .number(Double(row.age))]
+                        attributes: [
+                            "userId": .string(row.userId), "region": .string(row.region),
+                            "plan": .string(row.plan), "age": .number(Double(row.age)),
+                        ]
                     )
                     sink &+= context.attributes.count
                 }

@@ -139,8 +139,13 @@ struct JSONContextReaderTests {
         #expect(context.attributes["sixteen-bytes-ok"] == 2)
         #expect(context.attributes["caf\u{E9}"] == 3)
         #expect(context.attributes["seventeen-bytes-x"] == 4)
-        #expect(context == EvaluationContext(attributes: ["a": 1, "sixteen-bytes-ok": 2, "caf\u{E9}": 3,
-            "seventeen-bytes-x": 4]))
+        #expect(
+            context
+                == EvaluationContext(attributes: [
+                    "a": 1, "sixteen-bytes-ok": 2, "caf\u{E9}": 3,
+                    "seventeen-bytes-x": 4,
+                ])
+        )
     }
 
     // MARK: Property: generated objects
@@ -225,10 +230,12 @@ struct JSONContextReaderTests {
             "region": "eu", "age": 42, "plan": "pro", "a-name-longer-than-sixteen-bytes": true,
         ]
         #expect(attributes == ContextAttributes(dictionary))
-        #expect(EvaluationContext(targetingKey: "u", attributes: attributes)
-            == (try? JSONParser.context(
-                #"{"targetingKey":"u","region":"eu","age":42,"plan":"pro","a-name-longer-than-sixteen-bytes":true}"#
-            )))
+        #expect(
+            EvaluationContext(targetingKey: "u", attributes: attributes)
+                == (try? JSONParser.context(
+                    #"{"targetingKey":"u","region":"eu","age":42,"plan":"pro","a-name-longer-than-sixteen-bytes":true}"#
+                ))
+        )
         attributes["age"] = nil
         #expect(attributes["age"] == nil && attributes.count == 3)
     }

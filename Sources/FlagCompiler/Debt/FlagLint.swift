@@ -203,6 +203,7 @@ struct ContextCheck {
         case .after: return ("after", [.timestamp, .number])
         case .inCIDR: return ("inCidr", [.ip])
         case .exists: return ("exists", any)
+        case .rollout: return ("rollout", any)
         }
     }
 }

@@ -42,7 +42,9 @@ extension JSONParser.Parser {
                 if isTargetingKey {
                     isDuplicate = sawTargetingKey
                 } else if isASCII && !sawNonASCIIName {
-                    isDuplicate = key.isExact ? context.attributes.contains(key: key) : context.attributes.contains(name, key: key)
+                    isDuplicate =
+                        key.isExact
+                        ? context.attributes.contains(key: key) : context.attributes.contains(name, key: key)
                 } else {
                     isDuplicate = context.attributes.containsName(name)
                 }
