@@ -12,6 +12,10 @@ public struct BuildOptions: Sendable {
     /// The issue time of every bundle: `SOURCE_DATE_EPOCH` for reproducible builds, else now.
     public var issuedAt: Int64
     public var keyStore: KeyStore
+    /// The policies and approvals every target must pass (see docs/policies.md); nil: none.
+    public var policies: PolicyGate?
+    /// Whether a warning (a policy of severity warning, say) fails the build as an error does.
+    public var failOnWarnings = false
 
     public init(root: String = ".", target: String? = nil, issuedAt: Int64, keyStore: KeyStore) {
         self.root = root
@@ -59,12 +63,23 @@ public struct TargetOutput: Sendable {
 public enum Builder {
     /// Reads and validates the project; problems go to `diagnostics`. With `recipients`, also runs
     /// the target checks `build` runs that need no secret (`recipientKeys`): `generate` skips them.
-    public static func check(root: String, recipients: Bool = true, diagnostics: DiagnosticCollector) -> FlagProject {
-        let project = FlagProject.load(root: root, diagnostics: diagnostics)
+    /// With `policies`, also evaluates every policy for every target at time `now` (see `PolicyGate`).
+    public static func check(
+        root: String,
+        recipients: Bool = true,
+        policies: PolicyGate? = nil,
+        now: Int64 = 0,
+        diagnostics: DiagnosticCollector
+    ) -> FlagProject {
+        var project = FlagProject.load(root: root, diagnostics: diagnostics)
+        if let policies { project.sources.merge(policies.sources) { first, _ in first } }
         if !diagnostics.hasErrors {
             let keyStore = KeyStore(directory: resolve("keys", root: root))
             for target in project.targets {
-                _ = checkedContent(of: project, target: target, diagnostics: diagnostics)
+                let content = checkedContent(of: project, target: target, diagnostics: diagnostics)
+                if let content, let policies {
+                    policies.evaluate(project: project, target: target, content: content, now: now, diagnostics: diagnostics)
+                }
                 if recipients {
                     _ = recipientKeys(of: target, root: root, keyStore: keyStore, diagnostics: diagnostics)
                 }
@@ -160,6 +175,15 @@ public enum Builder {
         for target in targets {
             // Never write a bundle the runtime would refuse (e.g. a flag too expensive to evaluate).
             guard let content = checkedContent(of: project, target: target, diagnostics: diagnostics) else { continue }
+            // Policies gate the build: a violation of severity error (or any, with `failOnWarnings`) writes nothing.
+            let approvals =
+                options.policies?.evaluate(
+                    project: project,
+                    target: target,
+                    content: content,
+                    now: options.issuedAt,
+                    diagnostics: diagnostics
+                ) ?? [:]
             guard
                 let recipients = recipientKeys(
                     of: target,
@@ -208,7 +232,8 @@ public enum Builder {
                 signingKey: signingKey.id,
                 recipients: recipients.map { KeyID(of: $0) },
                 issuedAt: options.issuedAt,
-                expiresAt: expiresAt
+                expiresAt: expiresAt,
+                approvals: approvals
             )
             let files = [
                 ("flags.bundle", bundle), ("\(target.swiftTypeName).swift", Array(swift.utf8)),
@@ -225,7 +250,9 @@ public enum Builder {
                 )
             )
         }
-        if diagnostics.hasErrors { return [] }
+        if diagnostics.hasErrors || (options.failOnWarnings && diagnostics.diagnostics.contains { $0.severity == .warning }) {
+            return []
+        }
         // Everything is computed: only now is anything replaced, each target folder in one step.
         do {
             try OutputStaging.replace(pending, in: resolve(options.outputDirectory, root: options.root))

@@ -12,7 +12,8 @@ enum Manifest {
         signingKey: KeyID,
         recipients: [KeyID],
         issuedAt: Int64,
-        expiresAt: Int64
+        expiresAt: Int64,
+        approvals: [String: CountedApprovals] = [:]
     ) -> String {
         let flags = content.flags.sorted { $0.key < $1.key }.map { flag -> JSONValue in
             let definition = project.flag(flag.key)
@@ -28,6 +29,19 @@ enum Manifest {
                 ("compliance", metadata.map { .strings($0.compliance) }),
                 ("expires", metadata?.expires.map { .string($0.value) }),
                 ("source", definition.map { .string($0.key.location.description) }),
+                // The approvals that counted for this build (see docs/policies.md), by approver key id.
+                (
+                    "approvals",
+                    approvals[flag.key].flatMap { counted in
+                        counted.approvers.isEmpty
+                            ? nil
+                            : .array(
+                                counted.approvers.map {
+                                    .members([("approver", .string($0.name)), ("keyId", .string($0.keyID.description))])
+                                }
+                            )
+                    }
+                ),
             ])
         }
         let manifest = JSONValue.members([

@@ -1,0 +1,200 @@
+import FlagRuntime
+
+/// Policies and approvals as a build gate: computes the facts of every (flag, target) pair,
+/// evaluates every matching policy, and reports each violation at the flag's key with the policy,
+/// the failing check and the fact's value. `flagc check` and `flagc build` run it for every target.
+public struct PolicyGate: Sendable {
+    package let policies: PolicySet
+    package let approvals: ApprovalStore
+    private let program: PolicyProgram?
+
+    /// Compiles the checks of `policies` (an error in `diagnostics` when they cannot be compiled).
+    public init(policies: PolicySet, approvals: ApprovalStore, diagnostics: DiagnosticCollector) {
+        self.policies = policies
+        self.approvals = approvals
+        if policies.policies.isEmpty {
+            program = nil
+        } else {
+            do {
+                program = try PolicyProgram(policies.policies)
+            } catch {
+                diagnostics.error("the policies cannot be compiled: \(error)", at: nil)
+                program = nil
+            }
+        }
+    }
+
+    /// Reads `policies/` and the approvals (`approvals/`, `KEYS/approvers/`) under `root`.
+    public static func load(root: String, keysDirectory: String, diagnostics: DiagnosticCollector) -> PolicyGate {
+        PolicyGate(
+            policies: PolicySet.load(root: root, diagnostics: diagnostics),
+            approvals: ApprovalStore.load(root: root, keysDirectory: keysDirectory, diagnostics: diagnostics),
+            diagnostics: diagnostics
+        )
+    }
+
+    /// The policy and approval file texts, for quoting diagnostics.
+    public var sources: [String: String] { policies.sources.merging(approvals.sources) { first, _ in first } }
+
+    /// The facts of every flag of `target`, in the content's flag order.
+    package func facts(
+        project: FlagProject,
+        target: TargetDefinition,
+        content: BundleContent,
+        now: Int64
+    ) -> [PolicyFacts] {
+        let approved = Set(approvals.records.lazy.filter { $0.target == target.name }.map(\.flag))
+        return content.flags.map { flag in
+            PolicyFacts(
+                flag: flag,
+                content: content,
+                definition: project.flag(flag.key),
+                target: target,
+                now: now,
+                approvals: approved.contains(flag.key)
+                    ? approvals.count(
+                        flag: flag.key,
+                        target: target.name,
+                        digest: FlagDigest.digest(of: flag, in: content)
+                    ) : CountedApprovals()
+            )
+        }
+    }
+
+    /// Evaluates every policy for every flag of `target`; violations go to `diagnostics` at the flag's
+    /// key. Returns the approvals counted per flag key (flags without approvals are left out).
+    @discardableResult
+    package func evaluate(
+        project: FlagProject,
+        target: TargetDefinition,
+        content: BundleContent,
+        now: Int64,
+        diagnostics: DiagnosticCollector
+    ) -> [String: CountedApprovals] {
+        let allFacts = facts(project: project, target: target, content: content, now: now)
+        var counted: [String: CountedApprovals] = [:]
+        for facts in allFacts where facts.approvals > 0 {
+            counted[facts.key] = approvals.count(
+                flag: facts.key,
+                target: target.name,
+                digest: FlagDigest.digest(of: content.flags.first { $0.key == facts.key }!, in: content)
+            )
+        }
+        guard let program else { return counted }
+        for facts in allFacts {
+            let location = project.flag(facts.key)?.key.location
+            var context: EvaluationContext?
+            for (policyIndex, policy) in policies.policies.enumerated() where policy.match.matches(facts) {
+                if context == nil { context = facts.context }
+                let failures = Self.failures(of: policy, checks: program.checks[policyIndex], facts: facts) {
+                    program.holds($0, context!)
+                }
+                guard !failures.isEmpty else { continue }
+                var suffix = ""
+                if let waiver = policies.waivers.first(where: {
+                    $0.applies(policy: policy.name.value, flag: facts.key, target: target.name)
+                }) {
+                    if now < waiver.expiresAt { continue }
+                    suffix =
+                        " (the waiver by \(waiver.owner) at \(waiver.location) expired on \(waiver.expires) "
+                        + "and no longer waives this)"
+                }
+                for failure in failures {
+                    var message = "policy '\(policy.name.value)': \(failure.text)"
+                    if failure.facts.contains(where: { $0 == "approvals" || $0 == PolicyFacts.approvalsNotByOwnerName }) {
+                        message += Self.approvalDetails(
+                            facts: facts,
+                            counted: counted[facts.key] ?? refusals(facts.key, target: target.name, content: content),
+                            distinctFromOwner: failure.facts.contains(PolicyFacts.approvalsNotByOwnerName)
+                        )
+                    }
+                    message += " (target \(target.name))" + suffix
+                    diagnostics.append(Diagnostic(policy.severity, message, at: location))
+                }
+            }
+        }
+        return counted
+    }
+
+    private func refusals(_ flag: String, target: String, content: BundleContent) -> CountedApprovals {
+        guard let compiled = content.flags.first(where: { $0.key == flag }),
+            approvals.records.contains(where: { $0.flag == flag && $0.target == target })
+        else { return CountedApprovals() }
+        return approvals.count(flag: flag, target: target, digest: FlagDigest.digest(of: compiled, in: content))
+    }
+
+    /// One failed check: the message text and the facts it read.
+    package struct Failure: Sendable, Equatable {
+        package var text: String
+        package var facts: [String]
+    }
+
+    /// The checks of `policy` that fail for `facts`: a `require` whose condition does not hold, a `deny`
+    /// whose condition holds. `holds` evaluates a compiled check.
+    package static func failures(
+        of policy: Policy,
+        checks: [PolicyProgram.CompiledCheck],
+        facts: PolicyFacts,
+        holds: (Int) -> Bool
+    ) -> [Failure] {
+        var result: [Failure] = []
+        for (check, compiled) in zip(policy.checks, checks) {
+            let held = holds(compiled.flag)
+            switch check.kind {
+            case .require where !held:
+                let failing = compiled.leaves.filter { !holds($0.flag) }
+                if failing.isEmpty {
+                    result.append(Failure(text: composite(compiled, facts, check, "does not hold"), facts: compiled.facts))
+                } else {
+                    let parts = failing.map { leaf in
+                        "\(PolicyText.factName(leaf.fact)) is \(PolicyText.value(facts.value(leaf.fact), fact: leaf.fact)), "
+                            + "must be \(PolicyText.requirement(leaf.predicate, fact: leaf.fact))"
+                    }
+                    result.append(Failure(text: parts.joined(separator: "; "), facts: failing.map(\.fact)))
+                }
+            case .deny where held:
+                if compiled.leaves.count == 1, let leaf = compiled.leaves.first {
+                    result.append(
+                        Failure(
+                            text: "\(PolicyText.factName(leaf.fact)) is "
+                                + "\(PolicyText.value(facts.value(leaf.fact), fact: leaf.fact)), must not be "
+                                + PolicyText.requirement(leaf.predicate, fact: leaf.fact),
+                            facts: [leaf.fact]
+                        )
+                    )
+                } else {
+                    result.append(Failure(text: composite(compiled, facts, check, "is denied"), facts: compiled.facts))
+                }
+            default: break
+            }
+        }
+        return result
+    }
+
+    private static func composite(
+        _ compiled: PolicyProgram.CompiledCheck,
+        _ facts: PolicyFacts,
+        _ check: Policy.Check,
+        _ verdict: String
+    ) -> String {
+        let values = compiled.facts.map { "\(PolicyText.factName($0)) is \(PolicyText.value(facts.value($0), fact: $0))" }
+        return "the check at \(check.location) \(verdict) (\(values.joined(separator: ", ")))"
+    }
+
+    private static func approvalDetails(
+        facts: PolicyFacts,
+        counted: CountedApprovals,
+        distinctFromOwner: Bool
+    ) -> String {
+        var parts: [String] = []
+        let names = counted.approvers.map { approver in
+            distinctFromOwner && approver.name == facts.owner ? "\(approver.name) (the owner: not counted)" : approver.name
+        }
+        parts.append(names.isEmpty ? "no approval counts" : "counted: " + names.joined(separator: ", "))
+        if !counted.refused.isEmpty {
+            parts.append("not counted: " + counted.refused.map { "\($0.path) (\($0.reason))" }.joined(separator: ", "))
+        }
+        parts.append("approvers run 'flagc approve \(facts.key) --target \(facts.target) --key KEYFILE'")
+        return "; " + parts.joined(separator: "; ")
+    }
+}
