@@ -28,6 +28,12 @@ package struct ApproverKey: Sendable {
     package var name: String
     package var publicKey: [UInt8]
     package var id: KeyID
+
+    package init(name: String, publicKey: [UInt8], id: KeyID) {
+        self.name = name
+        self.publicKey = publicKey
+        self.id = id
+    }
 }
 
 /// One `approvals/TARGET/FLAG/APPROVER.yaml` file: an Ed25519 signature by an approver key over a
@@ -39,6 +45,15 @@ package struct ApprovalRecord: Sendable {
     package var keyID: KeyID
     package var digest: String
     package var signature: [UInt8]
+
+    package init(path: String, flag: String, target: String, keyID: KeyID, digest: String, signature: [UInt8]) {
+        self.path = path
+        self.flag = flag
+        self.target = target
+        self.keyID = keyID
+        self.digest = digest
+        self.signature = signature
+    }
 }
 
 /// The approver keys and approval files of a repository, and the rules that decide which approvals count.

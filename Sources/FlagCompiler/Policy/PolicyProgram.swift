@@ -100,13 +100,13 @@ package final class PolicyProgram: @unchecked Sendable {
 }
 
 /// How check messages show facts and operators: `firstStepPercent is 25, must be ≤ 5`.
-enum PolicyText {
+package enum PolicyText {
     /// The name a user wrote for a fact (the hidden `approvals` variant reads as `approvals`).
-    static func factName(_ name: String) -> String {
+    package static func factName(_ name: String) -> String {
         name == PolicyFacts.approvalsNotByOwnerName ? "approvals" : name
     }
 
-    static func value(_ value: AttributeValue?, fact: String) -> String {
+    package static func value(_ value: AttributeValue?, fact: String) -> String {
         guard let value else { return "missing" }
         switch value {
         case .string(let text): return text
@@ -121,7 +121,7 @@ enum PolicyText {
     }
 
     /// What a predicate requires, after "must be" (or "must not be").
-    static func requirement(_ predicate: Predicate, fact: String) -> String {
+    package static func requirement(_ predicate: Predicate, fact: String) -> String {
         func number(_ value: Double) -> String {
             PolicyFacts.durationFacts.contains(fact) ? duration(value) : number_(value)
         }
@@ -178,7 +178,7 @@ enum PolicyText {
     }
 
     /// Seconds as the largest whole unit: `86400` → `24h`... `1d`.
-    static func duration(_ seconds: Double) -> String {
+    package static func duration(_ seconds: Double) -> String {
         guard seconds == seconds.rounded(), abs(seconds) < 1e15 else { return "\(seconds)s" }
         let whole = Int64(seconds)
         for (unit, size) in [("d", Int64(86_400)), ("h", 3_600), ("m", 60)] where whole != 0 && whole % size == 0 {
