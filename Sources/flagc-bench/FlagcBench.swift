@@ -151,7 +151,9 @@ enum FlagcBench {
         let quick = arguments.contains("--quick")
         let asJSON = arguments.contains("--json")
         if arguments.contains("--help") || arguments.contains("-h") {
-            print("usage: flagc-bench [--json] [--quick] | --build-only [FLAG COUNT...] | --write-project COUNT DIR")
+            print(
+                "usage: flagc-bench [--json] [--quick] | --build-only [FLAG COUNT...] | --write-project COUNT DIR | --policy-only"
+            )
             return
         }
         if arguments.contains("--json-parse") {
@@ -254,6 +256,12 @@ enum FlagcBench {
         let yaml1000 = Workload.yaml(flagCount: 1_000)
         let yaml10000 = Workload.yaml(flagCount: 10_000)
 
+        if arguments.contains("--policy-only") {
+            let policy = PolicyBench.measure(project(yaml10000), rounds: quick ? 1 : 3)
+            record("policy_s_10000", rounded(policy.seconds, 3))
+            record("policy_violations_10000", policy.violations)
+            return
+        }
         if arguments.contains("--sizes") {
             // Where the bytes of a 1,000-flag payload go.
             let project = project(yaml1000)
@@ -412,6 +420,11 @@ enum FlagcBench {
         } else {
             record("build_s_10000", "not measured: build flagc first (swift build -c release --product flagc)")
         }
+
+        // The policy gate (issue 16) over the 10,000 flags with 20 policies, per target.
+        let policy = PolicyBench.measure(project(yaml10000), rounds: quick ? 1 : 3)
+        record("policy_s_10000", rounded(policy.seconds, 3))
+        record("policy_violations_10000", policy.violations)
 
         var bundles: [Int: [UInt8]] = [:]
         var paths: [Int: String] = [:]

@@ -17,7 +17,11 @@ struct CheckCommand: ParsableCommand {
 
     func run() throws {
         let diagnostics = DiagnosticCollector()
-        let policies = PolicyGate.load(root: root, keysDirectory: keysPath("keys", root: root), diagnostics: diagnostics)
+        let policies = PolicyGate.load(
+            root: root,
+            keysDirectory: keysPath("keys", root: root),
+            diagnostics: diagnostics
+        )
         let project = Builder.check(root: root, policies: policies, now: try policyTime(), diagnostics: diagnostics)
         Output.diagnostics(diagnostics.sorted, sources: project.sources)
         let warnings = diagnostics.diagnostics.filter { $0.severity == .warning }.count
@@ -50,7 +54,10 @@ struct BuildCommand: ParsableCommand {
 
     @OptionGroup var keys: KeyOptions
 
-    @Option(name: .customLong("fail-on"), help: "The least severe diagnostic that fails (writing nothing): error or warning.")
+    @Option(
+        name: .customLong("fail-on"),
+        help: "The least severe diagnostic that fails (writing nothing): error or warning."
+    )
     var failOn: FailLevel = .error
 
     func run() throws {
@@ -80,7 +87,9 @@ struct BuildCommand: ParsableCommand {
             Output.diagnostics(diagnostics.sorted, sources: project.sources)
             let warnings = diagnostics.diagnostics.contains { $0.severity == .warning }
             if diagnostics.hasErrors || (failOn == .warning && warnings) {
-                if !diagnostics.hasErrors { Output.note("warnings fail the build (--fail-on warning); nothing written") }
+                if !diagnostics.hasErrors {
+                    Output.note("warnings fail the build (--fail-on warning); nothing written")
+                }
                 throw ExitCode(ExitStatus.invalidInput)
             }
             for output in outputs {

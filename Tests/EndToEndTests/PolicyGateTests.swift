@@ -43,7 +43,9 @@ struct PolicyGateTests {
                 "\(result)"
             )
             #expect(
-                result.stderr.contains("error: policy 'pci-needs-a-staged-ramp': servesEveryone is true, must not be true"),
+                result.stderr.contains(
+                    "error: policy 'pci-needs-a-staged-ramp': servesEveryone is true, must not be true"
+                ),
                 "\(result)"
             )
             // The dev target (environment dev) is not matched.
@@ -111,7 +113,9 @@ struct PolicyGateTests {
         let ownerOnly = try workspace.run("check")
         #expect(ownerOnly.status == 1)
         #expect(
-            ownerOnly.stderr.contains("approvals is 1, must be ≥ 2; counted: alice, team-payments (the owner: not counted)"),
+            ownerOnly.stderr.contains(
+                "approvals is 1, must be ≥ 2; counted: alice, team-payments (the owner: not counted)"
+            ),
             "\(ownerOnly)"
         )
         try workspace.succeed("approve", "new-checkout-flow", "--target", "prod-eu", "--key", "keys/approvers/bob.key")
@@ -126,7 +130,10 @@ struct PolicyGateTests {
 
         // A change to the flag's definition for prod-eu voids every approval of it.
         let text = try workspace.text("flags/checkout.yaml")
-        try workspace.write(text.replacingOccurrences(of: "percent: 50 }", with: "percent: 60 }"), to: "flags/checkout.yaml")
+        try workspace.write(
+            text.replacingOccurrences(of: "percent: 50 }", with: "percent: 60 }"),
+            to: "flags/checkout.yaml"
+        )
         let changed = try workspace.run("build")
         #expect(changed.status == 1)
         #expect(changed.stderr.contains("bob approved an earlier definition of the flag"), "\(changed)")
@@ -146,7 +153,14 @@ struct PolicyGateTests {
         )
         #expect(notApprover.status == 1)
         #expect(notApprover.stderr.contains("but got a recipient secret key"), "\(notApprover)")
-        let unknown = try workspace.run("approve", "no-such-flag", "--target", "prod-eu", "--key", "keys/approvers/alice.key")
+        let unknown = try workspace.run(
+            "approve",
+            "no-such-flag",
+            "--target",
+            "prod-eu",
+            "--key",
+            "keys/approvers/alice.key"
+        )
         #expect(unknown.status == 1)
         #expect(unknown.stderr.contains("target 'prod-eu' has no flag 'no-such-flag'"))
         #expect(!workspace.exists("approvals"))
@@ -159,7 +173,9 @@ struct PolicyGateTests {
         let document = try JSON.object(result.stdout)
         #expect(document["formatVersion"] as? Int == 1)
         let flags = try #require(document["flags"] as? [[String: Any]])
-        #expect(flags.allSatisfy { $0["target"] as? String == "prod-eu" && $0["environment"] as? String == "production" })
+        #expect(
+            flags.allSatisfy { $0["target"] as? String == "prod-eu" && $0["environment"] as? String == "production" }
+        )
         let checkout = try #require(flags.first { $0["key"] as? String == "new-checkout-flow" })
         #expect(checkout["rampSteps"] as? Int == 4)
         #expect(checkout["firstStepPercent"] as? Int == 5)
@@ -183,7 +199,9 @@ struct PolicyGateTests {
                 let words = run.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init)
                 for (index, word) in words.enumerated() where word == "flagc" {
                     // The command and its subcommand, when the next word is not an option or a path.
-                    let rest = words[(index + 1)...].prefix { !$0.hasPrefix("-") && !$0.contains("/") && !$0.contains(">") }
+                    let rest = words[(index + 1)...].prefix {
+                        !$0.hasPrefix("-") && !$0.contains("/") && !$0.contains(">")
+                    }
                     commands.append(Array(rest.prefix(2)))
                 }
             }

@@ -112,19 +112,40 @@ struct PolicyTests {
         FactCase(fact: "target", flags: ramped, expected: "test"),
         FactCase(fact: "enabled", flags: "flags: { f: { enabled: false } }", expected: "false"),
         FactCase(fact: "ruleCount", flags: ramped, expected: "4"),
-        FactCase(fact: "attributes", flags: ramped, expected: "[appVersion, country, email, level, targetingKey, userId]"),
+        FactCase(
+            fact: "attributes",
+            flags: ramped,
+            expected: "[appVersion, country, email, level, targetingKey, userId]"
+        ),
         FactCase(fact: "segments", flags: ramped, expected: "[inner, staff]"),
         FactCase(fact: "servesEveryone", flags: ramped, expected: "true"),
-        FactCase(fact: "servesEveryone", flags: "flags: { f: { default: on, rules: [{ when: { a: 1 }, serve: off }] } }", expected: "true"),
-        FactCase(fact: "servesEveryone", flags: "flags: { f: { default: off, rules: [{ when: { a: 1 }, serve: on }] } }", expected: "false"),
+        FactCase(
+            fact: "servesEveryone",
+            flags: "flags: { f: { default: on, rules: [{ when: { a: 1 }, serve: off }] } }",
+            expected: "true"
+        ),
+        FactCase(
+            fact: "servesEveryone",
+            flags: "flags: { f: { default: off, rules: [{ when: { a: 1 }, serve: on }] } }",
+            expected: "false"
+        ),
         FactCase(fact: "servesEveryone", flags: "flags: { f: { enabled: false, default: on } }", expected: "false"),
-        FactCase(fact: "servesEveryone", flags: "flags: { f: { rules: [{ serve: { split: { on: 99, off: 1 } } }] } }", expected: "false"),
+        FactCase(
+            fact: "servesEveryone",
+            flags: "flags: { f: { rules: [{ serve: { split: { on: 99, off: 1 } } }] } }",
+            expected: "false"
+        ),
         FactCase(fact: "maxExposurePercent", flags: ramped, expected: "100"),
-        FactCase(fact: "maxExposurePercent", flags: "flags: { f: { rules: [{ when: { a: 1 }, serve: { split: { on: 12.5, off: 87.5 } } }] } }", expected: "12.5"),
+        FactCase(
+            fact: "maxExposurePercent",
+            flags: "flags: { f: { rules: [{ when: { a: 1 }, serve: { split: { on: 12.5, off: 87.5 } } }] } }",
+            expected: "12.5"
+        ),
         FactCase(fact: "maxExposurePercent", flags: "flags: { f: { default: off } }", expected: "0"),
         FactCase(
             fact: "maxExposurePercent",
-            flags: "flags: { f: { type: string, variants: { c: x, t: y }, default: c, rules: [{ serve: { split: { c: 70, t: 30 } } }] } }",
+            flags:
+                "flags: { f: { type: string, variants: { c: x, t: y }, default: c, rules: [{ serve: { split: { c: 70, t: 30 } } }] } }",
             expected: "30"
         ),
         FactCase(fact: "rampSteps", flags: ramped, expected: "3"),
@@ -266,7 +287,8 @@ struct PolicyTests {
     static let readerCases: [ReaderCase] = [
         ReaderCase(
             yaml: "policies: { p: { require: [{ rampStep: { gte: 3 } }] } }",
-            error: "policies/p.yaml:1:30: error: unknown fact 'rampStep'; did you mean 'rampSteps'? (docs/policies.md lists the facts)"
+            error:
+                "policies/p.yaml:1:30: error: unknown fact 'rampStep'; did you mean 'rampSteps'? (docs/policies.md lists the facts)"
         ),
         ReaderCase(
             yaml: "policies: { p: { require: [{ rampSteps: { atLeast: 3 } }] } }",
@@ -274,19 +296,25 @@ struct PolicyTests {
         ),
         ReaderCase(
             yaml: "policies: { p: { require: [{ minStepInterval: { gte: a day } }] } }",
-            error: "policies/p.yaml:1:54: error: 'a day' is not a duration; write seconds or a duration like 24h, 7d, 90m"
+            error:
+                "policies/p.yaml:1:54: error: 'a day' is not a duration; write seconds or a duration like 24h, 7d, 90m"
         ),
         ReaderCase(
             yaml: "policies: { p: { severity: fatal, require: [{ rampSteps: 1 }] } }",
             error: "policies/p.yaml:1:28: error: 'severity' must be error or warning"
         ),
-        ReaderCase(yaml: "policies: { p: { match: {} } }", error: "policies/p.yaml:1:13: error: policy 'p' has no 'require' or 'deny' checks"),
         ReaderCase(
-            yaml: "policies: { p: { require: [{ rampSteps: 1 }] } }\nwaivers: [{ policy: p, flag: f, owner: ada }]",
-            error: "policies/p.yaml:2:11: error: a waiver needs 'reason', 'expires' (policy, flag, owner, reason and expires)"
+            yaml: "policies: { p: { match: {} } }",
+            error: "policies/p.yaml:1:13: error: policy 'p' has no 'require' or 'deny' checks"
         ),
         ReaderCase(
-            yaml: "policies: { p: { require: [{ rampSteps: 1 }] } }\nwaivers: [{ policy: q, flag: f, owner: a, reason: r, expires: 2027-01-01 }]",
+            yaml: "policies: { p: { require: [{ rampSteps: 1 }] } }\nwaivers: [{ policy: p, flag: f, owner: ada }]",
+            error:
+                "policies/p.yaml:2:11: error: a waiver needs 'reason', 'expires' (policy, flag, owner, reason and expires)"
+        ),
+        ReaderCase(
+            yaml:
+                "policies: { p: { require: [{ rampSteps: 1 }] } }\nwaivers: [{ policy: q, flag: f, owner: a, reason: r, expires: 2027-01-01 }]",
             error: "policies/p.yaml:2:21: error: waiver names no policy 'q'; did you mean 'p'?"
         ),
     ]
@@ -306,9 +334,12 @@ struct PolicyTests {
           - { policy: p, flag: f, owner: ada, reason: ramp agreed with risk, expires: EXPIRES }
         """
 
-    @Test("A waiver waives until its expiry date, then says it expired", arguments: [
-        ("2026-12-04", 0), ("2026-12-03", 1), ("2020-01-01", 1),
-    ])
+    @Test(
+        "A waiver waives until its expiry date, then says it expired",
+        arguments: [
+            ("2026-12-04", 0), ("2026-12-03", 1), ("2020-01-01", 1),
+        ]
+    )
     func waiverExpiry(expires: String, violations: Int) throws {
         let diagnostics = DiagnosticCollector()
         let policies = PolicySet.read(
@@ -329,10 +360,27 @@ struct PolicyTests {
         #expect(messages.count == violations, "\(messages)")
         if violations > 0 {
             #expect(
-                messages[0].hasPrefix("flags/test.yaml:2:3: error: policy 'p': rampSteps is 3, must be ≥ 5 (target test)")
+                messages[0].hasPrefix(
+                    "flags/test.yaml:2:3: error: policy 'p': rampSteps is 3, must be ≥ 5 (target test)"
+                )
             )
             #expect(messages[0].contains("the waiver by ada at policies/p.yaml:4:5 expired on \(expires)"))
         }
+    }
+
+    @Test("A waiver naming no flag is a warning with a suggestion")
+    func waiverForNoFlag() throws {
+        let diagnostics = DiagnosticCollector()
+        let yaml = Self.waived.replacingOccurrences(of: "flag: f,", with: "flag: ff,")
+            .replacingOccurrences(of: "EXPIRES", with: "2030-01-01")
+        let policies = PolicySet.read(files: [("policies/p.yaml", Array(yaml.utf8))], diagnostics: diagnostics)
+        let gate = PolicyGate(policies: policies, approvals: ApprovalStore(), diagnostics: diagnostics)
+        gate.checkWaivers(of: TestProject.load(Self.ramped).0, diagnostics: diagnostics)
+        #expect(
+            diagnostics.diagnostics.map(\.description) == [
+                "policies/p.yaml:4:24: warning: waiver names no flag 'ff'; did you mean 'f'?"
+            ]
+        )
     }
 
     // MARK: - Approvals
@@ -349,7 +397,12 @@ struct PolicyTests {
             key = ApproverKey(name: name, publicKey: pair.publicKey, id: KeyID(of: pair.publicKey))
         }
 
-        func approve(_ flag: String, target: String = "test", digest: String, path: String? = nil) throws
+        func approve(
+            _ flag: String,
+            target: String = "test",
+            digest: String,
+            path: String? = nil
+        ) throws
             -> ApprovalRecord
         {
             ApprovalRecord(
@@ -358,7 +411,10 @@ struct PolicyTests {
                 target: target,
                 keyID: key.id,
                 digest: digest,
-                signature: try Sodium.sign(ApprovalStore.message(flag: flag, target: target, digest: digest), seed: seed)
+                signature: try Sodium.sign(
+                    ApprovalStore.message(flag: flag, target: target, digest: digest),
+                    seed: seed
+                )
             )
         }
     }
@@ -370,7 +426,9 @@ struct PolicyTests {
 
     @Test("The digest ignores YAML formatting and metadata, and changes with what the flag serves")
     func digest() throws {
-        let base = try Self.digest("flags: { f: { owner: a, rules: [{ when: { segment: s }, serve: on }] } }\nsegments: { s: { include: [u1] } }")
+        let base = try Self.digest(
+            "flags: { f: { owner: a, rules: [{ when: { segment: s }, serve: on }] } }\nsegments: { s: { include: [u1] } }"
+        )
         let reformatted = try Self.digest(
             """
             # a comment
@@ -386,8 +444,12 @@ struct PolicyTests {
                     when: { segment: s }
             """
         )
-        let segmentChanged = try Self.digest("flags: { f: { owner: a, rules: [{ when: { segment: s }, serve: on }] } }\nsegments: { s: { include: [u2] } }")
-        let ruleChanged = try Self.digest("flags: { f: { owner: a, rules: [{ when: { segment: s }, serve: off }] } }\nsegments: { s: { include: [u1] } }")
+        let segmentChanged = try Self.digest(
+            "flags: { f: { owner: a, rules: [{ when: { segment: s }, serve: on }] } }\nsegments: { s: { include: [u2] } }"
+        )
+        let ruleChanged = try Self.digest(
+            "flags: { f: { owner: a, rules: [{ when: { segment: s }, serve: off }] } }\nsegments: { s: { include: [u1] } }"
+        )
         #expect(base == reformatted)
         #expect(base != segmentChanged)
         #expect(base != ruleChanged)
@@ -420,12 +482,15 @@ struct PolicyTests {
         #expect(counted.approvers.map(\.name) == ["alice", "team-payments"])
         #expect(
             counted.refused.map(\.reason) == [
-                "alice is counted once", "bob approved an earlier definition of the flag", "bob's signature does not verify",
+                "alice is counted once", "bob approved an earlier definition of the flag",
+                "bob's signature does not verify",
                 "signed by unknown key \(stranger.key.id)",
             ]
         )
         let facts = try Self.facts(Self.ramped, approvals: counted)
-        #expect(facts.approvals == 2 && facts.approvalsNotByOwner == 1 && facts.approvers == ["alice", "team-payments"])
+        #expect(
+            facts.approvals == 2 && facts.approvalsNotByOwner == 1 && facts.approvers == ["alice", "team-payments"]
+        )
         let yaml = "policies:\n  p:\n    require:\n      - { approvals: { gte: 2, distinctFromOwner: DISTINCT } }\n"
         #expect(try Self.failures(yaml.replacingOccurrences(of: "DISTINCT", with: "false"), facts).isEmpty)
         #expect(
@@ -441,7 +506,11 @@ struct PolicyTests {
         let record = try alice.approve("f", digest: try Self.digest(Self.ramped))
         let diagnostics = DiagnosticCollector()
         let read = try #require(
-            ApprovalStore.read(Array(ApprovalStore.text(record, approver: "alice").utf8), path: record.path, diagnostics: diagnostics)
+            ApprovalStore.read(
+                Array(ApprovalStore.text(record, approver: "alice").utf8),
+                path: record.path,
+                diagnostics: diagnostics
+            )
         )
         #expect(diagnostics.diagnostics.isEmpty)
         #expect(read.keyID == record.keyID && read.signature == record.signature && read.digest == record.digest)

@@ -246,7 +246,10 @@ public enum Approvals {
         do {
             let ignore = (folder as NSString).appendingPathComponent(".gitignore")
             if !fileManager.fileExists(atPath: ignore) {
-                try SecureFile.writeAtomically(Array("# approver secret keys never go into git\n*.key\n".utf8), to: ignore)
+                try SecureFile.writeAtomically(
+                    Array("# approver secret keys never go into git\n*.key\n".utf8),
+                    to: ignore
+                )
             }
             var secret = Array((pair.seed.withUnsafeBytes { KeyText.encode(.approverSecret, $0) } + "\n").utf8)
             defer { sodiumZero(&secret) }
@@ -324,7 +327,10 @@ public enum Approvals {
                 atPath: (fullPath as NSString).deletingLastPathComponent,
                 withIntermediateDirectories: true
             )
-            try SecureFile.writeAtomically(Array(ApprovalStore.text(record, approver: approver.name).utf8), to: fullPath)
+            try SecureFile.writeAtomically(
+                Array(ApprovalStore.text(record, approver: approver.name).utf8),
+                to: fullPath
+            )
         } catch let error as SecureFile.Failure {
             throw Failure(error.description)
         } catch {

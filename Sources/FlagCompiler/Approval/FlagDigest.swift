@@ -44,7 +44,10 @@ package enum FlagDigest {
             case .variant(let index): return .object([JSONMember("variant", variant(index))])
             case .split(let bucketBy, let variants, let thresholds):
                 return .object([
-                    JSONMember("split", .array(zip(variants, thresholds).map { .array([variant($0), .integer(Int64($1))]) })),
+                    JSONMember(
+                        "split",
+                        .array(zip(variants, thresholds).map { .array([variant($0), .integer(Int64($1))]) })
+                    ),
                     JSONMember("by", attribute(bucketBy)),
                 ])
             case .progressive(let bucketBy, let on, let others, let steps):
@@ -90,7 +93,8 @@ package enum FlagDigest {
             guard content.flags.indices.contains(prerequisite.flag) else { return .null }
             let required = content.flags[prerequisite.flag]
             let name =
-                required.variants.indices.contains(prerequisite.variant) ? required.variants[prerequisite.variant].name : ""
+                required.variants.indices.contains(prerequisite.variant)
+                ? required.variants[prerequisite.variant].name : ""
             return .array([.string(required.key), .string(name)])
         }
         return .object([

@@ -68,17 +68,26 @@ public enum Builder {
         root: String,
         recipients: Bool = true,
         policies: PolicyGate? = nil,
-        now: Int64 = 0,
+        now: Int64 = Int64(Date().timeIntervalSince1970),
         diagnostics: DiagnosticCollector
     ) -> FlagProject {
         var project = FlagProject.load(root: root, diagnostics: diagnostics)
-        if let policies { project.sources.merge(policies.sources) { first, _ in first } }
+        if let policies {
+            project.sources.merge(policies.sources) { first, _ in first }
+            policies.checkWaivers(of: project, diagnostics: diagnostics)
+        }
         if !diagnostics.hasErrors {
             let keyStore = KeyStore(directory: resolve("keys", root: root))
             for target in project.targets {
                 let content = checkedContent(of: project, target: target, diagnostics: diagnostics)
                 if let content, let policies {
-                    policies.evaluate(project: project, target: target, content: content, now: now, diagnostics: diagnostics)
+                    policies.evaluate(
+                        project: project,
+                        target: target,
+                        content: content,
+                        now: now,
+                        diagnostics: diagnostics
+                    )
                 }
                 if recipients {
                     _ = recipientKeys(of: target, root: root, keyStore: keyStore, diagnostics: diagnostics)
@@ -170,6 +179,7 @@ public enum Builder {
             )
         }
 
+        options.policies?.checkWaivers(of: project, diagnostics: diagnostics)
         var pending: [(target: String, directory: String, files: [(String, [UInt8])])] = []
         var outputs: [TargetOutput] = []
         for target in targets {
@@ -250,7 +260,9 @@ public enum Builder {
                 )
             )
         }
-        if diagnostics.hasErrors || (options.failOnWarnings && diagnostics.diagnostics.contains { $0.severity == .warning }) {
+        if diagnostics.hasErrors
+            || (options.failOnWarnings && diagnostics.diagnostics.contains { $0.severity == .warning })
+        {
             return []
         }
         // Everything is computed: only now is anything replaced, each target folder in one step.

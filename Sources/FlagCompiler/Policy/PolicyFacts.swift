@@ -84,7 +84,8 @@ package struct PolicyFacts: Sendable, Equatable {
             case .all, .any, .not: condition.children.forEach(visit)
             case .predicate: attributeIndices.insert(condition.index)
             case .segment:
-                guard segmentIndices.insert(condition.index).inserted, content.segments.indices.contains(condition.index)
+                guard segmentIndices.insert(condition.index).inserted,
+                    content.segments.indices.contains(condition.index)
                 else { return }
                 content.segments[condition.index].condition.map(visit)
             }

@@ -36,6 +36,17 @@ public struct PolicyGate: Sendable {
     /// The policy and approval file texts, for quoting diagnostics.
     public var sources: [String: String] { policies.sources.merging(approvals.sources) { first, _ in first } }
 
+    /// Warns about waivers that name no flag of the project (they would never waive anything).
+    package func checkWaivers(of project: FlagProject, diagnostics: DiagnosticCollector) {
+        for waiver in policies.waivers where project.flag(waiver.flag.value) == nil {
+            let suggestion = Suggestion.closest(to: waiver.flag.value, among: project.flags.map(\.key.value))
+            diagnostics.warning(
+                "waiver names no flag '\(waiver.flag.value)'" + (suggestion.map { "; did you mean '\($0)'?" } ?? ""),
+                at: waiver.flag.location
+            )
+        }
+    }
+
     /// The facts of every flag of `target`, in the content's flag order.
     package func facts(
         project: FlagProject,
@@ -71,6 +82,8 @@ public struct PolicyGate: Sendable {
         now: Int64,
         diagnostics: DiagnosticCollector
     ) -> [String: CountedApprovals] {
+        // Nothing to check and nothing approved: no facts needed (a project without policies pays nothing).
+        guard program != nil || approvals.records.contains(where: { $0.target == target.name }) else { return [:] }
         let allFacts = facts(project: project, target: target, content: content, now: now)
         var counted: [String: CountedApprovals] = [:]
         for facts in allFacts where facts.approvals > 0 {
@@ -101,7 +114,8 @@ public struct PolicyGate: Sendable {
                 }
                 for failure in failures {
                     var message = "policy '\(policy.name.value)': \(failure.text)"
-                    if failure.facts.contains(where: { $0 == "approvals" || $0 == PolicyFacts.approvalsNotByOwnerName }) {
+                    if failure.facts.contains(where: { $0 == "approvals" || $0 == PolicyFacts.approvalsNotByOwnerName })
+                    {
                         message += Self.approvalDetails(
                             facts: facts,
                             counted: counted[facts.key] ?? refusals(facts.key, target: target.name, content: content),
@@ -144,7 +158,9 @@ public struct PolicyGate: Sendable {
             case .require where !held:
                 let failing = compiled.leaves.filter { !holds($0.flag) }
                 if failing.isEmpty {
-                    result.append(Failure(text: composite(compiled, facts, check, "does not hold"), facts: compiled.facts))
+                    result.append(
+                        Failure(text: composite(compiled, facts, check, "does not hold"), facts: compiled.facts)
+                    )
                 } else {
                     let parts = failing.map { leaf in
                         "\(PolicyText.factName(leaf.fact)) is \(PolicyText.value(facts.value(leaf.fact), fact: leaf.fact)), "
@@ -177,7 +193,9 @@ public struct PolicyGate: Sendable {
         _ check: Policy.Check,
         _ verdict: String
     ) -> String {
-        let values = compiled.facts.map { "\(PolicyText.factName($0)) is \(PolicyText.value(facts.value($0), fact: $0))" }
+        let values = compiled.facts.map {
+            "\(PolicyText.factName($0)) is \(PolicyText.value(facts.value($0), fact: $0))"
+        }
         return "the check at \(check.location) \(verdict) (\(values.joined(separator: ", ")))"
     }
 
@@ -188,7 +206,8 @@ public struct PolicyGate: Sendable {
     ) -> String {
         var parts: [String] = []
         let names = counted.approvers.map { approver in
-            distinctFromOwner && approver.name == facts.owner ? "\(approver.name) (the owner: not counted)" : approver.name
+            distinctFromOwner && approver.name == facts.owner
+                ? "\(approver.name) (the owner: not counted)" : approver.name
         }
         parts.append(names.isEmpty ? "no approval counts" : "counted: " + names.joined(separator: ", "))
         if !counted.refused.isEmpty {

@@ -19,7 +19,8 @@ public enum PolicyInput {
             guard let target = project.target(name) else {
                 let suggestion = Suggestion.closest(to: name, among: project.targets.map(\.name))
                 throw Failure(
-                    description: "no target '\(name)' in targets/" + (suggestion.map { "; did you mean '\($0)'?" } ?? "")
+                    description: "no target '\(name)' in targets/"
+                        + (suggestion.map { "; did you mean '\($0)'?" } ?? "")
                 )
             }
             targets = [target]
@@ -30,6 +31,8 @@ public enum PolicyInput {
             let content = Builder.content(of: project, target: target)
             documents += gate.facts(project: project, target: target, content: content, now: now).map(\.json)
         }
-        return JSONText.pretty(.object([JSONMember("formatVersion", .integer(1)), JSONMember("flags", .array(documents))]))
+        return JSONText.pretty(
+            .object([JSONMember("formatVersion", .integer(1)), JSONMember("flags", .array(documents))])
+        )
     }
 }

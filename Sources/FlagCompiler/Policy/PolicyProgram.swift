@@ -31,7 +31,9 @@ package final class PolicyProgram: @unchecked Sendable {
                 CompiledFlag(
                     key: "check-\(flags.count)",
                     type: .boolean,
-                    variants: [Variant(name: "holds", value: .bool(true)), Variant(name: "fails", value: .bool(false))],
+                    variants: [
+                        Variant(name: "holds", value: .bool(true)), Variant(name: "fails", value: .bool(false)),
+                    ],
                     defaultVariant: 1,
                     offVariant: 1,
                     isEnabled: true,

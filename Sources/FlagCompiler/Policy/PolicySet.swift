@@ -77,7 +77,10 @@ public struct PolicySet: Sendable {
             let path = "policies/" + name
             do {
                 files.append(
-                    (path, try FileReader.read(path: (directory as NSString).appendingPathComponent(name), limit: 4 << 20))
+                    (
+                        path,
+                        try FileReader.read(path: (directory as NSString).appendingPathComponent(name), limit: 4 << 20)
+                    )
                 )
             } catch {
                 diagnostics.error("cannot read \(path): \(error)", at: nil)
@@ -111,7 +114,8 @@ public struct PolicySet: Sendable {
         for waiver in set.waivers where seen[waiver.policy.value] == nil {
             let suggestion = Suggestion.closest(to: waiver.policy.value, among: Array(seen.keys))
             diagnostics.error(
-                "waiver names no policy '\(waiver.policy.value)'" + (suggestion.map { "; did you mean '\($0)'?" } ?? ""),
+                "waiver names no policy '\(waiver.policy.value)'"
+                    + (suggestion.map { "; did you mean '\($0)'?" } ?? ""),
                 at: waiver.policy.location
             )
         }
