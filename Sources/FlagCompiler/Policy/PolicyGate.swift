@@ -54,22 +54,35 @@ public struct PolicyGate: Sendable {
         content: BundleContent,
         now: Int64
     ) -> [PolicyFacts] {
+        factsAndApprovals(project: project, target: target, content: content, now: now).facts
+    }
+
+    /// The facts, and the approvals found (counted or not) for each flag that has approval files.
+    private func factsAndApprovals(
+        project: FlagProject,
+        target: TargetDefinition,
+        content: BundleContent,
+        now: Int64
+    ) -> (facts: [PolicyFacts], approvals: [String: CountedApprovals]) {
         let approved = Set(approvals.records.lazy.filter { $0.target == target.name }.map(\.flag))
-        return content.flags.map { flag in
-            PolicyFacts(
+        var found: [String: CountedApprovals] = [:]
+        let facts = content.flags.map { flag in
+            var counted = CountedApprovals()
+            if approved.contains(flag.key) {
+                let digest = FlagDigest.digest(of: flag, in: content)
+                counted = approvals.count(flag: flag.key, target: target.name, digest: digest)
+                found[flag.key] = counted
+            }
+            return PolicyFacts(
                 flag: flag,
                 content: content,
                 definition: project.flag(flag.key),
                 target: target,
                 now: now,
-                approvals: approved.contains(flag.key)
-                    ? approvals.count(
-                        flag: flag.key,
-                        target: target.name,
-                        digest: FlagDigest.digest(of: flag, in: content)
-                    ) : CountedApprovals()
+                approvals: counted
             )
         }
+        return (facts, found)
     }
 
     /// Evaluates every policy for every flag of `target`; violations go to `diagnostics` at the flag's
@@ -84,15 +97,8 @@ public struct PolicyGate: Sendable {
     ) -> [String: CountedApprovals] {
         // Nothing to check and nothing approved: no facts needed (a project without policies pays nothing).
         guard program != nil || approvals.records.contains(where: { $0.target == target.name }) else { return [:] }
-        let allFacts = facts(project: project, target: target, content: content, now: now)
-        var counted: [String: CountedApprovals] = [:]
-        for facts in allFacts where facts.approvals > 0 {
-            counted[facts.key] = approvals.count(
-                flag: facts.key,
-                target: target.name,
-                digest: FlagDigest.digest(of: content.flags.first { $0.key == facts.key }!, in: content)
-            )
-        }
+        let (allFacts, found) = factsAndApprovals(project: project, target: target, content: content, now: now)
+        let counted = found.filter { !$0.value.approvers.isEmpty }
         guard let program else { return counted }
         for facts in allFacts {
             let location = project.flag(facts.key)?.key.location
@@ -118,7 +124,7 @@ public struct PolicyGate: Sendable {
                     {
                         message += Self.approvalDetails(
                             facts: facts,
-                            counted: counted[facts.key] ?? refusals(facts.key, target: target.name, content: content),
+                            counted: found[facts.key] ?? CountedApprovals(),
                             distinctFromOwner: failure.facts.contains(PolicyFacts.approvalsNotByOwnerName)
                         )
                     }
@@ -128,13 +134,6 @@ public struct PolicyGate: Sendable {
             }
         }
         return counted
-    }
-
-    private func refusals(_ flag: String, target: String, content: BundleContent) -> CountedApprovals {
-        guard let compiled = content.flags.first(where: { $0.key == flag }),
-            approvals.records.contains(where: { $0.flag == flag && $0.target == target })
-        else { return CountedApprovals() }
-        return approvals.count(flag: flag, target: target, digest: FlagDigest.digest(of: compiled, in: content))
     }
 
     /// One failed check: the message text and the facts it read.
