@@ -95,7 +95,7 @@ public struct ApprovalStore: Sendable {
                 let key = try KeyText.decode(text, as: .approverPublic).withUnsafeBytes { Array($0) }
                 store.approvers.append(ApproverKey(name: String(name.dropLast(4)), publicKey: key, id: KeyID(of: key)))
             } catch {
-                diagnostics.error("cannot use approver key \(path): \(error)", at: nil)
+                diagnostics.append(PolicyMessages.unusableApproverKey(path, reason: "\(error)"))
             }
         }
         let folder = (root as NSString).appendingPathComponent("approvals")
@@ -111,7 +111,7 @@ public struct ApprovalStore: Sendable {
                 store.sources[path] = String(decoding: bytes, as: UTF8.self)
                 if let record = read(bytes, path: path, diagnostics: diagnostics) { store.records.append(record) }
             } catch {
-                diagnostics.error("cannot read \(path): \(error)", at: nil)
+                diagnostics.append(PolicyMessages.unreadable(path, reason: "\(error)"))
             }
         }
         return store
@@ -132,17 +132,17 @@ public struct ApprovalStore: Sendable {
         guard let flag = values["flag"], let target = values["target"], let keyText = values["keyId"],
             let digest = values["digest"], let signatureText = values["signature"]
         else {
-            diagnostics.error("an approval file needs flag, target, keyId, digest and signature", at: start)
+            diagnostics.append(PolicyMessages.approvalIncomplete(at: start))
             return nil
         }
         guard let keyID = KeyID(hex: keyText) else {
-            diagnostics.error("'keyId' must be a key id (16 hex digits)", at: start)
+            diagnostics.append(PolicyMessages.approvalKeyIDInvalid(at: start))
             return nil
         }
         guard let signature = Sodium.decodeBase64(Substring(signatureText), maximumBytes: 128),
             signature.count == Sodium.signatureBytes
         else {
-            diagnostics.error("'signature' must be an Ed25519 signature in URL-safe base64", at: start)
+            diagnostics.append(PolicyMessages.approvalSignatureInvalid(at: start))
             return nil
         }
         return ApprovalRecord(

@@ -75,7 +75,14 @@ public enum Builder {
             for target in project.targets {
                 let content = Pipeline.lower(project, target: target)
                 if let policies {
-                    Pipeline.gate(content, of: target, in: project, policies: policies, now: now, diagnostics: diagnostics)
+                    Pipeline.gate(
+                        content,
+                        of: target,
+                        in: project,
+                        policies: policies,
+                        now: now,
+                        diagnostics: diagnostics
+                    )
                 }
                 _ = Pipeline.encode(content, of: target, diagnostics: diagnostics)
                 if recipients {

@@ -18,7 +18,7 @@ public struct PolicyGate: Sendable {
             do {
                 program = try PolicyProgram(policies.policies)
             } catch {
-                diagnostics.error("the policies cannot be compiled: \(error)", at: nil)
+                diagnostics.append(PolicyMessages.uncompilable(reason: "\(error)"))
                 program = nil
             }
         }
@@ -40,10 +40,7 @@ public struct PolicyGate: Sendable {
     package func checkWaivers(of project: FlagProject, diagnostics: DiagnosticCollector) {
         for waiver in policies.waivers where project.flag(waiver.flag.value) == nil {
             let suggestion = Suggestion.closest(to: waiver.flag.value, among: project.flags.map(\.key.value))
-            diagnostics.warning(
-                "waiver names no flag '\(waiver.flag.value)'" + (suggestion.map { "; did you mean '\($0)'?" } ?? ""),
-                at: waiver.flag.location
-            )
+            diagnostics.append(PolicyMessages.waiverForNoFlag(waiver, suggestion: suggestion))
         }
     }
 
@@ -109,27 +106,30 @@ public struct PolicyGate: Sendable {
                     program.holds($0, context!)
                 }
                 guard !failures.isEmpty else { continue }
-                var suffix = ""
-                if let waiver = policies.waivers.first(where: {
+                let waiver = policies.waivers.first {
                     $0.applies(policy: policy.name.value, flag: facts.key, target: target.name)
-                }) {
-                    if now < waiver.expiresAt { continue }
-                    suffix =
-                        " (the waiver by \(waiver.owner) at \(waiver.location) expired on \(waiver.expires) "
-                        + "and no longer waives this)"
                 }
+                if let waiver, now < waiver.expiresAt { continue }
                 for failure in failures {
-                    var message = "policy '\(policy.name.value)': \(failure.text)"
+                    var details = ""
                     if failure.facts.contains(where: { $0 == "approvals" || $0 == PolicyFacts.approvalsNotByOwnerName })
                     {
-                        message += Self.approvalDetails(
+                        details = Self.approvalDetails(
                             facts: facts,
                             counted: found[facts.key] ?? CountedApprovals(),
                             distinctFromOwner: failure.facts.contains(PolicyFacts.approvalsNotByOwnerName)
                         )
                     }
-                    message += " (target \(target.name))" + suffix
-                    diagnostics.append(Diagnostic(policy.severity, message, at: location))
+                    diagnostics.append(
+                        PolicyMessages.violation(
+                            policy,
+                            check: failure.text,
+                            details: details,
+                            target: target.name,
+                            expiredWaiver: waiver,
+                            at: location
+                        )
+                    )
                 }
             }
         }

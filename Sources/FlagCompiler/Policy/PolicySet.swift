@@ -83,7 +83,7 @@ public struct PolicySet: Sendable {
                     )
                 )
             } catch {
-                diagnostics.error("cannot read \(path): \(error)", at: nil)
+                diagnostics.append(PolicyMessages.unreadable(path, reason: "\(error)"))
             }
         }
         return read(files: files, diagnostics: diagnostics)
@@ -103,21 +103,14 @@ public struct PolicySet: Sendable {
         var seen: [String: SourceLocation] = [:]
         for policy in set.policies {
             if let first = seen[policy.name.value] {
-                diagnostics.error(
-                    "policy '\(policy.name.value)' is defined twice (first at \(first))",
-                    at: policy.name.location
-                )
+                diagnostics.append(PolicyMessages.duplicatePolicy(policy.name, first: first))
             } else {
                 seen[policy.name.value] = policy.name.location
             }
         }
         for waiver in set.waivers where seen[waiver.policy.value] == nil {
             let suggestion = Suggestion.closest(to: waiver.policy.value, among: Array(seen.keys))
-            diagnostics.error(
-                "waiver names no policy '\(waiver.policy.value)'"
-                    + (suggestion.map { "; did you mean '\($0)'?" } ?? ""),
-                at: waiver.policy.location
-            )
+            diagnostics.append(PolicyMessages.waiverForNoPolicy(waiver, suggestion: suggestion))
         }
         return set
     }
@@ -165,7 +158,7 @@ struct PolicyReader {
                 case "error": policy.severity = .error
                 case "warning": policy.severity = .warning
                 default:
-                    diagnostics.error("'severity' must be error or warning", at: field.value.location)
+                    diagnostics.append(PolicyMessages.invalidSeverity(at: field.value.location))
                 }
             case "description": _ = definitions.string(field.value, "'description'")
             case "match": policy.match = readMatch(field.value)
@@ -185,7 +178,7 @@ struct PolicyReader {
             }
         }
         if policy.checks.isEmpty {
-            diagnostics.error("policy '\(entry.key)' has no 'require' or 'deny' checks", at: entry.keyLocation)
+            diagnostics.append(PolicyMessages.policyWithoutChecks(entry.key, at: entry.keyLocation))
         }
         return policy
     }
@@ -216,10 +209,7 @@ struct PolicyReader {
     /// turned into what the operators compare, then the flag language's condition reader reads it.
     private func readCheck(_ node: YAMLNode) -> ConditionNode? {
         guard node.mappingEntries != nil else {
-            diagnostics.error(
-                "a check must be a mapping like '{ rampSteps: { gte: 3 } }', found \(node.kindName)",
-                at: node.location
-            )
+            diagnostics.append(PolicyMessages.checkNotMapping(found: node.kindName, at: node.location))
             return nil
         }
         guard let rewritten = rewriteCheck(node) else { return nil }
@@ -250,10 +240,8 @@ struct PolicyReader {
             default:
                 guard PolicyFacts.names.contains(entry.key) else {
                     let suggestion = Suggestion.closest(to: entry.key, among: PolicyFacts.names)
-                    diagnostics.error(
-                        "unknown fact '\(entry.key)'" + (suggestion.map { "; did you mean '\($0)'?" } ?? "")
-                            + " (docs/policies.md lists the facts)",
-                        at: entry.keyLocation
+                    diagnostics.append(
+                        PolicyMessages.unknownFact(entry.key, suggestion: suggestion, at: entry.keyLocation)
                     )
                     ok = false
                     continue
@@ -262,7 +250,7 @@ struct PolicyReader {
                     let modifier = fields.first(where: { $0.key == "distinctFromOwner" })
                 {
                     guard let value = modifier.value.bool else {
-                        diagnostics.error("'distinctFromOwner' must be true or false", at: modifier.value.location)
+                        diagnostics.append(PolicyMessages.distinctFromOwnerNotBool(at: modifier.value.location))
                         ok = false
                         continue
                     }
@@ -314,10 +302,7 @@ struct PolicyReader {
         guard let scalar = node.scalar else { return node }
         if node.number != nil { return node }
         guard let seconds = Timestamp.parseDuration(scalar.text) else {
-            diagnostics.error(
-                "'\(scalar.text)' is not a duration; write seconds or a duration like 24h, 7d, 90m",
-                at: node.location
-            )
+            diagnostics.append(PolicyMessages.notADuration(scalar.text, at: node.location))
             return nil
         }
         return YAMLNode(.scalar(YAMLScalar(text: String(seconds), isPlain: true)), at: node.location)
@@ -335,7 +320,7 @@ struct PolicyReader {
         for field in definitions.checkFields(fields, allowed: Self.waiverFields, in: "a waiver") {
             let text = field.key == "expires" ? field.value.scalar?.text : field.value.string
             guard let text, !text.isEmpty else {
-                diagnostics.error("'\(field.key)' must be a non-empty string", at: field.value.location)
+                diagnostics.append(PolicyMessages.waiverFieldEmpty(field.key, at: field.value.location))
                 continue
             }
             values[field.key] = Located(text, at: field.value.location)
@@ -345,16 +330,12 @@ struct PolicyReader {
             let reason = values["reason"], let expires = values["expires"]
         else {
             if !missing.isEmpty {
-                diagnostics.error(
-                    "a waiver needs \(missing.map { "'\($0)'" }.joined(separator: ", ")) "
-                        + "(policy, flag, owner, reason and expires)",
-                    at: node.location
-                )
+                diagnostics.append(PolicyMessages.waiverIncomplete(missing: missing, at: node.location))
             }
             return nil
         }
         guard let expiresAt = Timestamp.parseDate(expires.value) else {
-            diagnostics.error("a waiver's 'expires' must be a date like 2027-03-31", at: expires.location)
+            diagnostics.append(PolicyMessages.waiverExpiryNotDate(at: expires.location))
             return nil
         }
         return Waiver(
