@@ -6,27 +6,43 @@ import FlagTestSupport
 /// and `flagc build` run it for one target: the facts of every flag (exposure analysis, ramp facts),
 /// then every matching policy's checks through the runtime evaluator.
 enum PolicyBench {
-    /// 20 policies over the workload's flags: owners, ramps, exposure, prerequisites, expiry, approvals.
+    /// 20 policies over the workload's flags, as a team would write them: owners, ramps, exposure,
+    /// attributes, prerequisites, approvals. Most flags pass most policies; a few hundred violations.
     static func policies() -> String {
-        var text = "policies:\n"
         let checks = [
-            "{ owner: { exists: true } }", "{ rampSteps: { gte: 3 } }", "{ firstStepPercent: { lte: 5 } }",
-            "{ minStepInterval: { gte: 24h } }", "{ maxExposurePercent: { lte: 50 } }", "{ ruleCount: { lte: 3 } }",
-            "{ maxStepIncrease: { lte: 50 } }", "{ attributes: { notIn: [ssn, cardNumber] } }",
-            "{ owner: { startsWith: team- } }", "{ approvals: { gte: 1, distinctFromOwner: true } }",
+            "{ owner: { exists: true } }",
+            "{ any: [{ rampSteps: 0 }, { rampSteps: { gte: 3 } }] }",
+            "{ any: [{ firstStepPercent: { exists: false } }, { firstStepPercent: { lte: 5 } }] }",
+            "{ any: [{ minStepInterval: { exists: false } }, { minStepInterval: { gte: 24h } }] }",
+            "{ ruleCount: { lte: 3 } }",
+            "{ attributes: { notIn: [ssn, cardNumber] } }",
+            "{ owner: { startsWith: team- } }",
+            "{ any: [{ maxStepIncrease: { exists: false } }, { maxStepIncrease: { lte: 50 } }] }",
+            "{ prerequisites: { notIn: [team-1.feature-1] } }",
+            "{ tags: { notIn: [deprecated] } }",
         ]
+        var text = "policies:\n"
         for index in 0..<20 {
             text += "  policy-\(index):\n    severity: \(index % 2 == 0 ? "error" : "warning")\n"
-            switch index % 4 {
-            case 0: text += "    match: { keys: [\"team-\(index)*\"] }\n"
-            case 1: text += "    match: { owner: [team-\(index), team-\(index + 1)], environment: production }\n"
-            case 2: text += "    match: { target: bench }\n"
+            switch index {
+            // A few flags need approvals, some flags' exposure is capped: a few hundred violations.
+            case 18: text += "    match: { keys: [\"team-36.*\"] }\n"
+            case 19: text += "    match: { keys: [\"team-3.*\"] }\n"
+            case _ where index % 4 == 0: text += "    match: { keys: [\"team-\(index)*\"] }\n"
+            case _ where index % 4 == 1:
+                text += "    match: { owner: [team-\(index), team-\(index + 1)], environment: production }\n"
+            case _ where index % 4 == 2: text += "    match: { target: bench }\n"
             default: break
             }
             text += "    require:\n"
             text += "      - \(checks[index % checks.count])\n"
             text += "      - \(checks[(index + 3) % checks.count])\n"
-            text += "    deny:\n      - { servesEveryone: true, enabled: true }\n"
+            switch index {
+            case 18: text += "      - { approvals: { gte: 2, distinctFromOwner: true } }\n"
+            case 19: text += "      - { maxExposurePercent: { lte: 50 } }\n"
+            default: break
+            }
+            text += "    deny:\n      - { servesEveryone: true, compliance: pci }\n"
         }
         return text
     }
