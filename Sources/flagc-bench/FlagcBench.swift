@@ -259,6 +259,7 @@ enum FlagcBench {
         if arguments.contains("--policy-only") {
             let policy = PolicyBench.measure(project(yaml10000), rounds: quick ? 1 : 3)
             record("policy_s_10000", rounded(policy.seconds, 3))
+            record("policy_cpu_s_10000", rounded(policy.cpu, 3))
             record("policy_violations_10000", policy.violations)
             return
         }
@@ -424,6 +425,7 @@ enum FlagcBench {
         // The policy gate (issue 16) over the 10,000 flags with 20 policies, per target.
         let policy = PolicyBench.measure(project(yaml10000), rounds: quick ? 1 : 3)
         record("policy_s_10000", rounded(policy.seconds, 3))
+        record("policy_cpu_s_10000", rounded(policy.cpu, 3))
         record("policy_violations_10000", policy.violations)
 
         var bundles: [Int: [UInt8]] = [:]

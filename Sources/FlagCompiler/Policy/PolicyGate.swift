@@ -98,7 +98,6 @@ public struct PolicyGate: Sendable {
         let counted = found.filter { !$0.value.approvers.isEmpty }
         guard let program else { return counted }
         for facts in allFacts {
-            let location = project.flag(facts.key)?.key.location
             var context: EvaluationContext?
             for (policyIndex, policy) in policies.policies.enumerated() where policy.match.matches(facts) {
                 if context == nil { context = facts.context }
@@ -110,6 +109,7 @@ public struct PolicyGate: Sendable {
                     $0.applies(policy: policy.name.value, flag: facts.key, target: target.name)
                 }
                 if let waiver, now < waiver.expiresAt { continue }
+                let location = project.flag(facts.key)?.key.location
                 for failure in failures {
                     var details = ""
                     if failure.facts.contains(where: { $0 == "approvals" || $0 == PolicyFacts.approvalsNotByOwnerName })
