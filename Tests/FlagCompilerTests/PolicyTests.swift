@@ -50,7 +50,7 @@ struct PolicyTests {
         let program = try PolicyProgram(set.policies)
         let context = facts.context
         return set.policies.enumerated().flatMap { index, policy in
-            PolicyGate.failures(of: policy, checks: program.checks[index], facts: facts) {
+            PolicyGate.failures(checks: program.checks[index], facts: facts) {
                 program.holds($0, context)
             }.map(\.text)
         }

@@ -97,14 +97,15 @@ public struct PolicyGate: Sendable {
         let (allFacts, found) = factsAndApprovals(project: project, target: target, content: content, now: now)
         let counted = found.filter { !$0.value.approvers.isEmpty }
         guard let program else { return counted }
+        let matchers = policies.policies.map(\.match)
         for facts in allFacts {
-            var context: EvaluationContext?
-            for (policyIndex, policy) in policies.policies.enumerated() where policy.match.matches(facts) {
-                if context == nil { context = facts.context }
-                let failures = Self.failures(of: policy, checks: program.checks[policyIndex], facts: facts) {
-                    program.holds($0, context!)
+            let context = facts.context
+            for policyIndex in matchers.indices where matchers[policyIndex].matches(facts) {
+                let failures = Self.failures(checks: program.checks[policyIndex], facts: facts) {
+                    program.holds($0, context)
                 }
                 guard !failures.isEmpty else { continue }
+                let policy = policies.policies[policyIndex]
                 let waiver = policies.waivers.first {
                     $0.applies(policy: policy.name.value, flag: facts.key, target: target.name)
                 }
@@ -145,21 +146,18 @@ public struct PolicyGate: Sendable {
     /// The checks of `policy` that fail for `facts`: a `require` whose condition does not hold, a `deny`
     /// whose condition holds. `holds` evaluates a compiled check.
     package static func failures(
-        of policy: Policy,
         checks: [PolicyProgram.CompiledCheck],
         facts: PolicyFacts,
         holds: (Int) -> Bool
     ) -> [Failure] {
         var result: [Failure] = []
-        for (check, compiled) in zip(policy.checks, checks) {
+        for compiled in checks {
             let held = holds(compiled.flag)
-            switch check.kind {
+            switch compiled.kind {
             case .require where !held:
                 let failing = compiled.leaves.filter { !holds($0.flag) }
                 if failing.isEmpty {
-                    result.append(
-                        Failure(text: composite(compiled, facts, check, "does not hold"), facts: compiled.facts)
-                    )
+                    result.append(Failure(text: composite(compiled, facts, "does not hold"), facts: compiled.facts))
                 } else {
                     let parts = failing.map { leaf in
                         "\(PolicyText.factName(leaf.fact)) is \(PolicyText.value(facts.value(leaf.fact), fact: leaf.fact)), "
@@ -178,7 +176,7 @@ public struct PolicyGate: Sendable {
                         )
                     )
                 } else {
-                    result.append(Failure(text: composite(compiled, facts, check, "is denied"), facts: compiled.facts))
+                    result.append(Failure(text: composite(compiled, facts, "is denied"), facts: compiled.facts))
                 }
             default: break
             }
@@ -189,13 +187,12 @@ public struct PolicyGate: Sendable {
     private static func composite(
         _ compiled: PolicyProgram.CompiledCheck,
         _ facts: PolicyFacts,
-        _ check: Policy.Check,
         _ verdict: String
     ) -> String {
         let values = compiled.facts.map {
             "\(PolicyText.factName($0)) is \(PolicyText.value(facts.value($0), fact: $0))"
         }
-        return "the check at \(check.location) \(verdict) (\(values.joined(separator: ", ")))"
+        return "the check at \(compiled.location) \(verdict) (\(values.joined(separator: ", ")))"
     }
 
     private static func approvalDetails(

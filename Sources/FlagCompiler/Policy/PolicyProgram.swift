@@ -11,6 +11,9 @@ package final class PolicyProgram: @unchecked Sendable {
     /// One compiled check: the whole condition, and its parts when it is a conjunction of predicates
     /// (so a failure names the predicates that failed).
     package struct CompiledCheck: Sendable {
+        package var kind: Policy.CheckKind
+        /// The check's place in its policies file.
+        package var location: SourceLocation
         package var flag: Int
         package var leaves: [(fact: String, predicate: Predicate, flag: Int)]
         /// The facts the condition reads.
@@ -72,7 +75,13 @@ package final class PolicyProgram: @unchecked Sendable {
                     } else if parts.count == 1, case .predicate(let name, let predicate) = parts[0] {
                         leaves.append((name.value, predicate, flag))
                     }
-                    return CompiledCheck(flag: flag, leaves: leaves, facts: Self.facts(of: check.condition))
+                    return CompiledCheck(
+                        kind: check.kind,
+                        location: check.location,
+                        flag: flag,
+                        leaves: leaves,
+                        facts: Self.facts(of: check.condition)
+                    )
                 }
             )
         }

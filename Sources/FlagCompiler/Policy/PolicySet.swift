@@ -30,13 +30,22 @@ package struct PolicyMatch: Sendable {
     package var owners: [String]?
 
     package func matches(_ facts: PolicyFacts) -> Bool {
-        if let keys, !keys.contains(where: { Glob.matches($0, facts.key) }) { return false }
+        if let keys, !keys.contains(where: { Self.matches($0, facts.key) }) { return false }
         if let tags, !tags.contains(where: facts.tags.contains) { return false }
         if let compliance, !compliance.contains(where: facts.compliance.contains) { return false }
         if let environments, !environments.contains(facts.environment) { return false }
         if let targets, !targets.contains(facts.target) { return false }
         if let owners, !owners.contains(where: { $0 == facts.owner }) { return false }
         return true
+    }
+
+    /// `Glob.matches`, with the common `prefix*` and literal patterns compared without building arrays.
+    private static func matches(_ pattern: String, _ key: String) -> Bool {
+        guard !pattern.contains("?") else { return Glob.matches(pattern, key) }
+        let stars = pattern.utf8.lazy.filter { $0 == 0x2A }.count
+        if stars == 0 { return pattern == key }
+        if stars == 1, pattern.utf8.last == 0x2A { return key.hasPrefix(pattern.dropLast()) }
+        return Glob.matches(pattern, key)
     }
 }
 
