@@ -13,7 +13,7 @@ struct Flagc: ParsableCommand {
         version: FlagcVersion.current,
         subcommands: [
             InitCommand.self, CheckCommand.self, BuildCommand.self, GenerateCommand.self, InspectCommand.self,
-            EvalCommand.self,
+            EvalCommand.self, ImportCommand.self,
             KeysCommand.self, PolicyInputCommand.self, ApproveCommand.self,
         ]
     )

@@ -148,6 +148,13 @@ struct PolicyTests {
                 "flags: { f: { type: string, variants: { c: x, t: y }, default: c, rules: [{ serve: { split: { c: 70, t: 30 } } }] } }",
             expected: "30"
         ),
+        // Another engine's split: shares of the sum of its weights (here 250 of 1,000).
+        FactCase(
+            fact: "maxExposurePercent",
+            flags:
+                "flags: { f: { rules: [{ serve: { split: { on: 250, off: 750 }, hash: unleash-variants, salt: s } }] } }",
+            expected: "25"
+        ),
         FactCase(fact: "rampSteps", flags: ramped, expected: "3"),
         FactCase(fact: "rampSteps", flags: "flags: { f: { default: on } }", expected: "0"),
         FactCase(fact: "firstStepPercent", flags: ramped, expected: "2"),

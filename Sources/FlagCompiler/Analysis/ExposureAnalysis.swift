@@ -96,7 +96,7 @@ package struct ExposureAnalysis: Sendable {
             }
             switch flag.rules[index].serve {
             case .variant(let variant): result.insert(variant)
-            case .split(_, let variants, let thresholds):
+            case .split(_, let variants, let thresholds), .hashedSplit(_, _, _, let variants, let thresholds):
                 var previous = 0
                 for (variant, threshold) in zip(variants, thresholds) {
                     if threshold > previous { result.insert(variant) }
@@ -132,6 +132,18 @@ package struct ExposureAnalysis: Sendable {
                 previous = threshold
             }
             return (share, share)
+        case .hashedSplit(_, _, _, let variants, let thresholds):
+            // Another engine's bucketing: the total is the sum of the weights, not 10,000.
+            let total = thresholds.last ?? 0
+            guard total > 0 else { return (0, 0) }
+            var previous = 0
+            var share = 0
+            for (variant, threshold) in zip(variants, thresholds) {
+                if !off.contains(variant) { share += max(0, threshold - previous) }
+                previous = threshold
+            }
+            let scaled = share * 10_000 / total
+            return (scaled, scaled)
         case .progressive(_, let variant, let others, let steps):
             func share(_ threshold: Int) -> Int {
                 (off.contains(variant) ? 0 : threshold) + (off.contains(others) ? 0 : 10_000 - threshold)

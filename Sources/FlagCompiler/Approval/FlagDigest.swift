@@ -50,6 +50,16 @@ package enum FlagDigest {
                     ),
                     JSONMember("by", attribute(bucketBy)),
                 ])
+            case .hashedSplit(let bucketBy, let scheme, let salt, let variants, let thresholds):
+                return .object([
+                    JSONMember(
+                        "split",
+                        .array(zip(variants, thresholds).map { .array([variant($0), .integer(Int64($1))]) })
+                    ),
+                    JSONMember("by", attribute(bucketBy)),
+                    JSONMember("hash", .string(scheme.name)),
+                    JSONMember("salt", .string(salt)),
+                ])
             case .progressive(let bucketBy, let on, let others, let steps):
                 return .object([
                     JSONMember("variant", variant(on)),
@@ -173,6 +183,8 @@ package enum FlagDigest {
         case .after(let time): return named("after", .number(time))
         case .inCIDR(let ranges): return named("inCidr", .array(ranges.map { .string($0.description) }))
         case .exists(let present): return named("exists", .bool(present))
+        case .rollout(let scheme, let salt, let threshold):
+            return named("rollout", .array([.string(scheme.name), .string(salt), .integer(Int64(threshold))]))
         }
     }
 }

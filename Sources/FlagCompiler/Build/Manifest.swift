@@ -182,6 +182,13 @@ public enum BundleInspection {
                     defer { previous = threshold }
                     return "\(flag.variants[variant].name) \(ProjectValidator.percentText(threshold - previous))%"
                 }.joined(separator: ", ")
+        case .hashedSplit(_, let scheme, _, let variants, let thresholds):
+            var previous = 0
+            return "split (hash \(scheme.name)) "
+                + zip(variants, thresholds).map { variant, threshold in
+                    defer { previous = threshold }
+                    return "\(flag.variants[variant].name) \(threshold - previous)/\(thresholds.last ?? 0)"
+                }.joined(separator: ", ")
         case .progressive(_, let variant, let others, let steps):
             return "ramp \(flag.variants[variant].name) over \(flag.variants[others].name): "
                 + steps.map {

@@ -94,7 +94,9 @@ package struct PolicyFacts: Sendable, Equatable {
             rule.condition.map(visit)
             switch rule.serve {
             case .variant: break
-            case .split(let bucketBy, _, _), .progressive(let bucketBy, _, _, _): attributeIndices.insert(bucketBy)
+            case .split(let bucketBy, _, _), .progressive(let bucketBy, _, _, _),
+                .hashedSplit(let bucketBy, _, _, _, _):
+                attributeIndices.insert(bucketBy)
             }
         }
         attributes = attributeIndices.filter { content.attributes.indices.contains($0) }.map { content.attributes[$0] }

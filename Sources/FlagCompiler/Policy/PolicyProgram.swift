@@ -181,6 +181,8 @@ package enum PolicyText {
         case .after(let time): return "after \(date(time))"
         case .inCIDR(let ranges): return "in " + ranges.map { "\($0)" }.joined(separator: ", ")
         case .exists(let present): return present ? "set" : "unset"
+        case .rollout(let scheme, _, let threshold):
+            return "in a \(scheme.name) rollout below bucket \(threshold)"
         }
     }
 

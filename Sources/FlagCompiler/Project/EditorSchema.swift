@@ -1,4 +1,5 @@
 // swift-format-ignore-file
+// Over 700 lines because it is generated: the schemas are data; the sources of truth are docs/schema/*.json.
 // The JSON Schemas of docs/schema, embedded so that `flagc init` can write them into a new repository.
 // Kept equal to those files by EditorSchemaTests; after editing a schema there, run
 // `python3 Tests/Spec/generators/editor-schemas.py` to regenerate this file.
@@ -386,11 +387,11 @@ public enum EditorSchema {
               "type": "object",
               "properties": {
                 "split": {
-                  "description": "Variant → percentage (at most 2 decimals, summing to exactly 100), in bucket order (reason SPLIT).",
+                  "description": "Variant → percentage (at most 2 decimals, summing to exactly 100), in bucket order (reason SPLIT); with `hash`, variant → whole-number weight out of the weights' sum.",
                   "type": "object",
                   "minProperties": 1,
                   "additionalProperties": {
-                    "$ref": "#/$defs/percentage"
+                    "type": "number"
                   }
                 },
                 "progressive": {
@@ -398,6 +399,18 @@ public enum EditorSchema {
                 },
                 "by": {
                   "description": "The bucketing attribute; default targetingKey. When it is missing, a list or an object, the rule does not match.",
+                  "type": "string"
+                },
+                "hash": {
+                  "description": "Bucket as another engine does (a `split` only): unleash (murmur3 of SALT:VALUE mod total), unleash-variants (the same with seed 86028157), flagd ((murmur3 of SALT VALUE × total) >> 32).",
+                  "enum": [
+                    "unleash",
+                    "unleash-variants",
+                    "flagd"
+                  ]
+                },
+                "salt": {
+                  "description": "The salt of a `split` with `hash`; default the flag's salt (its key).",
                   "type": "string"
                 }
               },
@@ -413,7 +426,32 @@ public enum EditorSchema {
                     "progressive"
                   ]
                 }
-              ]
+              ],
+              "if": {
+                "required": [
+                  "hash"
+                ]
+              },
+              "then": {
+                "properties": {
+                  "split": {
+                    "additionalProperties": {
+                      "type": "integer",
+                      "minimum": 0,
+                      "maximum": 2147483647
+                    }
+                  }
+                }
+              },
+              "else": {
+                "properties": {
+                  "split": {
+                    "additionalProperties": {
+                      "$ref": "#/$defs/percentage"
+                    }
+                  }
+                }
+              }
             }
           ]
         },
@@ -652,6 +690,31 @@ public enum EditorSchema {
             "exists": {
               "description": "true: the attribute is present and not null; false: it is missing or null.",
               "type": "boolean"
+            },
+            "rollout": {
+              "description": "The attribute's bucket is among the first `percent` % under `hash` (default flagc) and `salt`; false when missing, a list or an object.",
+              "type": "object",
+              "properties": {
+                "percent": {
+                  "$ref": "#/$defs/percentage"
+                },
+                "hash": {
+                  "enum": [
+                    "flagc",
+                    "unleash",
+                    "unleash-variants",
+                    "flagd"
+                  ]
+                },
+                "salt": {
+                  "type": "string"
+                }
+              },
+              "required": [
+                "percent",
+                "salt"
+              ],
+              "additionalProperties": false
             },
             "ignoreCase": {
               "description": "Compare text in Unicode simple lowercase (eq, ne, in, notIn, contains, notContains, startsWith, endsWith; RE2 case folding for matches).",

@@ -93,6 +93,14 @@ package enum ServeDefinition: Sendable {
         steps: [RampStepDefinition],
         bucketBy: Located<String>?
     )
+    /// A split with `hash:` (another engine's bucketing): whole-number weights out of their sum;
+    /// `salt` nil means the flag's salt.
+    case hashedSplit(weights: [HashedSplitWeight], bucketBy: Located<String>?, scheme: BucketingScheme, salt: String?)
+}
+
+package struct HashedSplitWeight: Sendable {
+    package var variant: Located<String>
+    package var weight: Int
 }
 
 package struct SplitWeight: Sendable {
