@@ -155,7 +155,7 @@ enum FlagcBench {
         let asJSON = arguments.contains("--json")
         if arguments.contains("--help") || arguments.contains("-h") {
             print(
-                "usage: flagc-bench [--json] [--quick] | --build-only [FLAG COUNT...] | --write-project COUNT DIR | --policy-only"
+                "usage: flagc-bench [--json] [--quick] | --build-only [FLAG COUNT...] | --write-project COUNT DIR | --stale-only | --policy-only"
             )
             return
         }
@@ -251,6 +251,28 @@ enum FlagcBench {
                 )
                 record("build_s_\(count)", rounded(sample.wall.median / 1e9, 3))
                 record("build_cpu_s_\(count)", rounded(sample.cpu.median / 1e9, 3))
+            }
+            return
+        }
+
+        /// `stale_s_10000`: 10,000 flags and 5,000 source files (see StaleBench).
+        func staleFigure() throws {
+            let result = try StaleBench.run(
+                flagCount: 10_000,
+                fileCount: 5_000,
+                in: temporary.appendingPathComponent("stale")
+            )
+            record("stale_s_10000", rounded(result.seconds, 3))
+            record("stale_cpu_s_10000", rounded(result.cpuSeconds, 3))
+            if !result.usedGit { record("stale_git", "not measured: no git; creation dates were not read") }
+        }
+        if arguments.contains("--stale-only") {
+            try staleFigure()
+            if asJSON {
+                let members = figures.map { name, value in
+                    "\"\(name)\":" + (value is String ? "\"\(value)\"" : "\(value)")
+                }
+                print("{" + members.joined(separator: ",") + "}")
             }
             return
         }
@@ -430,6 +452,7 @@ enum FlagcBench {
         record("policy_s_10000", rounded(policy.seconds, 3))
         record("policy_cpu_s_10000", rounded(policy.cpu, 3))
         record("policy_violations_10000", policy.violations)
+        try staleFigure()
 
         var bundles: [Int: [UInt8]] = [:]
         var paths: [Int: String] = [:]

@@ -12,8 +12,8 @@ struct CheckCommand: ParsableCommand {
     @Option(help: "The repository root holding flags/, targets/ and policies/.")
     var root = "."
 
-    @Option(name: .customLong("fail-on"), help: "The least severe diagnostic that fails: error or warning.")
-    var failOn: FailLevel = .error
+    @Option(name: .customLong("fail-on"), help: "Fail (exit 1) on warnings too: 'warning'.")
+    var failOn: FailOnSeverity?
 
     func run() throws {
         let diagnostics = DiagnosticCollector()
@@ -52,13 +52,13 @@ struct BuildCommand: ParsableCommand {
     @Option(help: "The repository root holding flags/, targets/ and keys/.")
     var root = "."
 
+    @Option(name: .customLong("source"), help: "Record each flag's code references from this folder; repeatable.")
+    var sources: [String] = []
+
     @OptionGroup var keys: KeyOptions
 
-    @Option(
-        name: .customLong("fail-on"),
-        help: "The least severe diagnostic that fails (writing nothing): error or warning."
-    )
-    var failOn: FailLevel = .error
+    @Option(name: .customLong("fail-on"), help: "Fail (exit 1, writing nothing) on warnings too: 'warning'.")
+    var failOn: FailOnSeverity?
 
     func run() throws {
         let diagnostics = DiagnosticCollector()
@@ -83,6 +83,7 @@ struct BuildCommand: ParsableCommand {
             )
             options.policies = policies
             options.failOnWarnings = failOn == .warning
+            options.sources = sources
             let outputs = try Builder.build(project, options: options, diagnostics: diagnostics)
             Output.diagnostics(diagnostics.sorted, sources: project.sources)
             let warnings = diagnostics.diagnostics.contains { $0.severity == .warning }
@@ -105,4 +106,9 @@ struct BuildCommand: ParsableCommand {
             throw Output.fail(failure.description, status: ExitStatus.invalidInput)
         }
     }
+}
+
+/// `--fail-on warning`: warnings fail the command like errors.
+enum FailOnSeverity: String, ExpressibleByArgument {
+    case warning
 }

@@ -3,12 +3,6 @@ import FlagCompiler
 import FlagRuntime
 import Foundation
 
-/// `--fail-on`: the least severe diagnostic that fails `check` and `build`.
-enum FailLevel: String, ExpressibleByArgument, CaseIterable {
-    case error
-    case warning
-}
-
 /// The build time policies see (`daysToExpiry`, waiver expiry): `SOURCE_DATE_EPOCH`, else now.
 func policyTime() throws -> Int64 {
     do {

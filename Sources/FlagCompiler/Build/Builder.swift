@@ -16,6 +16,8 @@ public struct BuildOptions: Sendable {
     public var policies: PolicyGate?
     /// Whether a warning (a policy of severity warning, say) fails the build as an error does.
     public var failOnWarnings = false
+    /// Folders (or files) of code searched for flag references, recorded per flag in the manifest.
+    public var sources: [String] = []
 
     public init(root: String = ".", target: String? = nil, issuedAt: Int64, keyStore: KeyStore) {
         self.root = root
@@ -71,6 +73,8 @@ public enum Builder {
             policies.checkWaivers(of: project, diagnostics: diagnostics)
         }
         if !diagnostics.hasErrors {
+            // Debt in the definitions: warnings (see FlagLint), before the checks that need keys.
+            FlagLint(project: project, diagnostics: diagnostics).run()
             let keyStore = KeyStore(directory: resolve("keys", root: root))
             for target in project.targets {
                 let content = Pipeline.lower(project, target: target)
@@ -186,6 +190,20 @@ public enum Builder {
         }
 
         options.policies?.checkWaivers(of: project, diagnostics: diagnostics)
+        // Code references, found once for every target's manifest.
+        var references: [String: FlagReferences]?
+        if !options.sources.isEmpty {
+            do {
+                references = try CodeReferences.find(
+                    in: project,
+                    sources: options.sources,
+                    maximumLocations: Manifest.maximumReferences
+                )
+            } catch {
+                throw BuildError.sources(error.description)
+            }
+        }
+
         var pending: [(target: String, directory: String, files: [(String, [UInt8])])] = []
         var outputs: [TargetOutput] = []
         for target in targets {
@@ -244,7 +262,8 @@ public enum Builder {
                 recipients: recipients.map { KeyID(of: $0) },
                 issuedAt: options.issuedAt,
                 expiresAt: expiresAt,
-                approvals: approvals
+                approvals: approvals,
+                references: references
             )
             let files = [
                 ("flags.bundle", bundle), ("\(target.swiftTypeName).swift", Array(swift.utf8)),

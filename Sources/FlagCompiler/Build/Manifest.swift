@@ -13,7 +13,8 @@ enum Manifest {
         recipients: [KeyID],
         issuedAt: Int64,
         expiresAt: Int64,
-        approvals: [String: CountedApprovals] = [:]
+        approvals: [String: CountedApprovals] = [:],
+        references: [String: FlagReferences]? = nil
     ) -> String {
         let flags = content.flags.sorted { $0.key < $1.key }.map { flag -> JSONValue in
             let definition = project.flag(flag.key)
@@ -29,6 +30,9 @@ enum Manifest {
                 ("compliance", metadata.map { .strings($0.compliance) }),
                 ("expires", metadata?.expires.map { .string($0.value) }),
                 ("source", definition.map { .string($0.key.location.description) }),
+                ("lifecycle", metadata?.lifecycle.map { .string($0.value.rawValue) }),
+                ("created", metadata?.created.map { .string($0.value) }),
+                ("codeReferences", references.map { referencesJSON($0[flag.key] ?? FlagReferences()) }),
                 // The approvals that counted for this build (see docs/policies.md), by approver key id.
                 (
                     "approvals",
@@ -62,6 +66,19 @@ enum Manifest {
             ("flags", .array(flags)),
         ])
         return JSONText.pretty(manifest) + "\n"
+    }
+}
+
+extension Manifest {
+    /// Code locations kept per flag in a manifest (the count goes on).
+    static let maximumReferences = 20
+
+    /// `{"count": N, "locations": ["file:line:column", …]}`.
+    static func referencesJSON(_ references: FlagReferences) -> JSONValue {
+        JSONValue.members([
+            ("count", .integer(Int64(references.count))),
+            ("locations", JSONValue.strings(references.locations.map(\.location))),
+        ])
     }
 }
 

@@ -44,6 +44,13 @@ public enum EditorSchema {
           "additionalProperties": {
             "$ref": "#/$defs/flag"
           }
+        },
+        "context": {
+          "description": "The attributes rules use, with their types: `flagc check` warns about attributes not declared here and operators of the wrong type; the generated Swift gets a typed context builder.",
+          "type": "object",
+          "additionalProperties": {
+            "$ref": "#/$defs/contextAttribute"
+          }
         }
       },
       "additionalProperties": false,
@@ -181,6 +188,23 @@ public enum EditorSchema {
               "type": "string",
               "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$",
               "format": "date"
+            },
+            "created": {
+              "description": "When the flag was created, YYYY-MM-DD: its lifecycle's lifetime counts from here (default: the first commit adding it).",
+              "type": "string",
+              "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$",
+              "format": "date"
+            },
+            "lifecycle": {
+              "description": "The kind of flag, and so how long it may live before `flagc stale` reports it: release and experiment 40 days, operational 7; kill-switch, permission and permanent have no limit (permanent flags are never reported).",
+              "enum": [
+                "release",
+                "experiment",
+                "operational",
+                "kill-switch",
+                "permission",
+                "permanent"
+              ]
             },
             "environments": {
               "description": "Per-environment overrides, by the `environment` of a target.",
@@ -730,6 +754,40 @@ public enum EditorSchema {
           "then": {
             "minProperties": 2
           }
+        },
+        "contextAttribute": {
+          "oneOf": [
+            {
+              "$ref": "#/$defs/contextType"
+            },
+            {
+              "type": "object",
+              "properties": {
+                "type": {
+                  "$ref": "#/$defs/contextType"
+                },
+                "description": {
+                  "type": "string"
+                }
+              },
+              "required": [
+                "type"
+              ],
+              "additionalProperties": false
+            }
+          ]
+        },
+        "contextType": {
+          "description": "The attribute's type.",
+          "enum": [
+            "string",
+            "number",
+            "boolean",
+            "version",
+            "timestamp",
+            "ip",
+            "list"
+          ]
         }
       }
     }

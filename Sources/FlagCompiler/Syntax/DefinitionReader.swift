@@ -26,12 +26,15 @@ struct DefinitionReader {
 
     // MARK: Files
 
-    func readFlagFile(_ root: YAMLNode?, path: String) -> FlagFile {
+    /// Reads a flags file; `contextOnly` for a root `context.yaml`, which may hold only `context:`.
+    func readFlagFile(_ root: YAMLNode?, path: String, contextOnly: Bool = false) -> FlagFile {
         var file = FlagFile(path: path)
         guard let root else { return file }
-        guard let entries = mapping(root, "a flags file") else { return file }
-        for entry in checkFields(entries, allowed: ["segments", "flags"], in: "a flags file") {
+        guard let entries = mapping(root, contextOnly ? "a context file" : "a flags file") else { return file }
+        let allowed = contextOnly ? ["context"] : ["segments", "flags", "context"]
+        for entry in checkFields(entries, allowed: allowed, in: contextOnly ? "a context file" : "a flags file") {
             switch entry.key {
+            case "context": file.context = readContext(entry.value)
             case "segments":
                 guard let segments = mapping(entry.value, "'segments'") else { continue }
                 for segment in segments {
@@ -76,7 +79,7 @@ struct DefinitionReader {
 
     private static let flagFields = [
         "type", "variants", "default", "offVariant", "enabled", "rules", "requires", "salt", "description",
-        "owner", "tags", "compliance", "expires", "environments",
+        "owner", "tags", "compliance", "expires", "environments", "lifecycle", "created",
     ]
     private static let overridableFields = ["enabled", "default", "offVariant", "rules"]
 
@@ -134,6 +137,16 @@ struct DefinitionReader {
                         diagnostics.append(ReaderMessages.invalidExpires(at: entry.value.location))
                     }
                 }
+            case "created":
+                if let text = scalarText(entry.value, "'created'") {
+                    if let date = Timestamp.parseDate(text) {
+                        metadata.created = Located(text, at: entry.value.location)
+                        metadata.createdAt = date
+                    } else {
+                        diagnostics.append(DebtMessages.invalidCreated(at: entry.value.location))
+                    }
+                }
+            case "lifecycle": metadata.lifecycle = readLifecycle(entry.value)
             case "salt": salt = string(entry.value, "'salt'")
             case "requires": prerequisites = readPrerequisites(entry.value)
             case "environments":
