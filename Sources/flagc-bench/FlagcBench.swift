@@ -156,7 +156,7 @@ enum FlagcBench {
         if arguments.contains("--help") || arguments.contains("-h") {
             print(
                 "usage: flagc-bench [--json] [--quick] | --peers [--quick] | --build-only [FLAG COUNT...]"
-                    + " | --write-project COUNT DIR | --stale-only"
+                    + " | --write-project COUNT DIR | --stale-only | --policy-only"
             )
             return
         }
@@ -286,6 +286,13 @@ enum FlagcBench {
         let yaml1000 = Workload.yaml(flagCount: 1_000)
         let yaml10000 = Workload.yaml(flagCount: 10_000)
 
+        if arguments.contains("--policy-only") {
+            let policy = PolicyBench.measure(project(yaml10000), rounds: quick ? 1 : 3)
+            record("policy_s_10000", rounded(policy.seconds, 3))
+            record("policy_cpu_s_10000", rounded(policy.cpu, 3))
+            record("policy_violations_10000", policy.violations)
+            return
+        }
         if arguments.contains("--sizes") {
             // Where the bytes of a 1,000-flag payload go.
             let project = project(yaml1000)
@@ -467,6 +474,11 @@ enum FlagcBench {
             record("build_s_10000", "not measured: build flagc first (swift build -c release --product flagc)")
         }
 
+        // The policy gate (issue 16) over the 10,000 flags with 20 policies, per target.
+        let policy = PolicyBench.measure(project(yaml10000), rounds: quick ? 1 : 3)
+        record("policy_s_10000", rounded(policy.seconds, 3))
+        record("policy_cpu_s_10000", rounded(policy.cpu, 3))
+        record("policy_violations_10000", policy.violations)
         try staleFigure()
 
         var bundles: [Int: [UInt8]] = [:]

@@ -13,6 +13,7 @@ enum Manifest {
         recipients: [KeyID],
         issuedAt: Int64,
         expiresAt: Int64,
+        approvals: [String: CountedApprovals] = [:],
         references: [String: FlagReferences]? = nil
     ) -> String {
         let flags = content.flags.sorted { $0.key < $1.key }.map { flag -> JSONValue in
@@ -32,6 +33,19 @@ enum Manifest {
                 ("lifecycle", metadata?.lifecycle.map { .string($0.value.rawValue) }),
                 ("created", metadata?.created.map { .string($0.value) }),
                 ("codeReferences", references.map { referencesJSON($0[flag.key] ?? FlagReferences()) }),
+                // The approvals that counted for this build (see docs/policies.md), by approver key id.
+                (
+                    "approvals",
+                    approvals[flag.key].flatMap { counted in
+                        counted.approvers.isEmpty
+                            ? nil
+                            : .array(
+                                counted.approvers.map {
+                                    .members([("approver", .string($0.name)), ("keyId", .string($0.keyID.description))])
+                                }
+                            )
+                    }
+                ),
             ])
         }
         let manifest = JSONValue.members([
