@@ -154,11 +154,18 @@ enum FlagcBench {
         let quick = arguments.contains("--quick")
         let asJSON = arguments.contains("--json")
         if arguments.contains("--help") || arguments.contains("-h") {
-            print("usage: flagc-bench [--json] [--quick] | --build-only [FLAG COUNT...] | --write-project COUNT DIR")
+            print(
+                "usage: flagc-bench [--json] [--quick] | --peers [--quick] | --build-only [FLAG COUNT...]"
+                    + " | --write-project COUNT DIR | --stale-only | --policy-only"
+            )
             return
         }
         if arguments.contains("--json-parse") {
             JSONParseBench.run(quick: quick)
+            return
+        }
+        if arguments.contains("--peers") {
+            try PeersCommand.run(quick: quick)
             return
         }
 
@@ -253,10 +260,39 @@ enum FlagcBench {
             return
         }
 
+        /// `stale_s_10000`: 10,000 flags and 5,000 source files (see StaleBench).
+        func staleFigure() throws {
+            let result = try StaleBench.run(
+                flagCount: 10_000,
+                fileCount: 5_000,
+                in: temporary.appendingPathComponent("stale")
+            )
+            record("stale_s_10000", rounded(result.seconds, 3))
+            record("stale_cpu_s_10000", rounded(result.cpuSeconds, 3))
+            if !result.usedGit { record("stale_git", "not measured: no git; creation dates were not read") }
+        }
+        if arguments.contains("--stale-only") {
+            try staleFigure()
+            if asJSON {
+                let members = figures.map { name, value in
+                    "\"\(name)\":" + (value is String ? "\"\(value)\"" : "\(value)")
+                }
+                print("{" + members.joined(separator: ",") + "}")
+            }
+            return
+        }
+
         let yaml100 = Workload.yaml(flagCount: 100)
         let yaml1000 = Workload.yaml(flagCount: 1_000)
         let yaml10000 = Workload.yaml(flagCount: 10_000)
 
+        if arguments.contains("--policy-only") {
+            let policy = PolicyBench.measure(project(yaml10000), rounds: quick ? 1 : 3)
+            record("policy_s_10000", rounded(policy.seconds, 3))
+            record("policy_cpu_s_10000", rounded(policy.cpu, 3))
+            record("policy_violations_10000", policy.violations)
+            return
+        }
         if arguments.contains("--sizes") {
             // Where the bytes of a 1,000-flag payload go.
             let project = project(yaml1000)
@@ -373,6 +409,28 @@ enum FlagcBench {
             }
             return
         }
+        if let index = arguments.firstIndex(of: "--profile-peer"), arguments.index(after: index) < arguments.endIndex {
+            // A loop for callgrind: one step of the request path on the peers' workload.
+            try PeerWorkload.profile(
+                arguments[index + 1],
+                bundleBytes: compile(PeerWorkload.yaml()),
+                options: keys.options(now: 1_796_220_000)
+            )
+            return
+        }
+        if let index = arguments.firstIndex(of: "--peer-figures") {
+            // The flagc column of `--peers`: one JSON object, on the contexts of DATA/contexts.tsv.
+            let folder = arguments.index(after: index) < arguments.endIndex ? arguments[index + 1] : nil
+            let figures = try PeerWorkload.figures(
+                bundleBytes: compile(PeerWorkload.yaml()),
+                options: keys.options(now: 1_796_220_000),
+                dataFolder: folder,
+                quick: quick
+            )
+            let members = figures.map { "\"\($0.name)\":\($0.value),\"\($0.name)_spread\":\($0.spread)" }
+            print("{" + members.joined(separator: ",") + "}")
+            return
+        }
         if arguments.contains("--profile-eval") {
             // A loop for `perf record`: the 3-condition split flag by handle, prepared and not.
             let bundle = try FlagBundle.load(bytes: compile(yaml1000), options: keys.options(now: 1_796_220_000))
@@ -415,6 +473,13 @@ enum FlagcBench {
         } else {
             record("build_s_10000", "not measured: build flagc first (swift build -c release --product flagc)")
         }
+
+        // The policy gate (issue 16) over the 10,000 flags with 20 policies, per target.
+        let policy = PolicyBench.measure(project(yaml10000), rounds: quick ? 1 : 3)
+        record("policy_s_10000", rounded(policy.seconds, 3))
+        record("policy_cpu_s_10000", rounded(policy.cpu, 3))
+        record("policy_violations_10000", policy.violations)
+        try staleFigure()
 
         var bundles: [Int: [UInt8]] = [:]
         var paths: [Int: String] = [:]
@@ -671,6 +736,17 @@ enum FlagcBench {
             return worst
         }
         record("allocs_per_eval", allocationsPerEvaluation())
+
+        // MARK: The request path on the peers' workload
+
+        for figure in try PeerWorkload.figures(
+            bundleBytes: compile(PeerWorkload.yaml()),
+            options: keys.options(now: 1_796_220_000),
+            dataFolder: nil,
+            quick: quick
+        ) {
+            record(figure.name, figure.value, spread: figure.spread)
+        }
 
         // MARK: Batch
 

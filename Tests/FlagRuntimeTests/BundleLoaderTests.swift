@@ -319,7 +319,11 @@ struct BundleLoaderTests {
         Refusal("newer format version", expecting: .unsupportedFormatVersion(6)) { keys in
             (patched(keys.bundle(content), at: 4, littleEndian: 6, width: 2), keys.options())
         },
-        Refusal("format version 4, without the guard section", expecting: .unsupportedFormatVersion(4)) { keys in
+        Refusal(
+            "format version 4, without hash: splits, rollout conditions and guards",
+            expecting: .unsupportedFormatVersion(4)
+        ) {
+            keys in
             (patched(keys.bundle(content), at: 4, littleEndian: 4, width: 2), keys.options())
         },
         Refusal("format version 1, unreleased and not read", expecting: .unsupportedFormatVersion(1)) { keys in

@@ -3,6 +3,8 @@
 /// 1. **load** (`LoadStage.swift`): read and parse `flags/` and `targets/` into a `FlagProject`.
 /// 2. **validate** (`ValidateStage.swift`): the project-wide checks (`ProjectValidator`).
 /// 3. **lower** (`LowerStage.swift`): one target's flags to a `BundleContent` (`TargetLowering`).
+///    **gate** (`GateStage.swift`): the target's flags against the policies of `policies/` and the
+///    approvals of `approvals/` (`PolicyGate`); a violation is a diagnostic at the flag.
 /// 4. **encode** (`EncodeStage.swift`): the content to payload bytes, checked as the runtime reads them.
 /// 5. **seal** (`SealStage.swift`): compress, encrypt, seal to the recipients and sign (`BundleWriter`).
 /// 6. **generate** (`GenerateStage.swift`): the target's Swift code (`SwiftGenerator`).
