@@ -14,7 +14,7 @@ struct Flagc: ParsableCommand {
         subcommands: [
             InitCommand.self, CheckCommand.self, BuildCommand.self, GenerateCommand.self, InspectCommand.self,
             EvalCommand.self,
-            KeysCommand.self,
+            KeysCommand.self, DiffCommand.self, VerifyProvenanceCommand.self, AuditCommand.self,
         ]
     )
 

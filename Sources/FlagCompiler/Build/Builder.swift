@@ -155,6 +155,7 @@ public enum Builder {
             )
         }
 
+        var history = BuildHistory(options: options, keyring: keyring, signingKey: signingKey, seed: seed)
         var pending: [(target: String, directory: String, files: [(String, [UInt8])])] = []
         var outputs: [TargetOutput] = []
         for target in targets {
@@ -210,10 +211,17 @@ public enum Builder {
                 issuedAt: options.issuedAt,
                 expiresAt: expiresAt
             )
-            let files = [
-                ("flags.bundle", bundle), ("\(target.swiftTypeName).swift", Array(swift.utf8)),
-                ("manifest.json", Array(manifest.utf8)),
-            ]
+            // History stage: signed provenance beside the outputs; the audit entry is prepared here.
+            let files = try history.stage(
+                project: project,
+                target: target,
+                files: [
+                    ("flags.bundle", bundle), ("\(target.swiftTypeName).swift", Array(swift.utf8)),
+                    ("manifest.json", Array(manifest.utf8)),
+                ],
+                outputDirectory: options.outputDirectory,
+                diagnostics: diagnostics
+            )
             pending.append((target.name, directory, files))
             outputs.append(
                 TargetOutput(
@@ -232,6 +240,8 @@ public enum Builder {
         } catch {
             throw KeyStore.Failure(error.description)
         }
+        // Only once the outputs are switched in: one audit entry per target.
+        try history.record()
         return outputs
     }
 
