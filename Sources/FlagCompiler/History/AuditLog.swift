@@ -21,6 +21,11 @@ package enum AuditLog {
         package var message: String
         package var entry: Int?
         package var description: String { message }
+
+        package init(message: String, entry: Int? = nil) {
+            self.message = message
+            self.entry = entry
+        }
     }
 
     /// One verified entry.
@@ -96,8 +101,10 @@ package enum AuditLog {
             let previous = value[member: "previous"]
             if let previousHash {
                 guard previous?.stringValue == previousHash else {
-                    throw bad(
-                        "its previous-entry hash does not match entry \(number - 1): an entry was changed, removed, inserted or reordered"
+                    // Entry `number` holds another hash of the entry before it: that one was changed.
+                    throw Failure(
+                        message: "\(path): entry \(number - 1) was changed: entry \(number) holds another hash of it",
+                        entry: number - 1
                     )
                 }
             } else if previous != .null {

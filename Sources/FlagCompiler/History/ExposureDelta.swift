@@ -14,6 +14,12 @@ package struct ExposureDelta: Sendable, Equatable {
         package var from: String
         package var to: String
         package var buckets: Int
+
+        package init(from: String, to: String, buckets: Int) {
+            self.from = from
+            self.to = to
+            self.buckets = buckets
+        }
     }
 
     /// Every variant of either side whose share is not zero on both, in first-seen order.
