@@ -67,11 +67,15 @@ struct DiffCommand: ParsableCommand {
             if token == "--source" || token == "--rev" || token == "--bundle" {
                 guard index + 1 < sides.count else { throw ValidationError("\(token) needs a value") }
                 let value = sides[index + 1]
-                result.append(token == "--source" ? .source(value) : token == "--rev" ? .revision(value) : .bundle(value))
+                result.append(
+                    token == "--source" ? .source(value) : token == "--rev" ? .revision(value) : .bundle(value)
+                )
                 index += 2
                 continue
             }
-            if let equals = token.firstIndex(of: "="), ["--source", "--rev", "--bundle"].contains(String(token[..<equals])) {
+            if let equals = token.firstIndex(of: "="),
+                ["--source", "--rev", "--bundle"].contains(String(token[..<equals]))
+            {
                 let value = String(token[token.index(after: equals)...])
                 let name = token[..<equals]
                 result.append(name == "--source" ? .source(value) : name == "--rev" ? .revision(value) : .bundle(value))
@@ -85,7 +89,9 @@ struct DiffCommand: ParsableCommand {
             index += 1
         }
         guard result.count == 2 else {
-            throw ValidationError("give two sides, OLD then NEW (found \(result.count)): e.g. flagc diff --rev HEAD --source .")
+            throw ValidationError(
+                "give two sides, OLD then NEW (found \(result.count)): e.g. flagc diff --rev HEAD --source ."
+            )
         }
         return result
     }
@@ -102,7 +108,8 @@ struct DiffCommand: ParsableCommand {
             let target = loader.target ?? snapshots.compactMap { $0?.target }.first
             do {
                 switch side {
-                case .source(let directory): snapshots[index] = try SnapshotLoader.source(root: directory, target: target)
+                case .source(let directory):
+                    snapshots[index] = try SnapshotLoader.source(root: directory, target: target)
                 case .revision(let revision):
                     snapshots[index] = try SnapshotLoader.revision(revision, root: root, target: target)
                 case .bundle: break
@@ -119,7 +126,8 @@ struct DiffCommand: ParsableCommand {
             members.insert(JSONMember("new", .string(parsed[1].label)), at: 2)
             print(JSONValue.object(members).jsonText)
         } else {
-            let colored = !noColor && isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+            let colored =
+                !noColor && isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
             let targets = old.target == new.target ? "" : " (targets \(old.target) → \(new.target))"
             print(DiffReport.text(diff, old: parsed[0].label + targets, new: parsed[1].label, colored: colored))
         }

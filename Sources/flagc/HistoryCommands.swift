@@ -97,7 +97,10 @@ struct AuditOptions: ParsableArguments {
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [])
             .filter { $0.hasSuffix(".jsonl") && !$0.hasPrefix(".") }.sorted()
         guard !names.isEmpty else {
-            throw Output.fail("no history: \(folder)/ holds no <target>.jsonl (flagc build writes them)", status: ExitStatus.invalidInput)
+            throw Output.fail(
+                "no history: \(folder)/ holds no <target>.jsonl (flagc build writes them)",
+                status: ExitStatus.invalidInput
+            )
         }
         return names.map { String($0.dropLast(".jsonl".count)) }
     }
@@ -105,12 +108,18 @@ struct AuditOptions: ParsableArguments {
     func verified(_ target: String, keyring: Keyring) throws -> AuditLog.Verified {
         let path = AuditLog.path(root: root, target: target)
         guard FileManager.default.fileExists(atPath: path) else {
-            throw Output.fail("no history for target '\(target)': \(path) does not exist", status: ExitStatus.invalidInput)
+            throw Output.fail(
+                "no history for target '\(target)': \(path) does not exist",
+                status: ExitStatus.invalidInput
+            )
         }
         do {
             return try AuditLog.verify(path: path, target: target, keyring: keyring)
         } catch {
-            throw Output.fail("verification failed (audit log): \(error.message)", status: ExitStatus.verificationFailure)
+            throw Output.fail(
+                "verification failed (audit log): \(error.message)",
+                status: ExitStatus.verificationFailure
+            )
         }
     }
 }
@@ -225,10 +234,15 @@ enum AuditLogText {
             "  keyring    version \(value[member: "keyringVersion"]?.integerValue.map(String.init) ?? "?"), signing key \(text("signingKeyId"))"
         )
         if let commit = source?[member: "commit"]?.stringValue {
-            lines.append("  commit     \(commit)" + (source?[member: "dirty"] == .bool(true) ? " (with uncommitted changes)" : ""))
+            lines.append(
+                "  commit     \(commit)"
+                    + (source?[member: "dirty"] == .bool(true) ? " (with uncommitted changes)" : "")
+            )
         }
         if let author = value[member: "claimedAuthor"], let name = author[member: "name"]?.stringValue {
-            lines.append("  claimed author: \(name) (from \(author[member: "claimedBy"]?.stringValue ?? "?"); not verified)")
+            lines.append(
+                "  claimed author: \(name) (from \(author[member: "claimedBy"]?.stringValue ?? "?"); not verified)"
+            )
         }
         let changes = value[member: "changes"]
         if let reason = changes?[member: "unavailable"]?.stringValue {
@@ -249,7 +263,9 @@ enum AuditLogText {
         if showSegments {
             for segment in changes?[member: "segments"]?.arrayValue ?? [] {
                 let kinds = segment[member: "kinds"]?.arrayValue?.compactMap(\.stringValue) ?? []
-                lines.append("  ~ segment \(segment[member: "name"]?.stringValue ?? "?"): " + kinds.joined(separator: ", "))
+                lines.append(
+                    "  ~ segment \(segment[member: "name"]?.stringValue ?? "?"): " + kinds.joined(separator: ", ")
+                )
             }
         }
         return lines.joined(separator: "\n") + "\n"

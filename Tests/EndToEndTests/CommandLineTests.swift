@@ -266,8 +266,8 @@ struct ProjectCommandTests {
 
         #expect(
             first.map(\.0) == [
-                "dev/Flags.swift", "dev/flags.bundle", "dev/manifest.json", "prod-eu/Flags.swift",
-                "prod-eu/flags.bundle", "prod-eu/manifest.json",
+                "dev/Flags.swift", "dev/flags.bundle", "dev/manifest.json", "dev/provenance.json",
+                "prod-eu/Flags.swift", "prod-eu/flags.bundle", "prod-eu/manifest.json", "prod-eu/provenance.json",
             ]
         )
         for ((name, before), (_, after)) in zip(first, second) {

@@ -64,7 +64,10 @@ import Testing
         let workspace = project.workspace
         try workspace.succeed("build", "--target", "dev")
         let before = try workspace.text("audit/dev.jsonl")
-        let killed = try workspace.run(["build", "--target", "dev"], environment: ["FLAGC_TEST_CRASH_AT": "audit-staged"])
+        let killed = try workspace.run(
+            ["build", "--target", "dev"],
+            environment: ["FLAGC_TEST_CRASH_AT": "audit-staged"]
+        )
         #expect(killed.status == SIGKILL, "\(killed)")
         #expect(try workspace.text("audit/dev.jsonl") == before)
         #expect(workspace.files(in: "audit").contains { $0.hasPrefix(".dev.jsonl.tmp-") })
@@ -150,7 +153,9 @@ import Testing
 
         // Another project's root does not vouch for this keyring.
         let stranger = try Workspace.example()
-        let foreign = try workspace.run(["verify-provenance", "out/dev", "--root-key", stranger.workspace.path("keys/root.pub")])
+        let foreign = try workspace.run([
+            "verify-provenance", "out/dev", "--root-key", stranger.workspace.path("keys/root.pub"),
+        ])
         #expect(foreign.status == 3, "\(foreign)")
         #expect(foreign.stderr.contains("verification failed (keyring)"), "\(foreign)")
 
@@ -202,9 +207,15 @@ import Testing
         let workspace = project.workspace
         guard Self.git(["init", "-q", "."], in: workspace) else { return }  // no git here: nothing to test
         _ = Self.git(["add", "flags", "targets"], in: workspace)
-        _ = Self.git(["-c", "user.name=Ada", "-c", "user.email=ada@example.com", "commit", "-qm", "first"], in: workspace)
+        _ = Self.git(
+            ["-c", "user.name=Ada", "-c", "user.email=ada@example.com", "commit", "-qm", "first"],
+            in: workspace
+        )
         // No CI variable: the claim comes from git (an empty variable counts as unset).
-        let noCI = ["GITHUB_ACTOR": "", "GITLAB_USER_LOGIN": "", "BUILDKITE_BUILD_CREATOR": "", "CIRCLE_USERNAME": "", "BUILD_REQUESTEDFOR": ""]
+        let noCI = [
+            "GITHUB_ACTOR": "", "GITLAB_USER_LOGIN": "", "BUILDKITE_BUILD_CREATOR": "", "CIRCLE_USERNAME": "",
+            "BUILD_REQUESTEDFOR": "",
+        ]
         try workspace.succeed("build", "--target", "dev", environment: noCI)
 
         var flags = try workspace.text("flags/checkout.yaml")

@@ -15,7 +15,8 @@ import Testing
         var path: String { AuditLog.path(root: root, target: "dev") }
 
         init(entries: Int = 3) throws {
-            root = FileManager.default.temporaryDirectory.appendingPathComponent("flagc-audit-\(UUID().uuidString)").path
+            root =
+                FileManager.default.temporaryDirectory.appendingPathComponent("flagc-audit-\(UUID().uuidString)").path
             for index in 1...entries { try append(index) }
         }
 
@@ -24,7 +25,10 @@ import Testing
             try AuditLog.append(
                 [
                     ("target", .string("dev")),
-                    ("bundle", .members([("sha256", .string("sha256:\(String(repeating: "\(index % 10)", count: 64))"))])),
+                    (
+                        "bundle",
+                        .members([("sha256", .string("sha256:\(String(repeating: "\(index % 10)", count: 64))"))])
+                    ),
                     ("time", .string("2026-12-0\(index)T00:00:00Z")),
                 ],
                 root: root,
@@ -218,7 +222,12 @@ import Testing
     @Test("a signed note round-trips and is bound to its key name")
     func signedNote() throws {
         let keys = TestKeys()
-        let text = try SignedNote.sign(body: ["origin", "1", "aGFzaA=="], keyName: "k1", publicKey: keys.signingPublicKey, seed: keys.signingSeed)
+        let text = try SignedNote.sign(
+            body: ["origin", "1", "aGFzaA=="],
+            keyName: "k1",
+            publicKey: keys.signingPublicKey,
+            seed: keys.signingSeed
+        )
         let note = try #require(SignedNote(parsing: text))
         #expect(note.body == ["origin", "1", "aGFzaA=="])
         #expect(note.isSigned(by: keys.signingPublicKey))
@@ -231,7 +240,10 @@ import Testing
     func pae() {
         // The DSSE protocol's own example: type "http://example.com/HelloWorld", body "hello world".
         #expect(
-            String(decoding: Provenance.pae(type: "http://example.com/HelloWorld", body: Array("hello world".utf8)), as: UTF8.self)
+            String(
+                decoding: Provenance.pae(type: "http://example.com/HelloWorld", body: Array("hello world".utf8)),
+                as: UTF8.self
+            )
                 == "DSSEv1 29 http://example.com/HelloWorld 11 hello world"
         )
         #expect(Provenance.pae(type: "", body: []) == Array("DSSEv1 0  0 ".utf8))

@@ -78,35 +78,104 @@ import Testing
     }
 
     static let cases: [Case] = [
-        Case(kind: .added, flag: "h", edits: [("  g:\n", "  h: { default: on }\n  g:\n")], detail: "boolean, default on, 0 rules"),
-        Case(kind: .removed, flag: "g", edits: [("  g:\n    type: string\n    variants: { a: x, b: y }\n    default: a\n", "")], detail: "was string, default a"),
-        Case(kind: .enabled, flag: "f", edits: [("test: { enabled: true }", "test: { enabled: false }")], detail: "disabled (kill switch)"),
+        Case(
+            kind: .added,
+            flag: "h",
+            edits: [("  g:\n", "  h: { default: on }\n  g:\n")],
+            detail: "boolean, default on, 0 rules"
+        ),
+        Case(
+            kind: .removed,
+            flag: "g",
+            edits: [("  g:\n    type: string\n    variants: { a: x, b: y }\n    default: a\n", "")],
+            detail: "was string, default a"
+        ),
+        Case(
+            kind: .enabled,
+            flag: "f",
+            edits: [("test: { enabled: true }", "test: { enabled: false }")],
+            detail: "disabled (kill switch)"
+        ),
         Case(kind: .defaultVariant, flag: "g", edits: [("default: a\n", "default: b\n")], detail: "a → b"),
-        Case(kind: .offVariant, flag: "g", edits: [("default: a\n", "default: a\n    offVariant: b\n")], detail: "a → b"),
+        Case(
+            kind: .offVariant,
+            flag: "g",
+            edits: [("default: a\n", "default: a\n    offVariant: b\n")],
+            detail: "a → b"
+        ),
         Case(kind: .variants, flag: "g", edits: [("b: y", "b: z")], detail: "b: \"y\" → \"z\""),
         Case(kind: .variants, flag: "g", edits: [("b: y }", "b: y, c: w }")], detail: "added c = \"w\""),
         Case(kind: .salt, flag: "f", edits: [("owner: team-a", "owner: team-a\n    salt: s2")], detail: "'f' → 's2'"),
-        Case(kind: .prerequisites, flag: "g", edits: [("default: a\n", "default: a\n    requires: [{ flag: f, variant: on }]\n")], detail: "[] → [f = on]"),
-        Case(kind: .ruleAdded, flag: "g", edits: [("default: a\n", "default: a\n    rules: [{ name: beta, when: { plan: pro }, serve: b }]\n")], detail: "rule 'beta' at position 1: plan eq \"pro\" → b"),
-        Case(kind: .ruleRemoved, flag: "f", edits: [("      - name: staff\n        when: { segment: staff }\n        serve: on\n", "")], detail: "rule 'staff' (was at position 1)"),
+        Case(
+            kind: .prerequisites,
+            flag: "g",
+            edits: [("default: a\n", "default: a\n    requires: [{ flag: f, variant: on }]\n")],
+            detail: "[] → [f = on]"
+        ),
+        Case(
+            kind: .ruleAdded,
+            flag: "g",
+            edits: [("default: a\n", "default: a\n    rules: [{ name: beta, when: { plan: pro }, serve: b }]\n")],
+            detail: "rule 'beta' at position 1: plan eq \"pro\" → b"
+        ),
+        Case(
+            kind: .ruleRemoved,
+            flag: "f",
+            edits: [("      - name: staff\n        when: { segment: staff }\n        serve: on\n", "")],
+            detail: "rule 'staff' (was at position 1)"
+        ),
         Case(
             kind: .ruleReordered,
             flag: "f",
             edits: [
                 ("      - name: staff\n        when: { segment: staff }\n        serve: on\n", ""),
-                ("      - name: ramp\n", "      - name: staff\n        when: { segment: staff }\n        serve: on\n      - name: ramp\n"),
+                (
+                    "      - name: ramp\n",
+                    "      - name: staff\n        when: { segment: staff }\n        serve: on\n      - name: ramp\n"
+                ),
             ],
             detail: "'staff', 'canary', 'ramp' → 'canary', 'staff', 'ramp'"
         ),
-        Case(kind: .ruleCondition, flag: "f", edits: [("country: [DE]", "country: [DE, FR]")], detail: "rule 'canary': when country in [\"DE\"] → when country in [\"DE\", \"FR\"]"),
-        Case(kind: .ruleServe, flag: "f", edits: [("split: { on: 5, off: 95 }", "split: { on: 25, off: 75 }")], detail: "rule 'canary': split on 5%, off 95% → split on 25%, off 75%; on 5% → 25%, off 95% → 75%: +20% gain 'on', 0% reassigned"),
+        Case(
+            kind: .ruleCondition,
+            flag: "f",
+            edits: [("country: [DE]", "country: [DE, FR]")],
+            detail: "rule 'canary': when country in [\"DE\"] → when country in [\"DE\", \"FR\"]"
+        ),
+        Case(
+            kind: .ruleServe,
+            flag: "f",
+            edits: [("split: { on: 5, off: 95 }", "split: { on: 25, off: 75 }")],
+            detail:
+                "rule 'canary': split on 5%, off 95% → split on 25%, off 75%; on 5% → 25%, off 95% → 75%: +20% gain 'on', 0% reassigned"
+        ),
         Case(kind: .segment, flag: "f", edits: [("@example.com", "@example.org")], detail: "segment 'staff' changed"),
-        Case(kind: .environment, flag: "f", edits: [("test: { enabled: true }", "test: { enabled: true, default: on }")], detail: "[enabled: true] → [enabled: true, default: on]"),
-        Case(kind: .description, flag: "f", edits: [("description: checkout", "description: new checkout")], detail: "'checkout' → 'new checkout'"),
+        Case(
+            kind: .environment,
+            flag: "f",
+            edits: [("test: { enabled: true }", "test: { enabled: true, default: on }")],
+            detail: "[enabled: true] → [enabled: true, default: on]"
+        ),
+        Case(
+            kind: .description,
+            flag: "f",
+            edits: [("description: checkout", "description: new checkout")],
+            detail: "'checkout' → 'new checkout'"
+        ),
         Case(kind: .owner, flag: "f", edits: [("owner: team-a", "owner: team-b")], detail: "'team-a' → 'team-b'"),
         Case(kind: .tags, flag: "f", edits: [("tags: [t1]", "tags: [t1, t2]")], detail: "[t1] → [t1, t2]"),
-        Case(kind: .compliance, flag: "f", edits: [("tags: [t1]", "tags: [t1]\n    compliance: [pci]")], detail: "[] → [pci]"),
-        Case(kind: .expires, flag: "f", edits: [("expires: 2027-01-01", "expires: 2027-06-30")], detail: "'2027-01-01' → '2027-06-30'"),
+        Case(
+            kind: .compliance,
+            flag: "f",
+            edits: [("tags: [t1]", "tags: [t1]\n    compliance: [pci]")],
+            detail: "[] → [pci]"
+        ),
+        Case(
+            kind: .expires,
+            flag: "f",
+            edits: [("expires: 2027-01-01", "expires: 2027-06-30")],
+            detail: "'2027-01-01' → '2027-06-30'"
+        ),
     ]
 
     @Test("every change kind is reported with its detail, and nothing else changes", arguments: cases)
@@ -158,7 +227,9 @@ import Testing
 
     @Test("a ramp step raised from 25% to 50% gives 'on' to 25% more, at a time after that step")
     func rampStep() throws {
-        let new = Self.edited([("{ at: 2026-02-01T00:00:00Z, percent: 25 }", "{ at: 2026-02-01T00:00:00Z, percent: 50 }")])
+        let new = Self.edited([
+            ("{ at: 2026-02-01T00:00:00Z, percent: 25 }", "{ at: 2026-02-01T00:00:00Z, percent: 50 }")
+        ])
         let change = try #require(try Self.diff(Self.base, new).flags.first?.changes.first)
         #expect(change.kind == .ruleServe)
         #expect(change.exposure?.text(rampedVariant: "on") == "on 25% → 50%: +25% gain 'on', 0% reassigned")
@@ -166,7 +237,10 @@ import Testing
         // In January the ramp stands at its 5% step on both sides: nobody moves yet.
         let january = try #require(try Self.diff(Self.base, new, at: Self.january).flags.first?.changes.first)
         #expect(january.exposure?.moved == 0)
-        #expect(january.detail.hasSuffix("at 2026-01-15T00:00:00Z shares unchanged: 0% reassigned"), "\(january.detail)")
+        #expect(
+            january.detail.hasSuffix("at 2026-01-15T00:00:00Z shares unchanged: 0% reassigned"),
+            "\(january.detail)"
+        )
     }
 
     @Test("reordered weights keep the shares but re-bucket every matched context, with a warning")
@@ -217,7 +291,8 @@ import Testing
     @Test("a salt change warns that split and ramp contexts are re-bucketed")
     func saltWarning() throws {
         let change = try #require(
-            try Self.diff(Self.base, Self.edited([("owner: team-a", "owner: team-a\n    salt: s2")])).flags.first?.changes.first
+            try Self.diff(Self.base, Self.edited([("owner: team-a", "owner: team-a\n    salt: s2")])).flags.first?
+                .changes.first
         )
         #expect(change.kind == .salt)
         #expect(change.warning?.contains("re-bucketed") == true)

@@ -215,6 +215,7 @@ public enum Builder {
             let files = try history.stage(
                 project: project,
                 target: target,
+                content: content,
                 files: [
                     ("flags.bundle", bundle), ("\(target.swiftTypeName).swift", Array(swift.utf8)),
                     ("manifest.json", Array(manifest.utf8)),

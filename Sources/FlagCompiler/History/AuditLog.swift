@@ -64,7 +64,12 @@ package enum AuditLog {
     /// empty history. With `strictKey` false, a checkpoint signed by a key the keyring no longer
     /// lists, or revokes, is reported in `checkpointKeyProblem` instead of failing (the build then
     /// re-signs the history with its own key).
-    package static func verify(path: String, target: String, keyring: Keyring, strictKey: Bool = true) throws(Failure)
+    package static func verify(
+        path: String,
+        target: String,
+        keyring: Keyring,
+        strictKey: Bool = true
+    ) throws(Failure)
         -> Verified
     {
         guard FileManager.default.fileExists(atPath: path) else { return Verified(entries: []) }
@@ -116,7 +121,15 @@ package enum AuditLog {
             previousHash = hash
         }
         var verified = Verified(entries: entries)
-        try checkCheckpoint(checkpointLine, entries: entries, target: target, path: path, keyring: keyring, strictKey: strictKey, into: &verified)
+        try checkCheckpoint(
+            checkpointLine,
+            entries: entries,
+            target: target,
+            path: path,
+            keyring: keyring,
+            strictKey: strictKey,
+            into: &verified
+        )
         return verified
     }
 
@@ -168,7 +181,8 @@ package enum AuditLog {
         if keyring.isRevoked(key.id) {
             if strictKey {
                 throw Failure(
-                    message: "\(path): checkpoint: signed by revoked key \(checkpoint.keyName); a build with the current signing key signs it anew"
+                    message:
+                        "\(path): checkpoint: signed by revoked key \(checkpoint.keyName); a build with the current signing key signs it anew"
                 )
             }
             verified.checkpointKeyProblem = "key \(checkpoint.keyName) is revoked"
@@ -225,7 +239,12 @@ package enum AuditLog {
         var body = [origin(target: target), String(number), rootHash(lineHash(line))]
         let note: String
         do {
-            note = try SignedNote.sign(body: body, keyName: signingKey.id.description, publicKey: signingKey.publicKey, seed: seed)
+            note = try SignedNote.sign(
+                body: body,
+                keyName: signingKey.id.description,
+                publicKey: signingKey.publicKey,
+                seed: seed
+            )
         } catch {
             throw Failure(message: "cannot sign the audit checkpoint: \(error)")
         }
@@ -267,7 +286,9 @@ package enum AuditLog {
         fchmod(descriptor, 0o644)
         var offset = 0
         while offset < bytes.count {
-            let written = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress! + offset, bytes.count - offset) }
+            let written = bytes.withUnsafeBytes {
+                Glibc.write(descriptor, $0.baseAddress! + offset, bytes.count - offset)
+            }
             if written < 0 {
                 if errno == EINTR { continue }
                 let reason = String(cString: strerror(errno))
@@ -322,7 +343,12 @@ package struct SignedNote: Sendable, Equatable {
             )
     }
 
-    package static func sign(body: [String], keyName: String, publicKey: [UInt8], seed: SecureBytes) throws(Sodium.Failure)
+    package static func sign(
+        body: [String],
+        keyName: String,
+        publicKey: [UInt8],
+        seed: SecureBytes
+    ) throws(Sodium.Failure)
         -> String
     {
         let signature = try Sodium.sign(signedText(body), seed: seed)

@@ -37,7 +37,12 @@ package struct BuildHistory {
         let commit = Git.commit(at: options.root)
         self.commit = commit
         isDirty = commit.map { _ in Git.isDirty(at: options.root) } ?? false
-        claimedAuthor = Self.claimedAuthor(environment: environment, root: options.root, commit: commit, isDirty: isDirty)
+        claimedAuthor = Self.claimedAuthor(
+            environment: environment,
+            root: options.root,
+            commit: commit,
+            isDirty: isDirty
+        )
     }
 
     /// The CI variable naming who started the build, else the author of the checked-out commit
@@ -48,7 +53,9 @@ package struct BuildHistory {
         commit: String?,
         isDirty: Bool
     ) -> (name: String, from: String)? {
-        for variable in ["GITHUB_ACTOR", "GITLAB_USER_LOGIN", "BUILDKITE_BUILD_CREATOR", "CIRCLE_USERNAME", "BUILD_REQUESTEDFOR"] {
+        for variable in [
+            "GITHUB_ACTOR", "GITLAB_USER_LOGIN", "BUILDKITE_BUILD_CREATOR", "CIRCLE_USERNAME", "BUILD_REQUESTEDFOR",
+        ] {
             if let value = environment[variable], !value.isEmpty { return (value, variable) }
         }
         guard commit != nil else { return nil }
@@ -67,6 +74,7 @@ package struct BuildHistory {
     package mutating func stage(
         project: FlagProject,
         target: TargetDefinition,
+        content: BundleContent,
         files: [(String, [UInt8])],
         outputDirectory: String,
         diagnostics: DiagnosticCollector
@@ -93,13 +101,21 @@ package struct BuildHistory {
             throw KeyStore.Failure("cannot sign the provenance of target '\(target.name)': \(error)")
         }
         let bundle = files.first { $0.0 == "flags.bundle" }?.1 ?? []
-        try prepareEntry(project: project, target: target, bundle: bundle, outputDirectory: outputDirectory, diagnostics: diagnostics)
+        try prepareEntry(
+            project: project,
+            target: target,
+            content: content,
+            bundle: bundle,
+            outputDirectory: outputDirectory,
+            diagnostics: diagnostics
+        )
         return files + [(Provenance.fileName, Array(envelope.utf8))]
     }
 
     private mutating func prepareEntry(
         project: FlagProject,
         target: TargetDefinition,
+        content: BundleContent,
         bundle: [UInt8],
         outputDirectory: String,
         diagnostics: DiagnosticCollector
@@ -120,7 +136,7 @@ package struct BuildHistory {
                 at: nil
             )
         }
-        let snapshot = SnapshotLoader.snapshot(of: project, target: target)
+        let snapshot = SnapshotLoader.snapshot(of: project, target: target, content: content)
         var changes: [(String, JSONValue?)]
         if let last = existing.entries.last {
             let base = last.bundleDigest ?? ""

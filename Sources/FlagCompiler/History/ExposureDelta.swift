@@ -92,7 +92,9 @@ package struct ExposureDelta: Sendable, Equatable {
         var parts = shares.filter { $0.new > $0.old }.map { "+\(Self.percent($0.new - $0.old))% gain '\($0.variant)'" }
         var reassignedText = "\(Self.percent(reassigned))% reassigned"
         if reassigned > 0 {
-            reassignedText += " (" + moves.map { "\($0.from) → \($0.to) \(Self.percent($0.buckets))%" }
+            reassignedText +=
+                " ("
+                + moves.map { "\($0.from) → \($0.to) \(Self.percent($0.buckets))%" }
                 .joined(separator: ", ") + ")"
         }
         parts.append(reassignedText)

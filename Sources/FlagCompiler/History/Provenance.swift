@@ -45,7 +45,9 @@ package enum Provenance {
     ) -> [UInt8] {
         var dependencies: [JSONValue] = []
         if let commit {
-            dependencies.append(.members([("uri", .string("git+source")), ("digest", .members([("gitCommit", .string(commit))]))]))
+            dependencies.append(
+                .members([("uri", .string("git+source")), ("digest", .members([("gitCommit", .string(commit))]))])
+            )
         }
         dependencies += inputs.map { input in
             .members([("name", .string(input.path)), ("digest", .members([("sha256", .string(input.sha256))]))])
@@ -107,7 +109,9 @@ package enum Provenance {
                 ("payload", .string(Base64.encode(statement))),
                 (
                     "signatures",
-                    .array([.members([("keyid", .string(keyID.description)), ("sig", .string(Base64.encode(signature)))])])
+                    .array([
+                        .members([("keyid", .string(keyID.description)), ("sig", .string(Base64.encode(signature)))])
+                    ])
                 ),
             ])
         ) + "\n"
@@ -139,7 +143,11 @@ package enum Provenance {
         paths += recipients
         var seen: Set<String> = []
         return paths.filter { seen.insert($0).inserted }.sorted().compactMap { path in
-            guard let bytes = try? FileReader.read(path: Builder.resolve(path, root: root), limit: FlagProject.maximumFileBytes)
+            guard
+                let bytes = try? FileReader.read(
+                    path: Builder.resolve(path, root: root),
+                    limit: FlagProject.maximumFileBytes
+                )
             else { return nil }
             return Input(path: path, sha256: SHA256.hex(bytes))
         }
@@ -217,7 +225,10 @@ package enum Provenance {
             let subjects = statement[member: "subject"]?.arrayValue,
             let definition = statement[member: "predicate"]?[member: "buildDefinition"]
         else {
-            throw Failure(check: "statement", message: "the payload is not an in-toto Statement v1 with SLSA provenance")
+            throw Failure(
+                check: "statement",
+                message: "the payload is not an in-toto Statement v1 with SLSA provenance"
+            )
         }
         let target = definition[member: "externalParameters"]?[member: "target"]?.stringValue
         guard target == header.target else {
@@ -237,7 +248,10 @@ package enum Provenance {
             }
             let actual = SHA256.hex(bytes)
             guard actual == expected else {  // public digests: no secret to time
-                throw Failure(check: "subject \(name)", message: "sha256 of \(file) is \(actual), the statement says \(expected)")
+                throw Failure(
+                    check: "subject \(name)",
+                    message: "sha256 of \(file) is \(actual), the statement says \(expected)"
+                )
             }
             names.append(name)
         }

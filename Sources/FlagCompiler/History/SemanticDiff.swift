@@ -124,7 +124,8 @@ package struct SemanticDiff: Sendable, Equatable {
             changes.append(Change(.offVariant, "\(old.offVariant) → \(new.offVariant)"))
         }
         if old.salt != new.salt {
-            let bucketed = new.rules.contains { $0.serve.bucketBy != nil } || old.rules.contains { $0.serve.bucketBy != nil }
+            let bucketed =
+                new.rules.contains { $0.serve.bucketBy != nil } || old.rules.contains { $0.serve.bucketBy != nil }
             changes.append(
                 Change(
                     .salt,
@@ -153,7 +154,9 @@ package struct SemanticDiff: Sendable, Equatable {
         let oldValues = Dictionary(old.variants.map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
         let newValues = Dictionary(new.variants.map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
         for (name, value) in new.variants where oldValues[name] == nil { parts.append("added \(name) = \(value)") }
-        for (name, value) in old.variants where newValues[name] == nil { parts.append("removed \(name) (was \(value))") }
+        for (name, value) in old.variants where newValues[name] == nil {
+            parts.append("removed \(name) (was \(value))")
+        }
         for (name, value) in new.variants {
             if let before = oldValues[name], before != value { parts.append("\(name): \(before) → \(value)") }
         }
@@ -180,7 +183,10 @@ package struct SemanticDiff: Sendable, Equatable {
         for (index, id) in newIDs.enumerated() where !oldIDs.contains(id) {
             let rule = new.rules[index]
             changes.append(
-                Change(.ruleAdded, "rule \(id) at position \(index + 1): \(conditionText(rule.condition)) → \(rule.serve.text)")
+                Change(
+                    .ruleAdded,
+                    "rule \(id) at position \(index + 1): \(conditionText(rule.condition)) → \(rule.serve.text)"
+                )
             )
         }
         for (index, id) in oldIDs.enumerated() where !newIDs.contains(id) {
@@ -279,7 +285,9 @@ package struct SemanticDiff: Sendable, Equatable {
         if let text = setChange(old.included, new.included) { changes.append(Change(.included, text)) }
         if let text = setChange(old.excluded, new.excluded) { changes.append(Change(.excluded, text)) }
         if old.condition != new.condition {
-            changes.append(Change(.condition, "when \(conditionText(old.condition)) → when \(conditionText(new.condition))"))
+            changes.append(
+                Change(.condition, "when \(conditionText(old.condition)) → when \(conditionText(new.condition))")
+            )
         }
         return changes
     }
@@ -303,5 +311,7 @@ package struct SemanticDiff: Sendable, Equatable {
 
     static func conditionText(_ condition: String?) -> String { condition ?? "always" }
 
-    static func listText(_ items: [String]) -> String { items.isEmpty ? "[]" : "[" + items.joined(separator: ", ") + "]" }
+    static func listText(_ items: [String]) -> String {
+        items.isEmpty ? "[]" : "[" + items.joined(separator: ", ") + "]"
+    }
 }

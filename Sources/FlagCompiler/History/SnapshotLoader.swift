@@ -16,8 +16,13 @@ package enum SnapshotLoader {
     }
 
     /// The snapshot of `target` in a loaded, valid project (metadata and overrides included).
-    package static func snapshot(of project: FlagProject, target: TargetDefinition) -> TargetSnapshot {
-        let content = Builder.content(of: project, target: target)
+    /// `content`, when given, is the target's lowered content (the build has it already).
+    package static func snapshot(
+        of project: FlagProject,
+        target: TargetDefinition,
+        content: BundleContent? = nil
+    ) -> TargetSnapshot {
+        let content = content ?? Builder.content(of: project, target: target)
         var metadata: [String: FlagSnapshot.Metadata] = [:]
         var overrides: [String: [String]] = [:]
         for flag in content.flags {

@@ -12,7 +12,12 @@ package struct TargetSnapshot: Sendable, Equatable {
     /// By name: the segments the target's flags use.
     package var segments: [String: SegmentSnapshot]
 
-    package init(target: String, environment: String, flags: [String: FlagSnapshot], segments: [String: SegmentSnapshot]) {
+    package init(
+        target: String,
+        environment: String,
+        flags: [String: FlagSnapshot],
+        segments: [String: SegmentSnapshot]
+    ) {
         self.target = target
         self.environment = environment
         self.flags = flags
@@ -153,7 +158,12 @@ package enum ServeSnapshot: Sendable, Equatable {
         case .split(let bucketBy, let variants, let thresholds):
             self = .split(bucketBy: attributes[bucketBy], variants: variants.map { names[$0] }, thresholds: thresholds)
         case .progressive(let bucketBy, let variant, let others, let steps):
-            self = .progressive(bucketBy: attributes[bucketBy], variant: names[variant], others: names[others], steps: steps)
+            self = .progressive(
+                bucketBy: attributes[bucketBy],
+                variant: names[variant],
+                others: names[others],
+                steps: steps
+            )
         }
     }
 
@@ -259,7 +269,8 @@ struct ConditionText {
         }
         func set(_ values: LiteralSet) -> String {
             let items =
-                values.strings.sorted.map { JSONValue.string($0).jsonText } + values.numbers.map { JSONValue.number($0).jsonText }
+                values.strings.sorted.map { JSONValue.string($0).jsonText }
+                + values.numbers.map { JSONValue.number($0).jsonText }
                 + values.bools.map { $0 ? "true" : "false" }
             return "[" + items.joined(separator: ", ") + "]"
         }
@@ -269,12 +280,14 @@ struct ConditionText {
         case .notEquals(let value, let ignoreCase): return "ne \(literal(value))" + folded(ignoreCase)
         case .isIn(let values, let ignoreCase): return "in \(set(values))" + folded(ignoreCase)
         case .notIn(let values, let ignoreCase): return "notIn \(set(values))" + folded(ignoreCase)
-        case .contains(let text, let ignoreCase): return "contains \(JSONValue.string(text).jsonText)" + folded(ignoreCase)
+        case .contains(let text, let ignoreCase):
+            return "contains \(JSONValue.string(text).jsonText)" + folded(ignoreCase)
         case .notContains(let text, let ignoreCase):
             return "notContains \(JSONValue.string(text).jsonText)" + folded(ignoreCase)
         case .startsWith(let text, let ignoreCase):
             return "startsWith \(JSONValue.string(text).jsonText)" + folded(ignoreCase)
-        case .endsWith(let text, let ignoreCase): return "endsWith \(JSONValue.string(text).jsonText)" + folded(ignoreCase)
+        case .endsWith(let text, let ignoreCase):
+            return "endsWith \(JSONValue.string(text).jsonText)" + folded(ignoreCase)
         case .matches(let automaton):
             // Bundles keep the compiled automaton, not the pattern: name it by a digest of its tables.
             let digest = SHA256.hex(Array(String(describing: automaton).utf8)).prefix(12)
