@@ -55,7 +55,11 @@ struct BuildOutputTests {
     static func expectNoStrayFiles(_ workspace: Workspace) {
         #expect(workspace.files(in: "out") == targets)
         for target in targets {
-            #expect(workspace.files(in: "out/\(target)") == ["Flags.swift", "flags.bundle", "manifest.json", "provenance.json"])
+            #expect(
+                workspace.files(in: "out/\(target)") == [
+                    "Flags.swift", "flags.bundle", "manifest.json", "provenance.json",
+                ]
+            )
         }
     }
 
