@@ -151,8 +151,9 @@ package struct BuildHistory {
         } else {
             let empty = TargetSnapshot(target: target.name, environment: target.environment, flags: [:], segments: [:])
             let diff = SemanticDiff(old: empty, new: snapshot, at: Double(issuedAt))
+            // The first entry: every flag and segment added, by name only (the definitions say the rest).
             changes = [("base", .null)]
-            changes += Self.members(of: DiffReport.json(diff, redactCompliance: true), ["flags", "segments"])
+            changes += Self.members(of: DiffReport.json(diff, details: false), ["flags", "segments"])
         }
         let fields: [(String, JSONValue?)] = [
             ("target", .string(target.name)),
@@ -167,7 +168,7 @@ package struct BuildHistory {
                     ("bytes", .integer(Int64(bundle.count))),
                 ])
             ),
-            ("contentDigest", .string("sha256:" + SHA256.hex(Array(snapshot.canonicalJSON.utf8)))),
+            ("contentDigest", .string("sha256:" + SHA256.hex(Array(snapshot.digestText.utf8)))),
             ("keyringVersion", .integer(Int64(keyring.version))),
             ("signingKeyId", .string(signingKey.id.description)),
             ("source", .members([("commit", commit.map(JSONValue.string) ?? .null), ("dirty", .bool(isDirty))])),
@@ -236,7 +237,7 @@ package struct BuildHistory {
         {
             do {
                 let snapshot = try SnapshotLoader.revision(commit, root: root, target: target)
-                let digest = "sha256:" + SHA256.hex(Array(snapshot.canonicalJSON.utf8))
+                let digest = "sha256:" + SHA256.hex(Array(snapshot.digestText.utf8))
                 if digest == entry.value[member: "contentDigest"]?.stringValue { return .success((snapshot, "commit")) }
                 reasons.append("commit \(commit.prefix(12)) does not rebuild the previous content")
             } catch {

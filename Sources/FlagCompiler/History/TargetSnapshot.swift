@@ -311,9 +311,9 @@ struct ConditionText {
 }
 
 extension TargetSnapshot {
-    /// The snapshot as canonical JSON: what an audit entry's `contentDigest` hashes, so a snapshot
-    /// rebuilt later (from the entry's commit) can be proven to be the one the entry recorded.
-    package var canonicalJSON: String {
+    /// The snapshot as JSON in one fixed form: what an audit entry's `contentDigest` hashes, so a
+    /// snapshot rebuilt later (from the entry's commit) can be proven to be the one the entry recorded.
+    package var digestText: String {
         func optional(_ text: String?) -> JSONValue { text.map(JSONValue.string) ?? .null }
         let flagValues = flags.values.sorted { $0.key < $1.key }.map { flag -> JSONValue in
             .members([
@@ -356,13 +356,12 @@ extension TargetSnapshot {
                 ("condition", optional(segment.condition)),
             ])
         }
-        return CanonicalJSON.text(
-            .members([
-                ("target", .string(target)),
-                ("environment", .string(environment)),
-                ("flags", .array(flagValues)),
-                ("segments", .array(segmentValues)),
-            ])
-        )
+        // Members in a fixed order, flags and segments sorted: deterministic without sorting every object.
+        return JSONValue.members([
+            ("target", .string(target)),
+            ("environment", .string(environment)),
+            ("flags", .array(flagValues)),
+            ("segments", .array(segmentValues)),
+        ]).jsonText
     }
 }
