@@ -15,8 +15,9 @@ struct DiffCommand: ParsableCommand {
             OLD and NEW are each a bundle file (verified, then decrypted with a recipient key), a source \
             tree (--source DIR, or a bare directory) or a git revision of the repository at --root \
             (--rev REV), in that order: `flagc diff --rev HEAD~1 --source .`, `flagc diff old.bundle \
-            out/prod/flags.bundle`. Both sides are compared as lowered bundle content, so a bundle and a \
-            source tree compare. Split and ramp changes come with their exact exposure (shares of the \
+            out/prod/flags.bundle`. --target picks a source side's target (default: a bundle side's, or the \
+            only one) and refuses bundles of another. Both sides are compared as lowered bundle content, so \
+            a bundle and a source tree compare. Split and ramp changes come with their exact exposure (shares of the \
             contexts the rule matches, from the bucket ranges; ramps at --at, default now) and a \
             warning when contexts already assigned are re-bucketed.
             """
