@@ -211,6 +211,13 @@ import Testing
         #expect(json.contains(#""kinds":["rule-serve"]"#), "\(json)")
         #expect(!json.contains("split"), "\(json)")
         #expect(DiffReport.json(diff).jsonText.contains("split on 50%"))
+        // A segment that reaches a tagged flag is its rule content too: kinds only.
+        let segment = try Self.diff(
+            tagged,
+            tagged.replacingOccurrences(of: "include: [user-1]", with: "include: [user-9]")
+        )
+        let segmentJSON = DiffReport.json(segment, redactCompliance: true).jsonText
+        #expect(segmentJSON.contains(#""kinds":["included"]"#) && !segmentJSON.contains("user-9"), "\(segmentJSON)")
     }
 
     // MARK: Exposure

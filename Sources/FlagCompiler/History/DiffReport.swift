@@ -50,8 +50,9 @@ package enum DiffReport {
     }
 
     /// The diff as JSON; `details` false leaves out every detail, exposure and warning (change kinds
-    /// only), and `redactCompliance` does so for compliance-tagged flags only.
+    /// only), and `redactCompliance` does so for compliance-tagged flags and the segments they reach.
     package static func json(_ diff: SemanticDiff, details: Bool = true, redactCompliance: Bool = false) -> JSONValue {
+        let tagged = redactCompliance ? Set(diff.flags.filter(\.isComplianceTagged).map(\.key)) : []
         func change(_ change: SemanticDiff.Change, full: Bool) -> JSONValue {
             guard full else { return .members([("kind", .string(change.kind.rawValue))]) }
             return .members([
@@ -82,10 +83,11 @@ package enum DiffReport {
                 "segments",
                 .array(
                     diff.segments.map { segment in
-                        .members([
+                        let full = details && !segment.reaches.contains(where: tagged.contains)
+                        return .members([
                             ("name", .string(segment.name)),
                             ("kinds", .strings(segment.changes.map(\.kind.rawValue))),
-                            ("changes", details ? .array(segment.changes.map { change($0, full: true) }) : nil),
+                            ("changes", full ? .array(segment.changes.map { change($0, full: true) }) : nil),
                             ("reaches", .strings(segment.reaches)),
                         ])
                     }

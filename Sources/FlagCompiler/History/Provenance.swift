@@ -17,6 +17,11 @@ package enum Provenance {
     package struct Input: Sendable, Equatable {
         package var path: String
         package var sha256: String
+
+        package init(path: String, sha256: String) {
+            self.path = path
+            self.sha256 = sha256
+        }
     }
 
     /// A failed check of `verify`, named as `flagc verify-provenance` prints it.
