@@ -208,16 +208,18 @@ public enum Builder {
                 issuedAt: options.issuedAt,
                 expiresAt: expiresAt
             )
-            // History stage: signed provenance beside the outputs; the audit entry is prepared here.
-            let files = try history.stage(
-                project: project,
+            var files = [
+                ("flags.bundle", bundle), ("\(target.swiftTypeName).swift", Array(swift.utf8)),
+                ("manifest.json", Array(manifest.utf8)),
+            ]
+            files.append(try Pipeline.provenance(of: target, files: files, history: history))
+            try Pipeline.prepareAuditEntry(
+                project,
                 target: target,
                 content: content,
-                files: [
-                    ("flags.bundle", bundle), ("\(target.swiftTypeName).swift", Array(swift.utf8)),
-                    ("manifest.json", Array(manifest.utf8)),
-                ],
+                bundle: bundle,
                 outputDirectory: options.outputDirectory,
+                history: &history,
                 diagnostics: diagnostics
             )
             pending.append((target.name, directory, files))
@@ -239,7 +241,7 @@ public enum Builder {
             throw .output(error.description)
         }
         // Only once the outputs are switched in: one audit entry per target.
-        try history.record()
+        try Pipeline.recordAudit(history)
         return outputs
     }
 

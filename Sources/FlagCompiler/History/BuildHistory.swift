@@ -1,10 +1,9 @@
 import FlagRuntime
 import Foundation
 
-/// The history stages of a build, after the seal stage: `stage` adds each target's signed
-/// provenance to its output files and prepares its audit entry (checking the existing log first,
-/// so a broken history stops the build before anything is replaced); `record` appends the entries
-/// once the outputs are switched in.
+/// What the history stages of a build share (`Pipeline.provenance`, `Pipeline.prepareAuditEntry`,
+/// `Pipeline.recordAudit`): the build's keys, issue time, commit and claimed author, and the audit
+/// entries prepared before the outputs are switched in and appended after.
 package struct BuildHistory {
     private let root: String
     private let issuedAt: Int64
@@ -69,16 +68,9 @@ package struct BuildHistory {
         return (name.output + (email.output.isEmpty ? "" : " <\(email.output)>"), "git config user")
     }
 
-    /// `files` (bundle, generated code, manifest) plus `provenance.json`; prepares the target's audit
-    /// entry, after checking its existing log. Throws when the log does not verify.
-    package mutating func stage(
-        project: FlagProject,
-        target: TargetDefinition,
-        content: BundleContent,
-        files: [(String, [UInt8])],
-        outputDirectory: String,
-        diagnostics: DiagnosticCollector
-    ) throws(KeyStore.Failure) -> [(String, [UInt8])] {
+    /// The signed provenance (`provenance.json`) of `target`'s output `files` (bundle, generated
+    /// code, manifest).
+    package func provenance(of target: TargetDefinition, files: [(String, [UInt8])]) throws(BuildError) -> [UInt8] {
         let keyringPath = Self.relative(keyStore.keyringPath, root: root)
         let inputs = Provenance.inputs(
             root: root,
@@ -94,46 +86,33 @@ package struct BuildHistory {
             issuedAt: issuedAt,
             commit: commit
         )
-        let envelope: String
         do {
-            envelope = try Provenance.envelope(statement: statement, keyID: signingKey.id, seed: seed)
+            return Array(try Provenance.envelope(statement: statement, keyID: signingKey.id, seed: seed).utf8)
         } catch {
-            throw KeyStore.Failure("cannot sign the provenance of target '\(target.name)': \(error)")
+            throw .provenance(target: target.name, reason: error.description)
         }
-        let bundle = files.first { $0.0 == "flags.bundle" }?.1 ?? []
-        try prepareEntry(
-            project: project,
-            target: target,
-            content: content,
-            bundle: bundle,
-            outputDirectory: outputDirectory,
-            diagnostics: diagnostics
-        )
-        return files + [(Provenance.fileName, Array(envelope.utf8))]
     }
 
-    private mutating func prepareEntry(
+    /// Checks the target's audit log and prepares its entry for `record`: the build stops here,
+    /// before anything is replaced, when the log does not verify.
+    package mutating func prepareEntry(
         project: FlagProject,
         target: TargetDefinition,
         content: BundleContent,
         bundle: [UInt8],
         outputDirectory: String,
         diagnostics: DiagnosticCollector
-    ) throws(KeyStore.Failure) {
+    ) throws(BuildError) {
         let path = AuditLog.path(root: root, target: target.name)
         let existing: AuditLog.Verified
         do {
             existing = try AuditLog.verify(path: path, target: target.name, keyring: keyring, strictKey: false)
         } catch {
-            throw KeyStore.Failure(
-                "the audit log does not verify, so no build appends to it: \(error.message); restore it from version control"
-            )
+            throw .auditLog(target: target.name, reason: error.message)
         }
         if let problem = existing.checkpointKeyProblem {
-            diagnostics.warning(
-                "\(Self.relative(path, root: root)): the checkpoint was signed by \(problem); this build signs the history "
-                    + "with key \(signingKey.id): review the entries since the key's rotation before trusting them",
-                at: nil
+            diagnostics.append(
+                HistoryMessages.checkpointResigned(log: Self.relative(path, root: root), problem, by: signingKey.id)
             )
         }
         let snapshot = SnapshotLoader.snapshot(of: project, target: target, content: content)
@@ -182,7 +161,7 @@ package struct BuildHistory {
     }
 
     /// Appends the prepared entries: call once the outputs are switched in.
-    package func record() throws(KeyStore.Failure) {
+    package func record() throws(BuildError) {
         for (target, fields) in pending {
             do {
                 try AuditLog.append(
@@ -194,9 +173,7 @@ package struct BuildHistory {
                     seed: seed
                 )
             } catch {
-                throw KeyStore.Failure(
-                    "out/\(target)/ was written, but its audit entry was not appended: \(error.message)"
-                )
+                throw .auditNotRecorded(target: target, reason: error.message)
             }
         }
     }
