@@ -113,6 +113,12 @@ import Testing
         #expect(!entries.contains("on 25%"))
         let all = try workspace.run("audit", "log", "dev")
         #expect(all.stdout.contains("entry 1 "), "\(all)")
+        let json = try workspace.run("audit", "log", "dev", "--json")
+        let lines = json.stdout.split(separator: "\n")
+        #expect(lines.count == 2 && lines[0].contains(#""entry":2"#), "\(json)")
+        let unknown = try workspace.run("audit", "verify", "staging")
+        #expect(unknown.status == 1, "\(unknown)")
+        #expect(unknown.stderr.contains("no history for target 'staging'"), "\(unknown)")
     }
 
     @Test("verify-provenance accepts a fresh build and names the failed check for each mismatch")

@@ -104,6 +104,12 @@ import Testing
             detail: "a → b"
         ),
         Case(kind: .variants, flag: "g", edits: [("b: y", "b: z")], detail: "b: \"y\" → \"z\""),
+        Case(
+            kind: .type,
+            flag: "g",
+            edits: [("type: string\n    variants: { a: x, b: y }", "type: integer\n    variants: { a: 1, b: 2 }")],
+            detail: "string → integer"
+        ),
         Case(kind: .variants, flag: "g", edits: [("b: y }", "b: y, c: w }")], detail: "added c = \"w\""),
         Case(kind: .salt, flag: "f", edits: [("owner: team-a", "owner: team-a\n    salt: s2")], detail: "'f' → 's2'"),
         Case(
