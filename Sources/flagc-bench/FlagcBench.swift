@@ -1,5 +1,8 @@
 // flagc-bench: the one-line way to reproduce docs/performance.md.
 //
+// Over 700 lines on purpose: every figure of docs/performance.md in one program, so that one
+// command reproduces the table; each figure is a small function, grouped by what it times.
+//
 //     swift run -c release flagc-bench --json [--quick]
 //
 // Prints one JSON object of medians (and each figure's spread, as the machine's noise).

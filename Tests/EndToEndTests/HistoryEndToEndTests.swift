@@ -78,6 +78,24 @@ import Testing
         #expect(try workspace.run("audit", "verify").stdout.contains("2 entries"))  // the killed build left none
     }
 
+    @Test("after a signing key's revocation, audit verify refuses its checkpoint until a build re-signs the history")
+    func revokedCheckpointKey() throws {
+        let project = try Workspace.example()
+        let workspace = project.workspace
+        try workspace.succeed("build", "--target", "dev")
+        try workspace.succeed("keys", "rotate")
+        try workspace.succeed("keys", "revoke", project.signingKeyID)
+        let refused = try workspace.run("audit", "verify", "dev")
+        #expect(refused.status == 3, "\(refused)")
+        #expect(refused.stderr.contains("signed by revoked key \(project.signingKeyID)"), "\(refused)")
+        let build = try workspace.run("build", "--target", "dev")
+        #expect(build.status == 0, "\(build)")
+        #expect(build.stderr.contains("key \(project.signingKeyID) is revoked"), "\(build)")
+        let verified = try workspace.run("audit", "verify", "dev")
+        #expect(verified.status == 0, "\(verified)")
+        #expect(!verified.stdout.contains(project.signingKeyID), "\(verified)")
+    }
+
     @Test("audit verify --bundle proves a deployed bundle is in the history, and refuses one that is not")
     func bundleInHistory() throws {
         let (project, _) = try Self.builtTwice()

@@ -1,3 +1,7 @@
+// Over 700 lines on purpose: one reader per YAML shape of a flags file (flag, rule, condition,
+// split, ramp, segment), kept together because they share the collector and the field tables; the
+// messages themselves live in Diagnostics/ReaderMessages.swift.
+
 import FlagRuntime
 
 /// Reads the YAML tree of a flags file into definitions, checking everything that can be checked

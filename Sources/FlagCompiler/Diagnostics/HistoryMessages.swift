@@ -6,7 +6,7 @@ package enum HistoryMessages {
     /// build signs the history anew with its own key.
     package static func checkpointResigned(log: String, _ problem: String, by key: KeyID) -> Diagnostic {
         .warning(
-            "\(log): the checkpoint was signed by \(problem); this build signs the history with key \(key): "
+            "\(log): the checkpoint's key no longer vouches for it (\(problem)); this build signs the history with key \(key): "
                 + "review the entries since the key's rotation before trusting them",
             at: nil
         )
