@@ -13,8 +13,9 @@ struct Flagc: ParsableCommand {
         version: FlagcVersion.current,
         subcommands: [
             InitCommand.self, CheckCommand.self, BuildCommand.self, GenerateCommand.self, InspectCommand.self,
-            EvalCommand.self,
-            KeysCommand.self, DiffCommand.self, VerifyProvenanceCommand.self, AuditCommand.self,
+            EvalCommand.self, ImportCommand.self,
+            KeysCommand.self, StaleCommand.self, RefsCommand.self, DiffCommand.self, VerifyProvenanceCommand.self,
+            AuditCommand.self,
         ]
     )
 

@@ -164,6 +164,16 @@ package enum ServeSnapshot: Sendable, Equatable {
                 others: names[others],
                 steps: steps
             )
+        case .hashedSplit(let bucketBy, let scheme, let salt, let variants, let thresholds):
+            // Another engine's buckets (`hash:`), scaled to 10,000 (exact when their count divides
+            // 10,000, as 100 and 1,000 do); the scheme and salt are part of how it buckets, so a
+            // change of either re-buckets, like a change of attribute.
+            let total = max(1, thresholds.last ?? 1)
+            self = .split(
+                bucketBy: "\(attributes[bucketBy]) (hash \(scheme.name), salt '\(salt)')",
+                variants: variants.map { names[$0] },
+                thresholds: thresholds.map { $0 * 10_000 / total }
+            )
         }
     }
 
@@ -306,6 +316,8 @@ struct ConditionText {
         case .after(let time): return "after \(Timestamp.formatRFC3339(fractional: time))"
         case .inCIDR(let ranges): return "inCidr [" + ranges.map(\.description).joined(separator: ", ") + "]"
         case .exists(let flag): return "exists \(flag)"
+        case .rollout(let scheme, let salt, let threshold):
+            return "rollout below \(threshold) of \(scheme.rolloutTotal) (hash \(scheme.name), salt '\(salt)')"
         }
     }
 }

@@ -27,6 +27,8 @@ public enum BuildError: Error, Sendable, CustomStringConvertible {
     case auditLog(target: String, reason: String)
     /// The outputs were switched in, but the target's audit entry could not be appended.
     case auditNotRecorded(target: String, reason: String)
+    /// A `--source` folder could not be searched for code references.
+    case sources(String)
 
     public var description: String {
         switch self {
@@ -55,6 +57,8 @@ public enum BuildError: Error, Sendable, CustomStringConvertible {
             "the audit log does not verify, so no build appends to it: \(reason); restore it from version control"
         case .auditNotRecorded(let target, let reason):
             "out/\(target)/ was written, but its audit entry was not appended: \(reason)"
+        case .sources(let reason):
+            "cannot search --source: \(reason)"
         }
     }
 
