@@ -15,6 +15,7 @@ struct Flagc: ParsableCommand {
             InitCommand.self, CheckCommand.self, BuildCommand.self, GenerateCommand.self, InspectCommand.self,
             EvalCommand.self, ImportCommand.self,
             KeysCommand.self, StaleCommand.self, RefsCommand.self, PolicyInputCommand.self, ApproveCommand.self,
+            DiffCommand.self, VerifyProvenanceCommand.self, AuditCommand.self,
         ]
     )
 

@@ -170,7 +170,11 @@ struct ProjectCommandTests {
         #expect(result.status == 0, "\(result)")
         #expect(workspace.files(in: "out") == ["dev", "prod-eu"])
         for target in ["dev", "prod-eu"] {
-            #expect(workspace.files(in: "out/\(target)") == ["Flags.swift", "flags.bundle", "manifest.json"])
+            #expect(
+                workspace.files(in: "out/\(target)") == [
+                    "Flags.swift", "flags.bundle", "manifest.json", "provenance.json",
+                ]
+            )
             let swift = try workspace.text("out/\(target)/Flags.swift")
             #expect(swift.hasPrefix("// DO NOT EDIT."))
             #expect(swift.contains("public struct Flags"))
@@ -219,7 +223,11 @@ struct ProjectCommandTests {
         #expect(built.status == 0, "\(built)")
 
         #expect(elsewhere.files(in: ".").isEmpty)
-        #expect(project.workspace.files(in: "out/dev") == ["Flags.swift", "flags.bundle", "manifest.json"])
+        #expect(
+            project.workspace.files(in: "out/dev") == [
+                "Flags.swift", "flags.bundle", "manifest.json", "provenance.json",
+            ]
+        )
         let evaluated = try elsewhere.run(
             "eval",
             project.devBundle,
@@ -266,8 +274,8 @@ struct ProjectCommandTests {
 
         #expect(
             first.map(\.0) == [
-                "dev/Flags.swift", "dev/flags.bundle", "dev/manifest.json", "prod-eu/Flags.swift",
-                "prod-eu/flags.bundle", "prod-eu/manifest.json",
+                "dev/Flags.swift", "dev/flags.bundle", "dev/manifest.json", "dev/provenance.json",
+                "prod-eu/Flags.swift", "prod-eu/flags.bundle", "prod-eu/manifest.json", "prod-eu/provenance.json",
             ]
         )
         for ((name, before), (_, after)) in zip(first, second) {

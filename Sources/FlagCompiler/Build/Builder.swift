@@ -204,6 +204,7 @@ public enum Builder {
             }
         }
 
+        var history = BuildHistory(options: options, keyring: keyring, signingKey: signingKey, seed: seed)
         var pending: [(target: String, directory: String, files: [(String, [UInt8])])] = []
         var outputs: [TargetOutput] = []
         for target in targets {
@@ -265,10 +266,20 @@ public enum Builder {
                 approvals: approvals,
                 references: references
             )
-            let files = [
+            var files = [
                 ("flags.bundle", bundle), ("\(target.swiftTypeName).swift", Array(swift.utf8)),
                 ("manifest.json", Array(manifest.utf8)),
             ]
+            files.append(try Pipeline.provenance(of: target, files: files, history: history))
+            try Pipeline.prepareAuditEntry(
+                project,
+                target: target,
+                content: content,
+                bundle: bundle,
+                outputDirectory: options.outputDirectory,
+                history: &history,
+                diagnostics: diagnostics
+            )
             pending.append((target.name, directory, files))
             outputs.append(
                 TargetOutput(
@@ -291,6 +302,8 @@ public enum Builder {
         } catch {
             throw .output(error.description)
         }
+        // Only once the outputs are switched in: one audit entry per target.
+        try Pipeline.recordAudit(history)
         return outputs
     }
 
