@@ -5,10 +5,13 @@ public final class FlagBundle: Sendable {
     public let header: BundleHeader
     package let tables: FlagTables
     private let clock: EvaluationClock
+    /// Whether the bundle records `assume:` values (checked against each context).
+    package let isSpecialized: Bool
 
     package init(header: BundleHeader, tables: FlagTables, clock: (@Sendable () -> Double)? = nil) {
         self.header = header
         self.tables = tables
+        self.isSpecialized = !tables.assumptions.isEmpty
         self.clock = EvaluationClock(clock)
     }
 
@@ -80,7 +83,7 @@ public final class FlagBundle: Sendable {
             values: values,
             targetingKey: context.targetingKey,
             now: context.now,
-            invalidReason: context.invalidReason,
+            invalidReason: invalidReason(context),
             bundleID: ObjectIdentifier(self)
         )
     }
@@ -105,14 +108,14 @@ public final class FlagBundle: Sendable {
         guard let index = flagIndex(key) else {
             return .failure(key, nil, .flagNotFound, "flag '\(key)' is not in the bundle")
         }
-        if let reason = context.invalidReason { return .failure(key, nil, .invalidContext, reason) }
+        if let reason = invalidReason(context) { return .failure(key, nil, .invalidContext, reason) }
         return detail(index, outcome(index, context), key: key).map { $0 }
     }
 
     /// Evaluates every flag for one context, in the bundle's order, as ``evaluate(_:context:)`` does each:
     /// for a context marked invalid, every detail is an `INVALID_CONTEXT` error without a value.
     public func evaluateAll(context: EvaluationContext) -> [EvaluationDetail<FlagValue?>] {
-        if let reason = context.invalidReason {
+        if let reason = invalidReason(context) {
             return tables.view.flags.indices.map {
                 .failure(tables.view.text(tables.view.flags[$0].key), nil, .invalidContext, reason)
             }

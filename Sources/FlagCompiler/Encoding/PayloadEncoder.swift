@@ -65,6 +65,13 @@ extension PayloadCodec {
             for segment in content.segments { writeSegment(segment) }
             body.writeVarUInt(content.flags.count)
             for flag in content.flags { writeFlag(flag) }
+            // Only a specialized bundle has the section: the others end with their flags, as before.
+            guard !content.assumptions.isEmpty else { return }
+            body.writeVarUInt(content.assumptions.count)
+            for assumption in content.assumptions {
+                body.writeVarUInt(assumption.attribute)
+                writeLiteral(assumption.value)
+            }
         }
 
         mutating func writeString(_ string: String) {

@@ -59,7 +59,7 @@ extension FlagBundle {
         _ defaultValue: Value,
         _ source: some AttributeSource
     ) -> Value {
-        guard owns(handle), source.invalidReason == nil else { return defaultValue }
+        guard owns(handle), invalidReason(source) == nil else { return defaultValue }
         let flag = tables.view.flags[handle.index]
         guard Value.accepts(flag.type) else { return defaultValue }
         let variant = Int(flag.variantStart) + outcome(handle.index, source).variant
@@ -84,7 +84,7 @@ extension FlagBundle {
                 "flag '\(key)' is of type \(flag.type), not \(Value.self)"
             )
         }
-        if let reason = source.invalidReason { return .failure(key, defaultValue, .invalidContext, reason) }
+        if let reason = invalidReason(source) { return .failure(key, defaultValue, .invalidContext, reason) }
         let full = detail(handle.index, outcome(handle.index, source), key: key)
         guard let value = Value(flagValue: full.value) else {
             return .failure(key, defaultValue, .typeMismatch, "flag '\(key)' value does not fit \(Value.self)")

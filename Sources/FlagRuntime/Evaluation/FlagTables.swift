@@ -274,6 +274,15 @@ package final class FlagTables: @unchecked Sendable {
     /// Every buffer the view points into: freed together when this object is released.
     private let arena: TableArena
 
+    /// A specialized bundle's assumed attribute values (empty for others); see `FlagBundle.contradiction`.
+    package let assumptions: [Assumption]
+
+    /// One `assume:` of the target: a named attribute (an index into the attribute table) and its value.
+    package struct Assumption: Sendable, Hashable {
+        package var attribute: Int
+        package var value: AttributeValue
+    }
+
     deinit {
         arena.release()
         UnsafeMutablePointer(mutating: viewPointer).deallocate()
@@ -287,8 +296,8 @@ package final class FlagTables: @unchecked Sendable {
     package init(decoding payload: [UInt8]) throws(DecodingError) {
         // The decoder reads the payload through a pointer, valid only in this closure: what leaves
         // it is the view of the tables, which point only into buffers this object owns.
-        let (tables, arena) = try payload.withUnsafeBufferPointer {
-            input throws(DecodingError) -> (View, TableArena) in
+        let (tables, arena, assumptions) = try payload.withUnsafeBufferPointer {
+            input throws(DecodingError) -> (View, TableArena, [Assumption]) in
             var decoder = TableDecoder(reader: ByteReader(input))
             defer { decoder.scratch.release() }
             let keySlots: UnsafeBufferPointer<Int32>
@@ -300,12 +309,13 @@ package final class FlagTables: @unchecked Sendable {
                 throw error
             }
             let view = Self.view(of: &decoder, keySlots: keySlots)
-            return (view, decoder.arena)
+            return (view, decoder.arena, decoder.assumptions)
         }
         let view = UnsafeMutablePointer<View>.allocate(capacity: 1)
         view.initialize(to: tables)
         viewPointer = UnsafePointer(view)
         self.arena = arena
+        self.assumptions = assumptions
     }
 
     /// The decoded tables as a view, with the tables derived from them (salt hash states, attribute
