@@ -151,11 +151,15 @@ enum FlagcBench {
         let quick = arguments.contains("--quick")
         let asJSON = arguments.contains("--json")
         if arguments.contains("--help") || arguments.contains("-h") {
-            print("usage: flagc-bench [--json] [--quick] | --build-only [FLAG COUNT...] | --write-project COUNT DIR")
+            print("usage: flagc-bench [--json] [--quick] | --specialized [--quick] | --build-only [FLAG COUNT...] | --write-project COUNT DIR")
             return
         }
         if arguments.contains("--json-parse") {
             JSONParseBench.run(quick: quick)
+            return
+        }
+        if arguments.contains("--specialized") {
+            try SpecializedBench.run(quick: quick)
             return
         }
 
