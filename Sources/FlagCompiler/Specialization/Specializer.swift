@@ -114,7 +114,8 @@ struct Specializer {
         let attribute: Int
         switch serve {
         case .variant: return
-        case .split(let bucketBy, _, _), .progressive(let bucketBy, _, _, _): attribute = bucketBy
+        case .split(let bucketBy, _, _), .progressive(let bucketBy, _, _, _), .hashedSplit(let bucketBy, _, _, _, _):
+            attribute = bucketBy
         }
         guard assumed[attribute] != nil,
             let assumption = assumptions.first(where: { $0.attribute == content.attributes[attribute] })
