@@ -13,6 +13,7 @@ let package = Package(
     products: [
         .executable(name: "flagc", targets: ["flagc"]),
         .library(name: "FlagRuntime", targets: ["FlagRuntime"]),
+        .library(name: "FlagTelemetry", targets: ["FlagTelemetry"]),
         .library(name: "FlagCompiler", targets: ["FlagCompiler"]),
         .plugin(name: "FlagcPlugin", targets: ["FlagcPlugin"]),
     ],
@@ -35,6 +36,12 @@ let package = Package(
             name: "FlagRuntime",
             dependencies: ["CSodium"]
         ),
+        // Exporters of the runtime's telemetry, text only: CloudWatch EMF, Prometheus exposition
+        // (and its atomic textfile), OpenTelemetry-named events. Standard library only, like the runtime.
+        .target(
+            name: "FlagTelemetry",
+            dependencies: ["FlagRuntime"]
+        ),
         // YAML front end, validation, lowering, encoding, signing and code generation.
         .target(
             name: "FlagCompiler",
@@ -44,7 +51,7 @@ let package = Package(
         .executableTarget(
             name: "flagc",
             dependencies: [
-                "FlagCompiler",
+                "FlagCompiler", "FlagTelemetry",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -70,7 +77,7 @@ let package = Package(
         ),
         .testTarget(
             name: "FlagRuntimeTests",
-            dependencies: ["FlagRuntime", "FlagCompiler", "FlagTestSupport"]
+            dependencies: ["FlagRuntime", "FlagCompiler", "FlagTelemetry", "FlagTestSupport"]
         ),
         .testTarget(
             name: "FlagCompilerTests",

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Cold start and peak memory of the function, static (package.sh's bootstrap) next to dynamic
 # (run-example.sh's release build), on the example's dev bundle and on a 1,000-flag bundle (the
-# example's 7 flags and 993 generated ones of the benchmarks' workload mix, 10 segments of 1,000 keys).
+# example's 8 flags and 992 generated ones of the benchmarks' workload mix, 10 segments of 1,000 keys).
 #
 #     bash Examples/function/measure.sh [RUNS]     # RUNS per build and bundle, 51 by default
 #

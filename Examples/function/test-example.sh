@@ -9,7 +9,7 @@ output=$(bash "$here/run-example.sh" 2>/tmp/checkout-function.stderr)
 echo "$output"
 fail() { echo "function example: FAILED: $*" >&2; exit 1; }
 expect() { grep -qF -- "$1" <<<"$output" || fail "expected a response containing $1"; }
-[ "$(wc -l <<<"$output")" -eq 7 ] || fail "expected 7 responses, one per event"
+[ "$(wc -l <<<"$output")" -eq 11 ] || fail "expected 11 responses, one per event"
 expect '{"user":"user-1","checkout":"new"'                 # staff segment: include list
 expect '"user":"user-7","checkout":'                        # beta tester: larger pages
 grep -F '"user":"user-7"' <<<"$output" | grep -qF '"resultsPerPage":50' || fail "user-7 should get 50 results"
@@ -17,6 +17,15 @@ grep -F '"user":"user-8"' <<<"$output" | grep -qF '"resultsPerPage":10' || fail 
 expect '{"error":"invalid event'                           # a malformed event gets an error answer
 grep -q "cold start: bundle ready in" /tmp/checkout-function.stderr || fail "no cold-start figure on stderr"
 grep -q "serving defaults" /tmp/checkout-function.stderr && fail "the bundle did not load"
+# Three failed express payments open express-payment's circuit breaker: the next user gets the classic form,
+# the transition is one log line, and the EMF documents on stderr count the CIRCUIT_OPEN evaluation.
+grep -F '"user":"user-22"' <<<"$output" | grep -F '"expressPayment":true' >/dev/null || fail "user-22 should still try express payment"
+grep -F '"user":"user-23"' <<<"$output" | grep -F '"expressPayment":false' >/dev/null || fail "user-23 should get the classic form (breaker open)"
+grep -qF '{"event":"flagc.circuit","flag":"express-payment","from":"closed","to":"open"' /tmp/checkout-function.stderr \
+    || fail "no circuit transition line on stderr"
+grep -F '"_aws":{"Timestamp":' /tmp/checkout-function.stderr | grep -F '"Flag":"express-payment"' \
+    | grep -F '"Reason:CIRCUIT_OPEN":1' >/dev/null || fail "no EMF document counting the CIRCUIT_OPEN evaluation on stderr"
+[ "$(grep -c '"_aws"' /tmp/checkout-function.stderr)" -ge 10 ] || fail "expected EMF documents after every event"
 
 # The same executable as a custom runtime: its events from a loopback stand-in of the Lambda
 # Runtime API (runtime-api-stub.py), its answers equal to the stdin ones.

@@ -38,7 +38,7 @@ actual=$(
 )
 grep -q "cold start: bundle ready in" "$task_root/stderr" || fail "no cold-start figure on stderr"
 grep -q "serving defaults" "$task_root/stderr" && fail "the bundle in the zip did not load: $(cat "$task_root/stderr")"
-[ "$(wc -l <<<"$actual")" -eq 7 ] || fail "expected 7 responses, one per event"
+[ "$(wc -l <<<"$actual")" -eq 11 ] || fail "expected 11 responses, one per event"
 [ "$actual" = "$expected" ] || fail "the static bootstrap answers differently:
 $(diff <(echo "$expected") <(echo "$actual"))"
 through_api=$(

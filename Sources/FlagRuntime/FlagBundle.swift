@@ -7,12 +7,36 @@ public final class FlagBundle: Sendable {
     private let clock: EvaluationClock
     /// Whether the bundle records `assume:` values (checked against each context).
     package let isSpecialized: Bool
+    /// The evaluation counters, or nil when telemetry is off (`LoadOptions.telemetry`).
+    package let telemetry: EvaluationTelemetry?
+    /// The guarded flags' circuit breakers, or nil when no flag has a guard.
+    package let circuits: CircuitBreakers?
+    // The evaluation path reaches the counters and the breakers through these unowned(unsafe)
+    // references (kept alive by the two properties above, or by the static placeholders when they
+    // are nil), never by binding an optional: that would retain and release the object, two atomic
+    // operations per evaluation.
+    private let counting: Bool
+    private unowned(unsafe) let counters: EvaluationTelemetry
+    private let guarded: Bool
+    private unowned(unsafe) let breakers: CircuitBreakers
 
-    package init(header: BundleHeader, tables: FlagTables, clock: (@Sendable () -> Double)? = nil) {
+    package init(
+        header: BundleHeader,
+        tables: FlagTables,
+        clock: (@Sendable () -> Double)? = nil,
+        telemetry: Bool = true,
+        onCircuitTransition: (@Sendable (CircuitTransition) -> Void)? = nil
+    ) {
         self.header = header
         self.tables = tables
         self.isSpecialized = !tables.assumptions.isEmpty
         self.clock = EvaluationClock(clock)
+        self.telemetry = telemetry ? EvaluationTelemetry(variantCount: tables.view.variants.count) : nil
+        self.circuits = CircuitBreakers.make(tables, clock: self.clock, sink: onCircuitTransition)
+        counting = self.telemetry != nil
+        counters = self.telemetry ?? EvaluationTelemetry.placeholder
+        guarded = self.circuits != nil
+        breakers = self.circuits ?? CircuitBreakers.placeholder
     }
 
     /// The position of flag `key` in the tables, or nil.
@@ -37,7 +61,13 @@ public final class FlagBundle: Sendable {
                 "holds \(tables.view.flags.count) flags, the header says \(layout.header.flagCount)"
             )
         }
-        return FlagBundle(header: layout.header, tables: tables, clock: options.evaluationClock)
+        return FlagBundle(
+            header: layout.header,
+            tables: tables,
+            clock: options.evaluationClock,
+            telemetry: options.telemetry,
+            onCircuitTransition: options.onCircuitTransition
+        )
     }
 
     /// Verifies a bundle without decrypting it (every check before decryption): what `flagc inspect`
@@ -90,7 +120,27 @@ public final class FlagBundle: Sendable {
 
     // MARK: Evaluation core
 
+    /// The outcome served for flag `index`, counted by the telemetry (one evaluation in
+    /// `EvaluationTelemetry.sampleInterval` per thread timed).
     package func outcome(_ index: Int, _ context: some AttributeSource) -> Outcome {
+        guard counting else { return served(index, context) }
+        let block = counters.block()
+        let sampled = counters.sample(block)
+        let start = sampled ? EvaluationTelemetry.nanoseconds() : 0
+        let result = served(index, context)
+        counters.count(
+            block,
+            variant: Int(tables.view.flags[index].variantStart) &+ result.variant,
+            reason: result.reason
+        )
+        if sampled { counters.recordLatency(block, nanoseconds: EvaluationTelemetry.nanoseconds() &- start) }
+        return result
+    }
+
+    /// The outcome served for flag `index`: its circuit breaker's, when open, else its evaluation.
+    @inline(__always)
+    private func served(_ index: Int, _ context: some AttributeSource) -> Outcome {
+        if guarded, let refused = breakers.gate(index) { return refused }
         let flag = tables.view.flags[index]
         if let fixed = flag.fixedOutcome { return fixed }
         return Evaluator(tables: tables, clock: clock).evaluate(flag: index, source: context)
@@ -106,9 +156,13 @@ public final class FlagBundle: Sendable {
     /// Evaluates flag `key` whatever its type: the value, variant, reason and rule.
     public func evaluate(_ key: String, context: EvaluationContext) -> EvaluationDetail<FlagValue?> {
         guard let index = flagIndex(key) else {
+            telemetry?.count(.flagNotFound)
             return .failure(key, nil, .flagNotFound, "flag '\(key)' is not in the bundle")
         }
-        if let reason = invalidReason(context) { return .failure(key, nil, .invalidContext, reason) }
+        if let reason = invalidReason(context) {
+            telemetry?.count(.invalidContext)
+            return .failure(key, nil, .invalidContext, reason)
+        }
         return detail(index, outcome(index, context), key: key).map { $0 }
     }
 
@@ -116,6 +170,7 @@ public final class FlagBundle: Sendable {
     /// for a context marked invalid, every detail is an `INVALID_CONTEXT` error without a value.
     public func evaluateAll(context: EvaluationContext) -> [EvaluationDetail<FlagValue?>] {
         if let reason = invalidReason(context) {
+            for _ in tables.view.flags.indices { telemetry?.count(.invalidContext) }
             return tables.view.flags.indices.map {
                 .failure(tables.view.text(tables.view.flags[$0].key), nil, .invalidContext, reason)
             }

@@ -156,7 +156,7 @@ enum FlagcBench {
         if arguments.contains("--help") || arguments.contains("-h") {
             print(
                 "usage: flagc-bench [--json] [--quick] | --peers [--quick] | --specialized [--quick]"
-                    + " | --build-only [FLAG COUNT...] | --write-project COUNT DIR | --stale-only"
+                    + " | --build-only [FLAG COUNT...] | --write-project COUNT DIR | --stale-only | --policy-only"
             )
             return
         }
@@ -290,6 +290,13 @@ enum FlagcBench {
         let yaml1000 = Workload.yaml(flagCount: 1_000)
         let yaml10000 = Workload.yaml(flagCount: 10_000)
 
+        if arguments.contains("--policy-only") {
+            let policy = PolicyBench.measure(project(yaml10000), rounds: quick ? 1 : 3)
+            record("policy_s_10000", rounded(policy.seconds, 3))
+            record("policy_cpu_s_10000", rounded(policy.cpu, 3))
+            record("policy_violations_10000", policy.violations)
+            return
+        }
         if arguments.contains("--sizes") {
             // Where the bytes of a 1,000-flag payload go.
             let project = project(yaml1000)
@@ -471,6 +478,11 @@ enum FlagcBench {
             record("build_s_10000", "not measured: build flagc first (swift build -c release --product flagc)")
         }
 
+        // The policy gate (issue 16) over the 10,000 flags with 20 policies, per target.
+        let policy = PolicyBench.measure(project(yaml10000), rounds: quick ? 1 : 3)
+        record("policy_s_10000", rounded(policy.seconds, 3))
+        record("policy_cpu_s_10000", rounded(policy.cpu, 3))
+        record("policy_violations_10000", policy.violations)
         try staleFigure()
 
         var bundles: [Int: [UInt8]] = [:]
@@ -633,10 +645,49 @@ enum FlagcBench {
             sink &+= bundle.bool(rulesKey, default: false, context: matching) ? 1 : 0
         }
         record("eval_ns_key_rules", rounded(byKey.median), spread: byKey.spread)
-        let byHandle = measure(rounds: rounds, batch: evaluations) {
-            sink &+= bundle.bool(rulesHandle, default: false, context: matching) ? 1 : 0
+        // Telemetry on (the default) and off, measured in alternating rounds so that both see the same
+        // machine load: the overhead is the median of the rounds' differences; the fastest round of
+        // each is the figure least disturbed by other load. The same for a flag without rules.
+        var withOptions = options
+        withOptions.telemetry = true
+        let tracked = try FlagBundle.load(path: paths[1_000]!, options: withOptions)
+        let untracked = bundle
+        let untrackedHandle = rulesHandle
+        let untrackedStatic = staticHandle
+        let trackedRules = tracked.handle(for: rulesKey)!
+        let trackedStatic = tracked.handle(for: staticKey)!
+        let pairRounds = max(rounds, quick ? 11 : 41)
+        let pairBatch = evaluations / 2
+        func pairs(_ on: () -> Void, _ off: () -> Void) -> (on: Sample, off: Sample, difference: Sample) {
+            var onRounds: [Double] = []
+            var offRounds: [Double] = []
+            for _ in 0..<pairRounds {
+                onRounds += measure(rounds: 1, batch: pairBatch, on).values
+                offRounds += measure(rounds: 1, batch: pairBatch, off).values
+            }
+            return (
+                Sample(values: onRounds), Sample(values: offRounds),
+                Sample(values: zip(onRounds, offRounds).map { $0 - $1 })
+            )
         }
-        record("eval_ns_accessor_rules", rounded(byHandle.median), spread: byHandle.spread)
+        let rulesPairs = pairs(
+            { sink &+= tracked.bool(trackedRules, default: false, context: matching) ? 1 : 0 },
+            { sink &+= untracked.bool(untrackedHandle, default: false, context: matching) ? 1 : 0 }
+        )
+        let byHandle = rulesPairs.on
+        record("eval_ns_accessor_rules", rounded(rulesPairs.off.median), spread: rulesPairs.off.spread)
+        record("eval_ns_accessor_rules_telemetry_on", rounded(byHandle.median), spread: byHandle.spread)
+        record("telemetry_overhead_ns", rounded(rulesPairs.difference.median))
+        record("eval_ns_accessor_rules_fastest", rounded(rulesPairs.on.values.min()!))
+        record("eval_ns_accessor_rules_telemetry_off_fastest", rounded(rulesPairs.off.values.min()!))
+        let staticPairs = pairs(
+            { sink &+= tracked.bool(trackedStatic, default: false, context: matching) ? 1 : 0 },
+            { sink &+= untracked.bool(untrackedStatic, default: false, context: matching) ? 1 : 0 }
+        )
+        record("eval_ns_accessor_static_telemetry_off", rounded(staticPairs.off.median), spread: staticPairs.off.spread)
+        record("telemetry_overhead_ns_static", rounded(staticPairs.difference.median))
+        record("eval_ns_accessor_static_fastest", rounded(staticPairs.on.values.min()!))
+        record("eval_ns_accessor_static_telemetry_off_fastest", rounded(staticPairs.off.values.min()!))
         let byPrepared = measure(rounds: rounds, batch: evaluations) {
             sink &+= bundle.bool(rulesHandle, default: false, context: prepared) ? 1 : 0
         }

@@ -23,6 +23,8 @@ struct BatchEvaluation {
     let bundle: FlagBundle
     let flag: String?
     let clock: Double?
+    /// The circuit breakers' clock, which outcome lines with `at` move; nil when they cannot.
+    var replayClock: ReplayClock? = nil
 
     /// What a run saw: lines read, and those that were not valid contexts.
     struct Outcome {
@@ -74,22 +76,84 @@ struct BatchEvaluation {
         }
     }
 
-    /// Evaluates every line of `batch` on all cores into `results`; returns how many lines were not
-    /// valid contexts.
+    /// Evaluates every line of `batch` into `results`; returns how many lines were not valid
+    /// contexts or outcomes. Outcome lines are fed to the circuit breakers in input order: the
+    /// context lines between two outcome lines are evaluated on all cores, then the outcome applied.
     private func evaluate(
         _ batch: LineBatch,
         firstLine: Int,
         into results: UnsafeMutableBufferPointer<String>,
         cores: Int
     ) -> Int {
-        let count = batch.count
+        var failures = 0
+        var start = 0
+        batch.bytes.withUnsafeBufferPointer { bytes in
+            for index in 0..<batch.count {
+                guard let range = batch.lines[index].range,
+                    let report = OutcomeReport.parse(UnsafeBufferPointer(rebasing: bytes[range]))
+                else { continue }
+                failures += evaluate(batch, start..<index, firstLine: firstLine, into: results, cores: cores)
+                start = index + 1
+                switch report {
+                case .success(let report):
+                    if let line = apply(report, line: firstLine + index) {
+                        results[index] = line
+                    } else {
+                        failures += 1
+                        results[index] = Self.errorLine(
+                            firstLine + index,
+                            "flag '\(report.flag)' has no guard (no circuit breaker to report to)"
+                        )
+                    }
+                case .failure(let problem):
+                    failures += 1
+                    results[index] = Self.errorLine(firstLine + index, problem.message)
+                }
+            }
+        }
+        return failures + evaluate(batch, start..<batch.count, firstLine: firstLine, into: results, cores: cores)
+    }
+
+    /// Feeds one outcome to its flag's breaker; the answer line, or nil when the flag has none.
+    private func apply(_ report: OutcomeReport, line number: Int) -> String? {
+        if let at = report.at { replayClock?.set(at) }
+        guard let handle = bundle.handle(for: report.flag) else { return nil }
+        let variant = report.variant.flatMap { bundle.variantNames(of: report.flag)?.firstIndex(of: $0) }
+        let state =
+            variant.map { bundle.report(handle, variant: $0, success: report.success) }
+            ?? bundle.report(handle, success: report.success)
+        guard let state else { return nil }
+        return JSONValue.object([
+            JSONMember("line", .number(Double(number))),
+            JSONMember(
+                "outcome",
+                .object([
+                    JSONMember("flag", .string(report.flag)),
+                    JSONMember("success", .bool(report.success)),
+                    JSONMember("state", .string(state.rawValue)),
+                ])
+            ),
+        ]).jsonText
+    }
+
+    /// Evaluates the context lines `lines` of `batch` on all cores into `results`; returns how many
+    /// were not valid contexts.
+    private func evaluate(
+        _ batch: LineBatch,
+        _ lines: Range<Int>,
+        firstLine: Int,
+        into results: UnsafeMutableBufferPointer<String>,
+        cores: Int
+    ) -> Int {
+        let count = lines.count
+        guard count > 0 else { return 0 }
         let chunk = max(1, min(256, count / (cores * 4)))
         let failures = ManagedCounter()
         batch.bytes.withUnsafeBufferPointer { bytes in
             let shared = SharedBuffers(input: bytes, results: results)
             DispatchQueue.concurrentPerform(iterations: (count + chunk - 1) / chunk) { block in
                 let (bytes, results) = (shared.input, shared.results)
-                for index in block * chunk..<min(count, (block + 1) * chunk) {
+                for index in lines.lowerBound + block * chunk..<lines.lowerBound + min(count, (block + 1) * chunk) {
                     let line = batch.lines[index]
                     let number = firstLine + index
                     guard let range = line.range else {
@@ -284,4 +348,80 @@ struct OutputWriter {
         }
         buffer.removeAll(keepingCapacity: buffer.capacity <= 4 << 20)
     }
+}
+
+/// An outcome line, `{"outcome":{"flag":K,"success":B}}` with optional `"variant":NAME` (the variant
+/// that was served) and `"at":TIME` (Unix seconds or RFC 3339: moves the breakers' clock).
+struct OutcomeReport {
+    var flag: String
+    var success: Bool
+    var variant: String?
+    var at: Double?
+
+    struct Problem: Error {
+        let message: String
+    }
+
+    /// The line's outcome, a problem when it is a malformed outcome line, or nil when it is not one
+    /// (it does not open with `{"outcome"`).
+    static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> Result<OutcomeReport, Problem>? {
+        var position = 0
+        func skipSpace() {
+            while position < bytes.count, [0x20, 0x09, 0x0D, 0x0A].contains(bytes[position]) { position += 1 }
+        }
+        skipSpace()
+        guard position < bytes.count, bytes[position] == UInt8(ascii: "{") else { return nil }
+        position += 1
+        skipSpace()
+        let key = Array("\"outcome\"".utf8)
+        guard bytes.count - position >= key.count, bytes[position..<position + key.count].elementsEqual(key) else {
+            return nil
+        }
+        let value: JSONValue
+        do {
+            value = try JSONParser.parse(utf8: bytes)
+        } catch {
+            return .failure(Problem(message: error.description))
+        }
+        let shape =
+            "an outcome line is {\"outcome\":{\"flag\":KEY,\"success\":true|false}}, with optional \"variant\" and \"at\""
+        guard case .object(let members) = value, members.count == 1, case .object(let fields) = members[0].value else {
+            return .failure(Problem(message: shape))
+        }
+        var report = OutcomeReport(flag: "", success: false)
+        var seen: Set<String> = []
+        for field in fields {
+            guard seen.insert(field.key).inserted else {
+                return .failure(Problem(message: "'\(field.key)' given twice"))
+            }
+            switch (field.key, field.value) {
+            case ("flag", .string(let key)): report.flag = key
+            case ("success", .bool(let success)): report.success = success
+            case ("variant", .string(let variant)): report.variant = variant
+            case ("at", .number(let seconds)) where seconds.isFinite: report.at = seconds
+            case ("at", .integer(let seconds)): report.at = Double(seconds)
+            case ("at", .string(let text)):
+                guard let time = Timestamp.parseRFC3339(text) else {
+                    return .failure(Problem(message: "'at' must be Unix seconds or an RFC 3339 time"))
+                }
+                report.at = time
+            default: return .failure(Problem(message: shape))
+            }
+        }
+        guard seen.contains("flag"), seen.contains("success") else { return .failure(Problem(message: shape)) }
+        return .success(report)
+    }
+}
+
+/// The clock the circuit breakers read in a batch: the system clock (or `--at`) until an outcome
+/// line gives a time, then that time, so a recorded incident replays with its own timing.
+final class ReplayClock: @unchecked Sendable {
+    private let lock = NSLock()
+    private var time: Double?
+
+    init(start: Double?) { time = start }
+
+    func set(_ value: Double) { lock.withLock { time = value } }
+
+    func now() -> Double { lock.withLock { time } ?? Date().timeIntervalSince1970 }
 }

@@ -9,7 +9,7 @@ struct CheckCommand: ParsableCommand {
         abstract: "Validate flags/ and targets/ and run policy checks; writes nothing."
     )
 
-    @Option(help: "The repository root holding flags/ and targets/.")
+    @Option(help: "The repository root holding flags/, targets/ and policies/.")
     var root = "."
 
     @Option(name: .customLong("fail-on"), help: "Fail (exit 1) on warnings too: 'warning'.")
@@ -17,16 +17,20 @@ struct CheckCommand: ParsableCommand {
 
     func run() throws {
         let diagnostics = DiagnosticCollector()
-        let project = Builder.check(root: root, diagnostics: diagnostics)
+        let policies = PolicyGate.load(
+            root: root,
+            keysDirectory: keysPath("keys", root: root),
+            diagnostics: diagnostics
+        )
+        let project = Builder.check(root: root, policies: policies, now: try policyTime(), diagnostics: diagnostics)
         Output.diagnostics(diagnostics.sorted, sources: project.sources)
-        if diagnostics.hasErrors {
-            let count = diagnostics.diagnostics.filter { $0.severity == .error }.count
-            Output.note("\(count) error\(count == 1 ? "" : "s")")
-            throw ExitCode(ExitStatus.invalidInput)
-        }
         let warnings = diagnostics.diagnostics.filter { $0.severity == .warning }.count
-        if failOn == .warning && warnings > 0 {
-            Output.note("\(warnings) warning\(warnings == 1 ? "" : "s") (--fail-on warning)")
+        if diagnostics.hasErrors || (failOn == .warning && warnings > 0) {
+            let count = diagnostics.diagnostics.filter { $0.severity == .error }.count
+            Output.note(
+                "\(count) error\(count == 1 ? "" : "s")"
+                    + (failOn == .warning ? ", \(warnings) warning\(warnings == 1 ? "" : "s") (--fail-on warning)" : "")
+            )
             throw ExitCode(ExitStatus.invalidInput)
         }
         Output.note(
@@ -53,19 +57,22 @@ struct BuildCommand: ParsableCommand {
 
     @OptionGroup var keys: KeyOptions
 
+    @Option(name: .customLong("fail-on"), help: "Fail (exit 1, writing nothing) on warnings too: 'warning'.")
+    var failOn: FailOnSeverity?
+
     func run() throws {
         let diagnostics = DiagnosticCollector()
         // Definitions only: `Builder.build` checks each target it builds (doing it here too would
         // encode and decode every target twice).
-        let project = FlagProject.load(root: root, diagnostics: diagnostics)
+        var project = FlagProject.load(root: root, diagnostics: diagnostics)
+        let keyDirectory = keysPath(keys.keysDirectory, root: root)
+        let policies = PolicyGate.load(root: root, keysDirectory: keyDirectory, diagnostics: diagnostics)
+        project.sources.merge(policies.sources) { first, _ in first }
         if diagnostics.hasErrors {
             Output.diagnostics(diagnostics.sorted, sources: project.sources)
             throw ExitCode(ExitStatus.invalidInput)
         }
         do {
-            let keyDirectory =
-                keys.keysDirectory.hasPrefix("/") || root == "."
-                ? keys.keysDirectory : (root as NSString).appendingPathComponent(keys.keysDirectory)
             // Complete (or undo) a key operation a crash interrupted before reading any key.
             try KeyManager(store: KeyStore(directory: keyDirectory)).recover()
             var options = BuildOptions(
@@ -74,10 +81,18 @@ struct BuildCommand: ParsableCommand {
                 issuedAt: try BuildOptions.issueTime(environment: ProcessInfo.processInfo.environment),
                 keyStore: KeyStore(directory: keyDirectory)
             )
+            options.policies = policies
+            options.failOnWarnings = failOn == .warning
             options.sources = sources
             let outputs = try Builder.build(project, options: options, diagnostics: diagnostics)
             Output.diagnostics(diagnostics.sorted, sources: project.sources)
-            if diagnostics.hasErrors { throw ExitCode(ExitStatus.invalidInput) }
+            let warnings = diagnostics.diagnostics.contains { $0.severity == .warning }
+            if diagnostics.hasErrors || (failOn == .warning && warnings) {
+                if !diagnostics.hasErrors {
+                    Output.note("warnings fail the build (--fail-on warning); nothing written")
+                }
+                throw ExitCode(ExitStatus.invalidInput)
+            }
             for output in outputs {
                 Output.note(
                     "built \(output.directory)/flags.bundle: \(output.flagCount) flags, \(output.bundleBytes) bytes"

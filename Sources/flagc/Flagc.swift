@@ -14,7 +14,8 @@ struct Flagc: ParsableCommand {
         subcommands: [
             InitCommand.self, CheckCommand.self, BuildCommand.self, GenerateCommand.self, InspectCommand.self,
             EvalCommand.self, ImportCommand.self,
-            KeysCommand.self, StaleCommand.self, RefsCommand.self,
+            KeysCommand.self, StaleCommand.self, RefsCommand.self, PolicyInputCommand.self, ApproveCommand.self,
+            DiffCommand.self, VerifyProvenanceCommand.self, AuditCommand.self,
         ]
     )
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import FlagCompiler
 import FlagRuntime
+import FlagTelemetry
 import Foundation
 
 struct InspectCommand: ParsableCommand {
@@ -74,7 +75,11 @@ struct EvalCommand: ParsableCommand {
             copied from the input's "id" member when it has one; a line that is not a context (malformed, \
             not UTF-8, over 1 MiB) gives {"line":N,"errorCode":"PARSE_ERROR","message":M} and the run exits 1. \
             A context has at most 10,000 attributes. --now sets the verification clock, --at the evaluation \
-            clock (preview a ramp at any date).
+            clock (preview a ramp at any date). A --contexts line {"outcome":{"flag":K,"success":false}} (optional \
+            "variant":NAME served, "at":TIME) reports an outcome to flag K's circuit breaker, in input order, and is \
+            answered {"line":N,"outcome":{"flag":K,"success":B,"state":S}} with the breaker's state after it. \
+            --metrics FILE.prom writes the run's evaluation counts in the Prometheus text format, atomically \
+            (for node_exporter's textfile collector).
             """
     )
 
@@ -93,6 +98,9 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Only this flag.")
     var flag: String?
 
+    @Option(help: "Write the run's telemetry to this file in the Prometheus text format (atomically).")
+    var metrics: String?
+
     @OptionGroup var loader: LoaderOptions
 
     func validate() throws {
@@ -103,7 +111,10 @@ struct EvalCommand: ParsableCommand {
 
     func run() throws {
         let (bytes, recipientIDs) = try loader.readBundle(bundle)
-        let options = try loader.loadOptions(recipientIDs: recipientIDs)
+        var options = try loader.loadOptions(recipientIDs: recipientIDs)
+        let replayClock = ReplayClock(start: try loader.evaluationTime())
+        options.evaluationClock = { replayClock.now() }
+        options.telemetry = true
         if options.recipientKey == nil {
             throw Output.fail(
                 "no recipient key for this bundle: pass --key, set FLAGC_RECIPIENT_KEY or add keys/NAME.recipient.key",
@@ -133,9 +144,20 @@ struct EvalCommand: ParsableCommand {
             }
             parsed.now = clock
             for line in EvaluationOutput.lines(loaded, parsed, flag: flag) { print(line) }
+            try writeMetrics(loaded)
             return
         }
-        try evaluateBatch(loaded, clock: clock)
+        try evaluateBatch(loaded, clock: clock, replayClock: replayClock)
+    }
+
+    /// Writes --metrics, when given.
+    private func writeMetrics(_ loaded: FlagBundle) throws {
+        guard let metrics else { return }
+        do {
+            try AtomicTextFile.write(PrometheusExposition.text(loaded.telemetrySnapshot()), to: metrics)
+        } catch {
+            throw Output.fail("--metrics: \(error)", status: ExitStatus.invalidInput)
+        }
     }
 
     /// The bytes of an option's value as given. Swift hands arguments over repaired (ill-formed UTF-8
@@ -157,7 +179,7 @@ struct EvalCommand: ParsableCommand {
 
     /// Evaluates every line of --contexts on all cores, printing results in input order as each
     /// batch completes (`BatchEvaluation`: memory stays bounded whatever the input's size).
-    private func evaluateBatch(_ loaded: FlagBundle, clock: Double?) throws {
+    private func evaluateBatch(_ loaded: FlagBundle, clock: Double?, replayClock: ReplayClock) throws {
         let path = contexts ?? "-"
         let input: Int32
         if path == "-" {
@@ -174,7 +196,7 @@ struct EvalCommand: ParsableCommand {
         defer { if input != STDIN_FILENO { close(input) } }
         let outcome: BatchEvaluation.Outcome
         do throws(BatchEvaluation.IOFailure) {
-            outcome = try BatchEvaluation(bundle: loaded, flag: flag, clock: clock)
+            outcome = try BatchEvaluation(bundle: loaded, flag: flag, clock: clock, replayClock: replayClock)
                 .run(input: input, output: STDOUT_FILENO)
         } catch {
             switch error {
@@ -184,8 +206,9 @@ struct EvalCommand: ParsableCommand {
                 throw Output.fail("cannot write the results: \(reason)", status: ExitStatus.invalidInput)
             }
         }
+        try writeMetrics(loaded)
         if outcome.failures > 0 {
-            Output.note("\(outcome.failures) of \(outcome.lines) lines were not valid contexts")
+            Output.note("\(outcome.failures) of \(outcome.lines) lines were not valid contexts or outcomes")
             throw ExitCode(ExitStatus.invalidInput)
         }
     }

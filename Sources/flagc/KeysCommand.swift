@@ -10,6 +10,7 @@ struct KeysCommand: ParsableCommand {
         subcommands: [
             KeysInit.self, KeysRotate.self, KeysRevoke.self, KeysList.self, KeysRecipient.self,
             KeysRemoveRecipient.self, KeysRenew.self, KeysRotateRoot.self, KeysRetireRoot.self,
+            KeysApprover.self,
         ]
     )
 }

@@ -67,3 +67,43 @@ struct AllocationTests {
         #expect(sink != -1)
     }
 }
+
+/// The circuit breaker's evaluation path and `report` allocate nothing either, in every state.
+@Suite("Allocation-free circuit breakers")
+struct CircuitBreakerAllocationTests {
+    @Test func guardedEvaluationAndReportsAllocateNothing() throws {
+        let keys = TestKeys()
+        let content = try TestProject.content(
+            "flags:\n  guarded:\n    default: on\n    guard: { failures: 2, minimumCalls: 2, openFor: 10s, probes: 1 }\n"
+        )
+        let time = UnsafeMutablePointer<Double>.allocate(capacity: 1)
+        defer { time.deallocate() }
+        time.pointee = Double(TestClock.start)
+        let clock = UnsafeSendablePointer(pointer: time)
+        var options = keys.options()
+        options.evaluationClock = { clock.pointer.pointee }
+        let bundle = try FlagBundle.load(bytes: keys.bundle(content), options: options)
+        let handle = try #require(bundle.handle(for: "guarded"))
+        let context = EvaluationContext(targetingKey: "u")
+        var sink = 0
+        // closed, then open (two failures), then half-open (10 s later), then closed again (a success)
+        let count = AllocationTests.allocations {
+            time.pointee = Double(TestClock.start)
+            for _ in 0..<3 { sink &+= bundle.bool(handle, default: false, context: context) ? 1 : 0 }
+            bundle.report(handle, success: false)
+            bundle.report(handle, success: false)
+            sink &+= bundle.bool(handle, default: false, context: context) ? 1 : 0
+            time.pointee += 10
+            sink &+= bundle.bool(handle, default: false, context: context) ? 1 : 0
+            bundle.report(handle, variant: 0, success: true)
+        }
+        #expect(count == 0, "guarded evaluation and reports allocated \(count) times")
+        #expect(bundle.circuitState(handle) == .closed)
+        #expect(sink != -1)
+    }
+}
+
+/// A pointer the test's clock closure reads (the test changes the time between calls).
+struct UnsafeSendablePointer: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<Double>
+}

@@ -51,11 +51,15 @@ struct BuildOutputTests {
         }
     }
 
-    /// Nothing but the target folders and their three files.
+    /// Nothing but the target folders and their four files.
     static func expectNoStrayFiles(_ workspace: Workspace) {
         #expect(workspace.files(in: "out") == targets)
         for target in targets {
-            #expect(workspace.files(in: "out/\(target)") == ["Flags.swift", "flags.bundle", "manifest.json"])
+            #expect(
+                workspace.files(in: "out/\(target)") == [
+                    "Flags.swift", "flags.bundle", "manifest.json", "provenance.json",
+                ]
+            )
         }
     }
 

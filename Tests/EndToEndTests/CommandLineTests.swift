@@ -170,14 +170,18 @@ struct ProjectCommandTests {
         #expect(result.status == 0, "\(result)")
         #expect(workspace.files(in: "out") == ["dev", "prod-eu"])
         for target in ["dev", "prod-eu"] {
-            #expect(workspace.files(in: "out/\(target)") == ["Flags.swift", "flags.bundle", "manifest.json"])
+            #expect(
+                workspace.files(in: "out/\(target)") == [
+                    "Flags.swift", "flags.bundle", "manifest.json", "provenance.json",
+                ]
+            )
             let swift = try workspace.text("out/\(target)/Flags.swift")
             #expect(swift.hasPrefix("// DO NOT EDIT."))
             #expect(swift.contains("public struct Flags"))
             #expect(swift.contains("func newCheckoutFlow("))
             let manifest = try JSON.object(try workspace.text("out/\(target)/manifest.json"))
             #expect(manifest["target"] as? String == target)
-            #expect(manifest["flagCount"] as? Int == 7)
+            #expect(manifest["flagCount"] as? Int == 8)
             #expect(manifest["signingKeyId"] as? String == project.signingKeyID)
             #expect(manifest["recipients"] as? [String] == [project.recipientIDs[target]!])
             let bundle = try workspace.data("out/\(target)/flags.bundle")
@@ -185,12 +189,12 @@ struct ProjectCommandTests {
             let keys = (manifest["flags"] as? [[String: Any]])?.compactMap { $0["key"] as? String }
             #expect(
                 keys == [
-                    "checkout-button-color", "new-checkout-flow", "patient-records-export", "payments-kill-switch",
-                    "request-timeout-seconds", "search-ranking", "search-results-per-page",
+                    "checkout-button-color", "express-payment", "new-checkout-flow", "patient-records-export",
+                    "payments-kill-switch", "request-timeout-seconds", "search-ranking", "search-results-per-page",
                 ]
             )
         }
-        #expect(result.stderr.contains("built out/dev/flags.bundle: 7 flags"), "\(result)")
+        #expect(result.stderr.contains("built out/dev/flags.bundle: 8 flags"), "\(result)")
     }
 
     @Test("build --target writes only that target, and suggests a near name for a typo")
@@ -214,12 +218,16 @@ struct ProjectCommandTests {
 
         let checked = try elsewhere.run("check", "--root", project.workspace.url.path)
         #expect(checked.status == 0, "\(checked)")
-        #expect(checked.stderr.contains("ok: 7 flags, 2 segments, 2 targets"), "\(checked)")
+        #expect(checked.stderr.contains("ok: 8 flags, 2 segments, 2 targets"), "\(checked)")
         let built = try elsewhere.run("build", "--root", project.workspace.url.path, "--target", "dev")
         #expect(built.status == 0, "\(built)")
 
         #expect(elsewhere.files(in: ".").isEmpty)
-        #expect(project.workspace.files(in: "out/dev") == ["Flags.swift", "flags.bundle", "manifest.json"])
+        #expect(
+            project.workspace.files(in: "out/dev") == [
+                "Flags.swift", "flags.bundle", "manifest.json", "provenance.json",
+            ]
+        )
         let evaluated = try elsewhere.run(
             "eval",
             project.devBundle,
@@ -266,8 +274,8 @@ struct ProjectCommandTests {
 
         #expect(
             first.map(\.0) == [
-                "dev/Flags.swift", "dev/flags.bundle", "dev/manifest.json", "prod-eu/Flags.swift",
-                "prod-eu/flags.bundle", "prod-eu/manifest.json",
+                "dev/Flags.swift", "dev/flags.bundle", "dev/manifest.json", "dev/provenance.json",
+                "prod-eu/Flags.swift", "prod-eu/flags.bundle", "prod-eu/manifest.json", "prod-eu/provenance.json",
             ]
         )
         for ((name, before), (_, after)) in zip(first, second) {
@@ -467,6 +475,7 @@ struct EvalCommandTests {
         #expect(
             result.lines == [
                 #"{"flag":"checkout-button-color","value":"grey","variant":"control","reason":"SPLIT","rule":"button experiment"}"#,
+                #"{"flag":"express-payment","value":true,"variant":"on","reason":"STATIC"}"#,
                 #"{"flag":"new-checkout-flow","value":true,"variant":"on","reason":"TARGETING_MATCH","rule":"staff first"}"#,
                 #"{"flag":"patient-records-export","value":false,"variant":"off","reason":"DEFAULT"}"#,
                 #"{"flag":"payments-kill-switch","value":true,"variant":"on","reason":"STATIC"}"#,
@@ -731,7 +740,7 @@ struct InspectCommandTests {
         #expect(header["keyringExpiresAt"] as? String == keyring["expiresAt"] as? String)
         #expect(header["signingKeyId"] as? String == project.signingKeyID)
         #expect(header["recipients"] as? [String] == [project.recipientIDs["dev"]!])
-        #expect(header["flagCount"] as? Int == 7)
+        #expect(header["flagCount"] as? Int == 8)
         #expect(header["content"] == nil, "decoded content without a recipient key")
         #expect(!result.stdout.contains("new-checkout-flow"))
 
@@ -752,8 +761,11 @@ struct InspectCommandTests {
         #expect(header["target"] as? String == "prod-eu")
         #expect(header["environment"] as? String == "production")
         let flags = ((header["content"] as? [String: Any])?["flags"] as? [[String: Any]]) ?? []
-        #expect(flags.count == 7)
+        #expect(flags.count == 8)
         #expect(flags.contains { $0["key"] as? String == "new-checkout-flow" && $0["offVariant"] as? String == "off" })
+        let guarded = flags.first { $0["key"] as? String == "express-payment" }?["guard"] as? [String: Any]
+        #expect(guarded?["failures"] as? Int == 3 && guarded?["openFor"] as? Int == 120, "\(flags)")
+        #expect(flags.first { $0["key"] as? String == "new-checkout-flow" }?["guard"] == nil)
     }
 }
 

@@ -383,6 +383,16 @@ struct DiagnosticMessageTests {
                 + "bundle (1970-01-02T00:00:00Z); functions refuse the bundle from then on unless you run "
                 + "'flagc keys renew' and rebuild"
         )
+        #expect(
+            HistoryMessages.checkpointResigned(
+                log: "audit/dev.jsonl",
+                "key 0011223344556677 is revoked",
+                by: KeyID(hex: "8899aabbccddeeff")!
+            ).description
+                == "warning: audit/dev.jsonl: the checkpoint's key no longer vouches for it (key 0011223344556677 is "
+                + "revoked); this build signs the history with key 8899aabbccddeeff: review the entries since the key's "
+                + "rotation before trusting them"
+        )
     }
 
     @Test("a recipient key file that cannot be read is reported at the recipient")
@@ -424,6 +434,19 @@ struct DiagnosticMessageTests {
                 "cannot seal the bundle of target 'dev': libsodium x failed"
             ),
             (BuildError.output("cannot write out/"), "cannot write out/"),
+            (
+                BuildError.provenance(target: "dev", reason: "libsodium sign failed"),
+                "cannot sign the provenance of target 'dev': libsodium sign failed"
+            ),
+            (
+                BuildError.auditLog(target: "dev", reason: "audit/dev.jsonl: entry 2 was changed"),
+                "the audit log does not verify, so no build appends to it: audit/dev.jsonl: entry 2 was changed; "
+                    + "restore it from version control"
+            ),
+            (
+                BuildError.auditNotRecorded(target: "dev", reason: "cannot lock audit"),
+                "out/dev/ was written, but its audit entry was not appended: cannot lock audit"
+            ),
         ] as [(BuildError, String)]
     )
     func buildErrors(error: BuildError, expected: String) {

@@ -320,7 +320,7 @@ struct BundleLoaderTests {
             (patched(keys.bundle(content), at: 4, littleEndian: 7, width: 2), keys.options())
         },
         Refusal(
-            "format version 4, without the hash: splits and rollout conditions",
+            "format version 4, without hash: splits, rollout conditions and guards",
             expecting: .unsupportedFormatVersion(4)
         ) { keys in
             (patched(keys.bundle(content), at: 4, littleEndian: 4, width: 2), keys.options())

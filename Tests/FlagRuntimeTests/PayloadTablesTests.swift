@@ -45,7 +45,7 @@ struct PayloadTablesTests {
 
     @Test("an empty payload of empty tables decodes")
     func emptyTables() throws {
-        let tables = try FlagTables(decoding: Self.sizes(stringBytes: 0) + [0, 0, 0, 0])
+        let tables = try FlagTables(decoding: Self.sizes(stringBytes: 0) + [0, 0, 0, 0, 0])
         #expect(tables.view.flags.isEmpty)
         #expect(tables.view.stringCount == 0)
     }
@@ -77,7 +77,7 @@ struct PayloadTablesTests {
     func sortedStringTable() throws {
         // "", "a", "ab", "b"
         let tables = try FlagTables(
-            decoding: Self.sizes(stringBytes: 4) + [4, 0, 0, 0, 1, 0x61, 1, 1, 0x62, 0, 1, 0x62, 0, 0, 0]
+            decoding: Self.sizes(stringBytes: 4) + [4, 0, 0, 0, 1, 0x61, 1, 1, 0x62, 0, 1, 0x62, 0, 0, 0, 0]
         )
         let strings = withExtendedLifetime(tables) { (0..<tables.view.stringCount).map { tables.view.text(Int32($0)) } }
         #expect(strings == ["", "a", "ab", "b"])
@@ -172,8 +172,8 @@ struct PayloadTablesTests {
     @Test("the empty payload and its compressed form are the bytes docs/bundle-format.md shows")
     func emptyPayloadExample() throws {
         let payload = PayloadCodec.encode(BundleContent(attributes: [], segments: [], flags: []))
-        #expect(payload == [UInt8](repeating: 0, count: 14))
-        #expect(PayloadCodec.compress(payload) == [0x0E, 0x14, 0x00, 0x01, 0x00, 0x50, 0, 0, 0, 0, 0])
+        #expect(payload == [UInt8](repeating: 0, count: 15))
+        #expect(PayloadCodec.compress(payload) == [0x0F, 0x15, 0x00, 0x01, 0x00, 0x50, 0, 0, 0, 0, 0])
     }
 
     @Test("the payload's declared table sizes must match its records exactly")
@@ -197,7 +197,7 @@ struct PayloadTablesTests {
     @Test("declared string bytes must match the string table exactly")
     func declaredStringBytes() throws {
         // "", "a", "ab", "b": 4 bytes.
-        let table: [UInt8] = [4, 0, 0, 0, 1, 0x61, 1, 1, 0x62, 0, 1, 0x62, 0, 0, 0]
+        let table: [UInt8] = [4, 0, 0, 0, 1, 0x61, 1, 1, 0x62, 0, 1, 0x62, 0, 0, 0, 0]
         #expect(Self.refusal(Self.sizes(stringBytes: 4) + table) == nil)
         #expect(Self.refusal(Self.sizes(stringBytes: 5) + table) == "fewer string bytes than the payload declares")
         #expect(Self.refusal(Self.sizes(stringBytes: 3) + table) == "more string bytes than the payload declares")

@@ -12,6 +12,10 @@ public struct BuildOptions: Sendable {
     /// The issue time of every bundle: `SOURCE_DATE_EPOCH` for reproducible builds, else now.
     public var issuedAt: Int64
     public var keyStore: KeyStore
+    /// The policies and approvals every target must pass (see docs/policies.md); nil: none.
+    public var policies: PolicyGate?
+    /// Whether a warning (a policy of severity warning, say) fails the build as an error does.
+    public var failOnWarnings = false
     /// Folders (or files) of code searched for flag references, recorded per flag in the manifest.
     public var sources: [String] = []
 
@@ -52,12 +56,22 @@ public struct TargetOutput: Sendable {
 
 /// `flagc check` and `flagc build`.
 public enum Builder {
-    /// Reads and validates the project, then lowers and encodes every target (stages 1–4);
-    /// problems go to `diagnostics`. With `recipients`, also runs the target checks `build` runs
-    /// that need no secret (`recipientKeys`).
-    public static func check(root: String, recipients: Bool = true, diagnostics: DiagnosticCollector) -> FlagProject {
-        let project = Pipeline.load(root: root, diagnostics: diagnostics)
+    /// Reads and validates the project, then lowers, gates (with `policies`, at time `now`) and encodes
+    /// every target (stages 1–4); problems go to `diagnostics`. With `recipients`, also runs the target
+    /// checks `build` runs that need no secret (`recipientKeys`).
+    public static func check(
+        root: String,
+        recipients: Bool = true,
+        policies: PolicyGate? = nil,
+        now: Int64 = Int64(Date().timeIntervalSince1970),
+        diagnostics: DiagnosticCollector
+    ) -> FlagProject {
+        var project = Pipeline.load(root: root, diagnostics: diagnostics)
         Pipeline.validate(project, diagnostics: diagnostics)
+        if let policies {
+            project.sources.merge(policies.sources) { first, _ in first }
+            policies.checkWaivers(of: project, diagnostics: diagnostics)
+        }
         if !diagnostics.hasErrors {
             // Debt in the definitions: warnings (see FlagLint), before the checks that need keys.
             FlagLint(project: project, diagnostics: diagnostics).run()
@@ -68,6 +82,16 @@ public enum Builder {
                     for: target,
                     diagnostics: diagnostics
                 )
+                if let policies {
+                    Pipeline.gate(
+                        content,
+                        of: target,
+                        in: project,
+                        policies: policies,
+                        now: now,
+                        diagnostics: diagnostics
+                    )
+                }
                 _ = Pipeline.encode(content, of: target, diagnostics: diagnostics)
                 if recipients {
                     _ = recipientKeys(of: target, root: root, keyStore: keyStore, diagnostics: diagnostics)
@@ -173,6 +197,7 @@ public enum Builder {
             throw .keyringExpired(at: keyring.expiresAt)
         }
 
+        options.policies?.checkWaivers(of: project, diagnostics: diagnostics)
         // Code references, found once for every target's manifest.
         var references: [String: FlagReferences]?
         if !options.sources.isEmpty {
@@ -187,6 +212,7 @@ public enum Builder {
             }
         }
 
+        var history = BuildHistory(options: options, keyring: keyring, signingKey: signingKey, seed: seed)
         var pending: [(target: String, directory: String, files: [(String, [UInt8])])] = []
         var outputs: [TargetOutput] = []
         for target in targets {
@@ -195,6 +221,18 @@ public enum Builder {
             )
             // Never write a bundle the runtime would refuse (e.g. a flag too expensive to evaluate).
             guard let payload = Pipeline.encode(content, of: target, diagnostics: diagnostics) else { continue }
+            // Policies gate the build: a violation of severity error (or any, with `failOnWarnings`) writes nothing.
+            let approvals =
+                options.policies.map {
+                    Pipeline.gate(
+                        content,
+                        of: target,
+                        in: project,
+                        policies: $0,
+                        now: options.issuedAt,
+                        diagnostics: diagnostics
+                    )
+                } ?? [:]
             guard
                 let recipients = recipientKeys(
                     of: target,
@@ -235,12 +273,23 @@ public enum Builder {
                 recipients: recipients.map { KeyID(of: $0) },
                 issuedAt: options.issuedAt,
                 expiresAt: expiresAt,
+                approvals: approvals,
                 references: references
             )
-            let files = [
+            var files = [
                 ("flags.bundle", bundle), ("\(target.swiftTypeName).swift", Array(swift.utf8)),
                 ("manifest.json", Array(manifest.utf8)),
             ]
+            files.append(try Pipeline.provenance(of: target, files: files, history: history))
+            try Pipeline.prepareAuditEntry(
+                project,
+                target: target,
+                content: content,
+                bundle: bundle,
+                outputDirectory: options.outputDirectory,
+                history: &history,
+                diagnostics: diagnostics
+            )
             pending.append((target.name, directory, files))
             outputs.append(
                 TargetOutput(
@@ -252,13 +301,19 @@ public enum Builder {
                 )
             )
         }
-        if diagnostics.hasErrors { return [] }
+        if diagnostics.hasErrors
+            || (options.failOnWarnings && diagnostics.diagnostics.contains { $0.severity == .warning })
+        {
+            return []
+        }
         // Everything is computed: only now is anything replaced, each target folder in one step.
         do {
             try OutputStaging.replace(pending, in: resolve(options.outputDirectory, root: options.root))
         } catch {
             throw .output(error.description)
         }
+        // Only once the outputs are switched in: one audit entry per target.
+        try Pipeline.recordAudit(history)
         return outputs
     }
 

@@ -13,6 +13,7 @@ enum Manifest {
         recipients: [KeyID],
         issuedAt: Int64,
         expiresAt: Int64,
+        approvals: [String: CountedApprovals] = [:],
         references: [String: FlagReferences]? = nil
     ) -> String {
         let flags = content.flags.sorted { $0.key < $1.key }.map { flag -> JSONValue in
@@ -32,6 +33,19 @@ enum Manifest {
                 ("lifecycle", metadata?.lifecycle.map { .string($0.value.rawValue) }),
                 ("created", metadata?.created.map { .string($0.value) }),
                 ("codeReferences", references.map { referencesJSON($0[flag.key] ?? FlagReferences()) }),
+                // The approvals that counted for this build (see docs/policies.md), by approver key id.
+                (
+                    "approvals",
+                    approvals[flag.key].flatMap { counted in
+                        counted.approvers.isEmpty
+                            ? nil
+                            : .array(
+                                counted.approvers.map {
+                                    .members([("approver", .string($0.name)), ("keyId", .string($0.keyID.description))])
+                                }
+                            )
+                    }
+                ),
             ])
         }
         let manifest = JSONValue.members([
@@ -139,6 +153,19 @@ public enum BundleInspection {
                 ("default", .string(flag.variants[flag.defaultVariant].name)),
                 ("offVariant", .string(flag.variants[flag.offVariant].name)),
                 ("salt", .string(flag.salt)),
+                (
+                    "guard",
+                    flag.circuitGuard.map { settings in
+                        .members([
+                            ("failures", .number(Double(settings.failures))),
+                            ("window", .number(settings.window)),
+                            ("minimumCalls", .number(Double(settings.minimumCalls))),
+                            ("openFor", .number(settings.openFor)),
+                            ("probes", .number(Double(settings.probes))),
+                            ("maxOpenFor", .number(settings.maximumOpenFor)),
+                        ])
+                    }
+                ),
                 (
                     "prerequisites",
                     .array(

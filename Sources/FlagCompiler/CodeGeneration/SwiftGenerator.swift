@@ -16,6 +16,8 @@ struct SwiftGenerator {
         var definition: FlagDefinition?
         var name: String
         var enumName: String?
+        /// `reportNAME(success:)`, for a flag with a circuit breaker.
+        var reportName: String?
     }
 
     func source() -> String {
@@ -29,6 +31,12 @@ struct SwiftGenerator {
             let name = Self.unique(Self.lowerCamel(flag.key), in: &usedNames)
             let enumName = flag.type == .string ? Self.unique(Self.upperCamel(flag.key), in: &usedTypes) : nil
             return Accessor(flag: flag, definition: project.flag(flag.key), name: name, enumName: enumName)
+        }.map { accessor in
+            var accessor = accessor
+            if accessor.flag.circuitGuard != nil {
+                accessor.reportName = Self.unique("report" + Self.upperCamel(accessor.flag.key), in: &usedNames)
+            }
+            return accessor
         }
 
         var out = """
@@ -85,6 +93,18 @@ struct SwiftGenerator {
         }
         for (index, accessor) in accessors.enumerated() {
             out += "\n" + accessorSource(accessor, index: index, access: access)
+            if let reportName = accessor.reportName {
+                out += """
+
+                        /// Reports the outcome of what `\(accessor.name)` served to flag `\(accessor.flag.key)`'s circuit
+                        /// breaker (allocation-free); returns its state after.
+                        @discardableResult
+                        \(access) func \(reportName)(success: Swift.Bool) -> FlagRuntime.CircuitState? {
+                            bundle.report(handles[\(index)], success: success)
+                        }
+
+                    """
+            }
         }
         out += "}\n"
         return out

@@ -20,7 +20,7 @@ enum JSONText {
 
 extension JSONValue {
     /// Builds an object from ordered pairs, leaving out nil values.
-    static func members(_ pairs: [(String, JSONValue?)]) -> JSONValue {
+    package static func members(_ pairs: [(String, JSONValue?)]) -> JSONValue {
         .object(pairs.compactMap { key, value in value.map { JSONMember(key, $0) } })
     }
 

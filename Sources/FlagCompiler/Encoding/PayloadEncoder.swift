@@ -65,12 +65,29 @@ extension PayloadCodec {
             for segment in content.segments { writeSegment(segment) }
             body.writeVarUInt(content.flags.count)
             for flag in content.flags { writeFlag(flag) }
-            // Only a specialized bundle has the section: the others end with their flags, as before.
+            writeGuards(content.flags)
+            // Only a specialized bundle has the section: the others end with their guards, as before.
             guard !content.assumptions.isEmpty else { return }
             body.writeVarUInt(content.assumptions.count)
             for assumption in content.assumptions {
                 body.writeVarUInt(assumption.attribute)
                 writeLiteral(assumption.value)
+            }
+        }
+
+        /// The guarded flags (format 5): their count, then each one's index (increasing) and settings.
+        mutating func writeGuards(_ flags: [CompiledFlag]) {
+            let guarded = flags.indices.filter { flags[$0].circuitGuard != nil }
+            body.writeVarUInt(guarded.count)
+            for index in guarded {
+                let settings = flags[index].circuitGuard!
+                body.writeVarUInt(index)
+                body.writeVarUInt(settings.failures)
+                body.writeVarUInt(settings.minimumCalls)
+                body.writeVarUInt(settings.probes)
+                body.writeNumber(settings.window)
+                body.writeNumber(settings.openFor)
+                body.writeNumber(settings.maximumOpenFor)
             }
         }
 

@@ -66,7 +66,8 @@ struct TargetLowering {
                     isEnabled: settings.enabled?.value ?? true,
                     salt: flag.salt ?? key,
                     prerequisites: prerequisites,
-                    rules: rules
+                    rules: rules,
+                    circuitGuard: flag.circuitGuard?.value
                 )
             )
         }

@@ -24,8 +24,10 @@ extension BundleContent {
                 condition: condition(segment.condition)
             )
         }
-        flags = tables.view.flags.map { flag in
-            CompiledFlag(
+        let guards = Dictionary(uniqueKeysWithValues: tables.guards.map { ($0.flag, $0.settings) })
+        flags = tables.view.flags.indices.map { index in
+            let flag = tables.view.flags[index]
+            return CompiledFlag(
                 key: string(flag.key),
                 type: flag.type,
                 variants: flag.variants.map {
@@ -47,7 +49,8 @@ extension BundleContent {
                         condition: condition(rule.condition),
                         serve: Self.serve(rule, tables)
                     )
-                }
+                },
+                circuitGuard: guards[index]
             )
         }
     }

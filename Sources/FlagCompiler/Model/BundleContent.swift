@@ -74,6 +74,8 @@ package struct CompiledFlag: Sendable, Hashable {
     package var salt: String
     package var prerequisites: [Prerequisite]
     package var rules: [Rule]
+    /// The flag's circuit breaker, when it declares `guard:`.
+    package var circuitGuard: CircuitGuard?
 
     package init(
         key: String,
@@ -84,8 +86,10 @@ package struct CompiledFlag: Sendable, Hashable {
         isEnabled: Bool,
         salt: String,
         prerequisites: [Prerequisite],
-        rules: [Rule]
+        rules: [Rule],
+        circuitGuard: CircuitGuard? = nil
     ) {
+        self.circuitGuard = circuitGuard
         self.key = key
         self.type = type
         self.variants = variants

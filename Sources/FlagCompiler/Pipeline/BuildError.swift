@@ -21,6 +21,12 @@ public enum BuildError: Error, Sendable, CustomStringConvertible {
     case sealing(target: String, reason: String)
     /// Writing `out/` failed; nothing was replaced.
     case output(String)
+    /// Signing the provenance statement of `target` failed.
+    case provenance(target: String, reason: String)
+    /// The target's audit log does not verify, so the build stops before replacing anything.
+    case auditLog(target: String, reason: String)
+    /// The outputs were switched in, but the target's audit entry could not be appended.
+    case auditNotRecorded(target: String, reason: String)
     /// A `--source` folder could not be searched for code references.
     case sources(String)
 
@@ -45,6 +51,12 @@ public enum BuildError: Error, Sendable, CustomStringConvertible {
             "cannot seal the bundle of target '\(target)': \(reason)"
         case .output(let reason):
             reason
+        case .provenance(let target, let reason):
+            "cannot sign the provenance of target '\(target)': \(reason)"
+        case .auditLog(_, let reason):
+            "the audit log does not verify, so no build appends to it: \(reason); restore it from version control"
+        case .auditNotRecorded(let target, let reason):
+            "out/\(target)/ was written, but its audit entry was not appended: \(reason)"
         case .sources(let reason):
             "cannot search --source: \(reason)"
         }

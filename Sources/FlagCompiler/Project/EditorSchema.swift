@@ -64,6 +64,12 @@ public enum EditorSchema {
           "description": "The name of one of the flag's variants (a string; `on`/`off` are strings, `true`/`false` are not).",
           "type": "string"
         },
+        "duration": {
+          "description": "A duration: whole units from largest to smallest, e.g. 90s, 5m, 1h30m, 7d.",
+          "type": "string",
+          "pattern": "^([0-9]+w)?([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?$",
+          "minLength": 2
+        },
         "stringList": {
           "description": "A list of strings (integers are taken as written).",
           "type": "array",
@@ -166,6 +172,50 @@ public enum EditorSchema {
             "salt": {
               "description": "The bucketing salt of splits and ramps; default the flag's key. Flags sharing a salt bucket every value the same way.",
               "type": "string"
+            },
+            "guard": {
+              "description": "A circuit breaker (docs/telemetry.md): after `failures` failed outcomes reported by the application within `window`, out of at least `minimumCalls`, the flag serves `offVariant` (reason CIRCUIT_OPEN) for `openFor`, then lets `probes` evaluations through; reopening doubles the open period up to `maxOpenFor`. `true` takes every default.",
+              "oneOf": [
+                {
+                  "const": true
+                },
+                {
+                  "type": [
+                    "object",
+                    "null"
+                  ],
+                  "properties": {
+                    "failures": {
+                      "description": "Failed outcomes in the window that open the breaker (default 5).",
+                      "type": "integer",
+                      "minimum": 1
+                    },
+                    "window": {
+                      "description": "The sliding window outcomes are counted over, a duration like 60s (default 60s).",
+                      "$ref": "#/$defs/duration"
+                    },
+                    "minimumCalls": {
+                      "description": "Outcomes the window must hold before the breaker may open (default 20).",
+                      "type": "integer",
+                      "minimum": 1
+                    },
+                    "openFor": {
+                      "description": "How long the breaker stays open the first time (default 60s).",
+                      "$ref": "#/$defs/duration"
+                    },
+                    "probes": {
+                      "description": "Evaluations let through while half-open (default 3).",
+                      "type": "integer",
+                      "minimum": 1
+                    },
+                    "maxOpenFor": {
+                      "description": "The longest open period after reopenings (default 1h).",
+                      "$ref": "#/$defs/duration"
+                    }
+                  },
+                  "additionalProperties": false
+                }
+              ]
             },
             "description": {
               "description": "What the flag does (metadata: manifest and generated code).",

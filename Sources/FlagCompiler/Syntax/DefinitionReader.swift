@@ -79,7 +79,7 @@ struct DefinitionReader {
 
     private static let flagFields = [
         "type", "variants", "default", "offVariant", "enabled", "rules", "requires", "salt", "description",
-        "owner", "tags", "compliance", "expires", "environments", "lifecycle", "created",
+        "owner", "tags", "compliance", "expires", "environments", "lifecycle", "created", "guard",
     ]
     private static let overridableFields = ["enabled", "default", "offVariant", "rules"]
 
@@ -121,6 +121,7 @@ struct DefinitionReader {
         var metadata = FlagMetadata()
         var prerequisites: [PrerequisiteDefinition] = []
         var salt: String?
+        var circuitGuard: Located<CircuitGuard>?
         var environments: [String: Located<FlagSettings>] = [:]
         for entry in fields {
             switch entry.key {
@@ -148,6 +149,7 @@ struct DefinitionReader {
                 }
             case "lifecycle": metadata.lifecycle = readLifecycle(entry.value)
             case "salt": salt = string(entry.value, "'salt'")
+            case "guard": circuitGuard = readGuard(entry.value)
             case "requires": prerequisites = readPrerequisites(entry.value)
             case "environments":
                 guard let overrides = mapping(entry.value, "'environments'") else { continue }
@@ -173,8 +175,77 @@ struct DefinitionReader {
             prerequisites: prerequisites,
             salt: salt,
             metadata: metadata,
-            environments: environments
+            environments: environments,
+            circuitGuard: circuitGuard
         )
+    }
+
+    private static let guardFields = ["failures", "window", "minimumCalls", "openFor", "probes", "maxOpenFor"]
+
+    /// `guard: { failures, window, minimumCalls, openFor, probes, maxOpenFor }`, each optional
+    /// (`CircuitGuard.defaults`); `guard: true` (or `{}`) takes every default. Durations like 60s,
+    /// 2m or 1h; counts whole numbers.
+    private func readGuard(_ node: YAMLNode) -> Located<CircuitGuard>? {
+        if let enabled = node.bool {
+            if !enabled {
+                diagnostics.error(
+                    "'guard' must be a mapping or true; leave it out for no circuit breaker",
+                    at: node.location
+                )
+                return nil
+            }
+            return Located(.defaults, at: node.location)
+        }
+        guard let entries = mapping(node, "'guard'") else { return nil }
+        var settings = CircuitGuard.defaults
+        var valid = true
+        for entry in checkFields(entries, allowed: Self.guardFields, in: "a guard") {
+            let what = "'\(entry.key)'"
+            switch entry.key {
+            case "failures", "minimumCalls", "probes":
+                guard let value = entry.value.integer, value >= 1, value <= Int64(Int32.max) else {
+                    let found = entry.value.integer.map(String.init) ?? entry.value.kindName
+                    diagnostics.error("\(what) must be a whole number from 1, found \(found)", at: entry.value.location)
+                    valid = false
+                    continue
+                }
+                switch entry.key {
+                case "failures": settings.failures = Int(value)
+                case "minimumCalls": settings.minimumCalls = Int(value)
+                default: settings.probes = Int(value)
+                }
+            default:
+                guard let text = entry.value.scalar?.text, let seconds = Timestamp.parseDuration(text), seconds > 0,
+                    seconds <= 31_536_000
+                else {
+                    diagnostics.error(
+                        "\(what) must be a duration like 30s, 5m or 1h (at most 365d)",
+                        at: entry.value.location
+                    )
+                    valid = false
+                    continue
+                }
+                switch entry.key {
+                case "window": settings.window = Double(seconds)
+                case "openFor": settings.openFor = Double(seconds)
+                default: settings.maximumOpenFor = Double(seconds)
+                }
+            }
+        }
+        // An open period longer than the default cap raises the cap with it, unless one is given.
+        if !entries.contains(where: { $0.key == "maxOpenFor" }) {
+            settings.maximumOpenFor = max(settings.maximumOpenFor, settings.openFor)
+        }
+        // Likewise more failures than the default minimum of calls raise that minimum.
+        if !entries.contains(where: { $0.key == "minimumCalls" }) {
+            settings.minimumCalls = max(settings.minimumCalls, settings.failures)
+        }
+        guard valid else { return nil }
+        if let problem = settings.problem {
+            diagnostics.error("guard: \(problem)", at: node.location)
+            return nil
+        }
+        return Located(settings, at: node.location)
     }
 
     private func readSettings(_ fields: [YAMLMappingEntry]) -> FlagSettings {

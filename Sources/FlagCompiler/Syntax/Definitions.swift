@@ -68,6 +68,8 @@ package struct FlagDefinition: Sendable {
     package var salt: String?
     package var metadata: FlagMetadata
     package var environments: [String: Located<FlagSettings>]
+    /// `guard:`: the flag's circuit breaker.
+    package var circuitGuard: Located<CircuitGuard>? = nil
 
     /// The index of the variant named `name`.
     package func variantIndex(_ name: String) -> Int? { variants.firstIndex { $0.name.value == name } }

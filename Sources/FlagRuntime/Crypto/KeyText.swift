@@ -7,11 +7,14 @@ package enum KeyKind: String, Sendable, CaseIterable {
     case signingSecret = "flagc-signing-secret"
     case recipientPublic = "flagc-recipient-public"
     case recipientSecret = "flagc-recipient-secret"
+    /// An approver's Ed25519 key (`flagc keys approver`): approvals of flag changes, never bundles.
+    case approverPublic = "flagc-approver-public"
+    case approverSecret = "flagc-approver-secret"
 
     package var isSecret: Bool {
         switch self {
-        case .rootSecret, .signingSecret, .recipientSecret: true
-        case .rootPublic, .recipientPublic: false
+        case .rootSecret, .signingSecret, .recipientSecret, .approverSecret: true
+        case .rootPublic, .recipientPublic, .approverPublic: false
         }
     }
 
@@ -23,6 +26,8 @@ package enum KeyKind: String, Sendable, CaseIterable {
         case .signingSecret: "signing secret key"
         case .recipientPublic: "recipient public key"
         case .recipientSecret: "recipient secret key"
+        case .approverPublic: "approver public key"
+        case .approverSecret: "approver secret key"
         }
     }
 }

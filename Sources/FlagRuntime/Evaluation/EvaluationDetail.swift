@@ -14,6 +14,28 @@ public enum EvaluationReason: String, Sendable, Hashable, BitwiseCopyable {
     case prerequisiteFailed = "PREREQUISITE_FAILED"
     /// The caller's default was served because of an error; see the error code.
     case error = "ERROR"
+    /// The flag's circuit breaker is open: its off variant is served (see `CircuitGuard`).
+    case circuitOpen = "CIRCUIT_OPEN"
+
+    /// Every reason, in declaration order (the telemetry's counter layout).
+    public static let all: [EvaluationReason] = [
+        .static, .targetingMatch, .split, .default, .disabled, .prerequisiteFailed, .error, .circuitOpen,
+    ]
+
+    /// The reason's position in `all`.
+    @inline(__always)
+    package var ordinal: Int {
+        switch self {
+        case .static: 0
+        case .targetingMatch: 1
+        case .split: 2
+        case .default: 3
+        case .disabled: 4
+        case .prerequisiteFailed: 5
+        case .error: 6
+        case .circuitOpen: 7
+        }
+    }
 }
 
 /// What went wrong when the caller's default was served; the OpenFeature error codes.
@@ -24,6 +46,23 @@ public enum EvaluationErrorCode: String, Sendable, Hashable {
     case invalidContext = "INVALID_CONTEXT"
     case general = "GENERAL"
     case providerNotReady = "PROVIDER_NOT_READY"
+
+    /// Every error code, in declaration order (the telemetry's counter layout).
+    public static let all: [EvaluationErrorCode] = [
+        .flagNotFound, .typeMismatch, .parseError, .invalidContext, .general, .providerNotReady,
+    ]
+
+    /// The code's position in `all`.
+    package var ordinal: Int {
+        switch self {
+        case .flagNotFound: 0
+        case .typeMismatch: 1
+        case .parseError: 2
+        case .invalidContext: 3
+        case .general: 4
+        case .providerNotReady: 5
+        }
+    }
 }
 
 /// The full result of one evaluation. Evaluation never throws: on a problem `value` is the caller's

@@ -59,9 +59,15 @@ extension FlagBundle {
         _ defaultValue: Value,
         _ source: some AttributeSource
     ) -> Value {
-        guard owns(handle), invalidReason(source) == nil else { return defaultValue }
+        guard owns(handle), invalidReason(source) == nil else {
+            telemetry?.count(owns(handle) ? .invalidContext : .flagNotFound)
+            return defaultValue
+        }
         let flag = tables.view.flags[handle.index]
-        guard Value.accepts(flag.type) else { return defaultValue }
+        guard Value.accepts(flag.type) else {
+            telemetry?.count(.typeMismatch)
+            return defaultValue
+        }
         let variant = Int(flag.variantStart) + outcome(handle.index, source).variant
         return Value(flagValue: tables.value(ofVariant: variant, type: flag.type)) ?? defaultValue
     }
@@ -73,10 +79,12 @@ extension FlagBundle {
         _ source: some AttributeSource
     ) -> EvaluationDetail<Value> {
         guard let handle, owns(handle) else {
+            telemetry?.count(.flagNotFound)
             return .failure(key, defaultValue, .flagNotFound, "flag '\(key)' is not in the bundle")
         }
         let flag = tables.view.flags[handle.index]
         guard Value.accepts(flag.type) else {
+            telemetry?.count(.typeMismatch)
             return .failure(
                 key,
                 defaultValue,
@@ -84,7 +92,10 @@ extension FlagBundle {
                 "flag '\(key)' is of type \(flag.type), not \(Value.self)"
             )
         }
-        if let reason = invalidReason(source) { return .failure(key, defaultValue, .invalidContext, reason) }
+        if let reason = invalidReason(source) {
+            telemetry?.count(.invalidContext)
+            return .failure(key, defaultValue, .invalidContext, reason)
+        }
         let full = detail(handle.index, outcome(handle.index, source), key: key)
         guard let value = Value(flagValue: full.value) else {
             return .failure(key, defaultValue, .typeMismatch, "flag '\(key)' value does not fit \(Value.self)")
@@ -94,35 +105,41 @@ extension FlagBundle {
 
     func prepared(_ context: PreparedContext) -> Bool { context.bundleID == ObjectIdentifier(self) }
 
+    /// The caller's default for a key the bundle lacks, counted as `FLAG_NOT_FOUND`.
+    private func missing<Value>(_ defaultValue: Value) -> Value {
+        telemetry?.count(.flagNotFound)
+        return defaultValue
+    }
+
     // MARK: By key
 
     /// The boolean value of `key`, or `defaultValue` when it is missing or of another type.
     public func bool(_ key: String, default defaultValue: Bool, context: EvaluationContext) -> Bool {
-        guard let handle = handle(for: key) else { return defaultValue }
+        guard let handle = handle(for: key) else { return missing(defaultValue) }
         return value(handle, defaultValue, context)
     }
 
     /// The string value of `key`, or `defaultValue` when it is missing or of another type.
     public func string(_ key: String, default defaultValue: String, context: EvaluationContext) -> String {
-        guard let handle = handle(for: key) else { return defaultValue }
+        guard let handle = handle(for: key) else { return missing(defaultValue) }
         return value(handle, defaultValue, context)
     }
 
     /// The integer value of `key`, or `defaultValue` when it is missing or of another type.
     public func int(_ key: String, default defaultValue: Int, context: EvaluationContext) -> Int {
-        guard let handle = handle(for: key) else { return defaultValue }
+        guard let handle = handle(for: key) else { return missing(defaultValue) }
         return value(handle, defaultValue, context)
     }
 
     /// The number value of `key` (integer flags widen), or `defaultValue`.
     public func double(_ key: String, default defaultValue: Double, context: EvaluationContext) -> Double {
-        guard let handle = handle(for: key) else { return defaultValue }
+        guard let handle = handle(for: key) else { return missing(defaultValue) }
         return value(handle, defaultValue, context)
     }
 
     /// The object value of `key`, or `defaultValue` when it is missing or of another type.
     public func object(_ key: String, default defaultValue: JSONValue, context: EvaluationContext) -> JSONValue {
-        guard let handle = handle(for: key) else { return defaultValue }
+        guard let handle = handle(for: key) else { return missing(defaultValue) }
         return value(handle, defaultValue, context)
     }
 

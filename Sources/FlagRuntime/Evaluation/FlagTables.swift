@@ -265,6 +265,8 @@ package final class FlagTables: @unchecked Sendable {
     /// The tables, behind one pointer (so an evaluator copies 8 bytes, not the whole view); valid
     /// while this object is alive.
     package let viewPointer: UnsafePointer<View>
+    /// The guarded flags and their circuit breakers' settings, by increasing flag index.
+    package let guards: [(flag: Int, settings: CircuitGuard)]
 
     /// The tables, read in place (no copy of the view).
     package var view: View {
@@ -296,6 +298,7 @@ package final class FlagTables: @unchecked Sendable {
     package init(decoding payload: [UInt8]) throws(DecodingError) {
         // The decoder reads the payload through a pointer, valid only in this closure: what leaves
         // it is the view of the tables, which point only into buffers this object owns.
+        var guards: [(flag: Int, settings: CircuitGuard)] = []
         let (tables, arena, assumptions) = try payload.withUnsafeBufferPointer {
             input throws(DecodingError) -> (View, TableArena, [Assumption]) in
             var decoder = TableDecoder(reader: ByteReader(input))
@@ -308,6 +311,7 @@ package final class FlagTables: @unchecked Sendable {
                 decoder.arena.release()
                 throw error
             }
+            guards = decoder.guards
             let view = Self.view(of: &decoder, keySlots: keySlots)
             return (view, decoder.arena, decoder.assumptions)
         }
@@ -316,6 +320,7 @@ package final class FlagTables: @unchecked Sendable {
         viewPointer = UnsafePointer(view)
         self.arena = arena
         self.assumptions = assumptions
+        self.guards = guards
     }
 
     /// The decoded tables as a view, with the tables derived from them (salt hash states, attribute

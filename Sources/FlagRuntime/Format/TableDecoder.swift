@@ -55,6 +55,8 @@ struct TableDecoder {
     var stringStarts = TableBuffer<UInt32>("strings")
     var textSlots = TableBuffer<Int32>("strings")
     var flags = TableBuffer<FlagTables.FlagRecord>("flags")
+    /// The guarded flags and their circuit breakers' settings, by increasing flag index.
+    var guards: [(flag: Int, settings: CircuitGuard)] = []
     var variants = TableBuffer<FlagTables.VariantRecord>("variants")
     var prerequisites = TableBuffer<FlagTables.PrerequisiteRecord>("prerequisites")
     var rules = TableBuffer<FlagTables.RuleRecord>("rules")
@@ -129,6 +131,7 @@ struct TableDecoder {
         flags = TableBuffer("flags", capacity: flagCount, in: &arena)
         flagCosts = TableBuffer("flags", capacity: flagCount, in: &scratch)
         for _ in 0..<flagCount { try readFlag() }
+        try readGuards()
         if !reader.isAtEnd { try readAssumptions() }
         guard reader.isAtEnd else { throw DecodingError("trailing bytes after the assumptions") }
         try variants.checkFilled()
@@ -345,6 +348,30 @@ struct TableDecoder {
         try segments.append(
             FlagTables.SegmentRecord(name: name, included: included, excluded: excluded, condition: condition)
         )
+    }
+
+    /// The guard section (format 5): guarded flags by increasing index, each with valid settings.
+    mutating func readGuards() throws(DecodingError) {
+        let count = try reader.readCount(maximum: flags.count, minimumElementSize: 7)
+        var previous = -1
+        for _ in 0..<count {
+            let flag = Int(try readIndex(below: flags.count, "guarded flag"))
+            guard flag > previous else { throw DecodingError("guarded flags out of order") }
+            previous = flag
+            let failures = try reader.readCount(maximum: Int(Int32.max), minimumElementSize: 0)
+            let minimumCalls = try reader.readCount(maximum: Int(Int32.max), minimumElementSize: 0)
+            let probes = try reader.readCount(maximum: Int(Int32.max), minimumElementSize: 0)
+            let settings = CircuitGuard(
+                failures: failures,
+                window: try reader.readNumber(),
+                minimumCalls: minimumCalls,
+                openFor: try reader.readNumber(),
+                probes: probes,
+                maximumOpenFor: try reader.readNumber()
+            )
+            if let problem = settings.problem { throw DecodingError("guard of flag \(flag): \(problem)") }
+            guards.append((flag, settings))
+        }
     }
 
     mutating func readFlag() throws(DecodingError) {

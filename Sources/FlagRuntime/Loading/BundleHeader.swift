@@ -100,8 +100,9 @@ extension BundleHeader {
         guard formatVersion >= 1 else { throw DecodingError("format version 0 does not exist") }
         // Versions 1 (before the compressed payload and the pre-hashed signature) and 2 (before the
         // payload declared its table sizes) were never released; version 3 (before regex NFA programs)
-        // is refused too: its automata lack the engine tag; versions 4 (before hash: splits) and 5
-        // (before specialized bundles recorded their assumptions) as well.
+        // is refused too: its automata lack the engine tag; version 4 (before hash: splits and circuit
+        // breakers) lacks the payload's guard section; version 5 (before specialized bundles recorded
+        // their assumptions) as well.
         guard formatVersion == currentFormatVersion else {
             throw BundleLoadError.unsupportedFormatVersion(formatVersion)
         }

@@ -4,7 +4,8 @@ extension LoadOptions {
     /// - `FLAGC_ROOT_PUBLIC_KEY`: one or more root public key texts, separated by commas or new lines;
     /// - `FLAGC_RECIPIENT_KEY`: the recipient secret key text;
     /// - `FLAGC_TARGET`, `FLAGC_ENVIRONMENT`: the expected target and environment;
-    /// - `FLAGC_MIN_BUNDLE_VERSION`, `FLAGC_MIN_KEYRING_VERSION`: rollback floors.
+    /// - `FLAGC_MIN_BUNDLE_VERSION`, `FLAGC_MIN_KEYRING_VERSION`: rollback floors;
+    /// - `FLAGC_TELEMETRY`: `off` (or `0`, `false`) turns the evaluation counters off.
     /// - Throws: `LoadOptionsError` naming the variable that is malformed (never its value).
     public static func fromEnvironment() throws(LoadOptionsError) -> LoadOptions {
         try fromEnvironment { Environment.value($0) }
@@ -29,6 +30,7 @@ extension LoadOptions {
         if let floor: UInt32 = try FlagcEnvironment.floor(FlagcEnvironment.minimumKeyringVersion, lookup) {
             options.minimumKeyringVersion = floor
         }
+        if let telemetry = try FlagcEnvironment.telemetry(lookup) { options.telemetry = telemetry }
         return options
     }
 }
@@ -43,6 +45,7 @@ package enum FlagcEnvironment {
     package static let environment = "FLAGC_ENVIRONMENT"
     package static let minimumBundleVersion = "FLAGC_MIN_BUNDLE_VERSION"
     package static let minimumKeyringVersion = "FLAGC_MIN_KEYRING_VERSION"
+    package static let telemetry = "FLAGC_TELEMETRY"
 
     /// The key texts of a `FLAGC_ROOT_PUBLIC_KEY` value: separated by commas or new lines, blank
     /// parts skipped.
@@ -85,6 +88,17 @@ package enum FlagcEnvironment {
         guard let text = lookup(variable) else { return nil }
         guard let value = Value(text) else { throw LoadOptionsError(variable: variable, problem: "not a whole number") }
         return value
+    }
+
+    /// Whether `FLAGC_TELEMETRY` turns the evaluation counters on (`on`, `1`, `true`, empty) or off
+    /// (`off`, `0`, `false`); nil when unset, an error for another value.
+    package static func telemetry(_ lookup: (String) -> String?) throws(LoadOptionsError) -> Bool? {
+        guard let text = lookup(telemetry) else { return nil }
+        switch text.lowercased() {
+        case "on", "1", "true", "": return true
+        case "off", "0", "false": return false
+        default: throw LoadOptionsError(variable: telemetry, problem: "not on or off")
+        }
     }
 }
 

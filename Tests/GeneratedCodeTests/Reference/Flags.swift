@@ -11,6 +11,7 @@ public struct Flags: Sendable {
     /// The flags this code was generated for, with their types and variants.
     public static let schema: [FlagRuntime.FlagSchema] = [
         FlagRuntime.FlagSchema(key: "checkout-button-color", type: .string, variants: ["control", "green", "orange"]),
+        FlagRuntime.FlagSchema(key: "express-payment", type: .boolean, variants: ["on", "off"]),
         FlagRuntime.FlagSchema(key: "new-checkout-flow", type: .boolean, variants: ["on", "off"]),
         FlagRuntime.FlagSchema(key: "patient-records-export", type: .boolean, variants: ["on", "off"]),
         FlagRuntime.FlagSchema(key: "payments-kill-switch", type: .boolean, variants: ["on", "off"]),
@@ -156,6 +157,28 @@ public struct Flags: Sendable {
         }
     }
 
+    /// One-tap payment through the new provider; its circuit breaker falls back to the classic form
+    /// Flag `express-payment` (boolean).
+    /// - Owner: team-payments
+    public func expressPayment(
+        _ context: FlagRuntime.EvaluationContext, default defaultValue: Swift.Bool = true
+    ) -> Swift.Bool {
+        bundle.bool(handles[1], default: defaultValue, context: context)
+    }
+
+    public func expressPayment(
+        _ context: FlagRuntime.PreparedContext, default defaultValue: Swift.Bool = true
+    ) -> Swift.Bool {
+        bundle.bool(handles[1], default: defaultValue, context: context)
+    }
+
+    /// Reports the outcome of what `expressPayment` served to flag `express-payment`'s circuit
+    /// breaker (allocation-free); returns its state after.
+    @discardableResult
+    public func reportExpressPayment(success: Swift.Bool) -> FlagRuntime.CircuitState? {
+        bundle.report(handles[1], success: success)
+    }
+
     /// Redesigned checkout
     /// Flag `new-checkout-flow` (boolean).
     /// - Owner: team-payments
@@ -163,13 +186,13 @@ public struct Flags: Sendable {
     public func newCheckoutFlow(
         _ context: FlagRuntime.EvaluationContext, default defaultValue: Swift.Bool = false
     ) -> Swift.Bool {
-        bundle.bool(handles[1], default: defaultValue, context: context)
+        bundle.bool(handles[2], default: defaultValue, context: context)
     }
 
     public func newCheckoutFlow(
         _ context: FlagRuntime.PreparedContext, default defaultValue: Swift.Bool = false
     ) -> Swift.Bool {
-        bundle.bool(handles[1], default: defaultValue, context: context)
+        bundle.bool(handles[2], default: defaultValue, context: context)
     }
 
     /// Export of patient records; only where the healthcare rules allow it
@@ -178,13 +201,13 @@ public struct Flags: Sendable {
     public func patientRecordsExport(
         _ context: FlagRuntime.EvaluationContext, default defaultValue: Swift.Bool = false
     ) -> Swift.Bool {
-        bundle.bool(handles[2], default: defaultValue, context: context)
+        bundle.bool(handles[3], default: defaultValue, context: context)
     }
 
     public func patientRecordsExport(
         _ context: FlagRuntime.PreparedContext, default defaultValue: Swift.Bool = false
     ) -> Swift.Bool {
-        bundle.bool(handles[2], default: defaultValue, context: context)
+        bundle.bool(handles[3], default: defaultValue, context: context)
     }
 
     /// Turns third-party payment providers off during an incident
@@ -193,13 +216,13 @@ public struct Flags: Sendable {
     public func paymentsKillSwitch(
         _ context: FlagRuntime.EvaluationContext, default defaultValue: Swift.Bool = true
     ) -> Swift.Bool {
-        bundle.bool(handles[3], default: defaultValue, context: context)
+        bundle.bool(handles[4], default: defaultValue, context: context)
     }
 
     public func paymentsKillSwitch(
         _ context: FlagRuntime.PreparedContext, default defaultValue: Swift.Bool = true
     ) -> Swift.Bool {
-        bundle.bool(handles[3], default: defaultValue, context: context)
+        bundle.bool(handles[4], default: defaultValue, context: context)
     }
 
     /// Upstream request timeout
@@ -208,13 +231,13 @@ public struct Flags: Sendable {
     public func requestTimeoutSeconds(
         _ context: FlagRuntime.EvaluationContext, default defaultValue: Swift.Double = 2.5
     ) -> Swift.Double {
-        bundle.double(handles[4], default: defaultValue, context: context)
+        bundle.double(handles[5], default: defaultValue, context: context)
     }
 
     public func requestTimeoutSeconds(
         _ context: FlagRuntime.PreparedContext, default defaultValue: Swift.Double = 2.5
     ) -> Swift.Double {
-        bundle.double(handles[4], default: defaultValue, context: context)
+        bundle.double(handles[5], default: defaultValue, context: context)
     }
 
     /// Ranking model experiment
@@ -223,13 +246,13 @@ public struct Flags: Sendable {
     public func searchRanking(
         _ context: FlagRuntime.EvaluationContext, default defaultValue: FlagRuntime.JSONValue = .object([FlagRuntime.JSONMember("model", .string("bm25")), FlagRuntime.JSONMember("boost", .number(1.0))])
     ) -> FlagRuntime.JSONValue {
-        bundle.object(handles[5], default: defaultValue, context: context)
+        bundle.object(handles[6], default: defaultValue, context: context)
     }
 
     public func searchRanking(
         _ context: FlagRuntime.PreparedContext, default defaultValue: FlagRuntime.JSONValue = .object([FlagRuntime.JSONMember("model", .string("bm25")), FlagRuntime.JSONMember("boost", .number(1.0))])
     ) -> FlagRuntime.JSONValue {
-        bundle.object(handles[5], default: defaultValue, context: context)
+        bundle.object(handles[6], default: defaultValue, context: context)
     }
 
     /// How many results a search page shows
@@ -238,12 +261,12 @@ public struct Flags: Sendable {
     public func searchResultsPerPage(
         _ context: FlagRuntime.EvaluationContext, default defaultValue: Swift.Int = 25
     ) -> Swift.Int {
-        bundle.int(handles[6], default: defaultValue, context: context)
+        bundle.int(handles[7], default: defaultValue, context: context)
     }
 
     public func searchResultsPerPage(
         _ context: FlagRuntime.PreparedContext, default defaultValue: Swift.Int = 25
     ) -> Swift.Int {
-        bundle.int(handles[6], default: defaultValue, context: context)
+        bundle.int(handles[7], default: defaultValue, context: context)
     }
 }

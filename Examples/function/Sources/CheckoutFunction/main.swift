@@ -3,9 +3,13 @@
 // FLAGC_ROOT_PUBLIC_KEY, recipient key in FLAGC_RECIPIENT_KEY), then answers one JSON event per
 // stdin line with one JSON response per stdout line, or, as a custom runtime, each event of the
 // Lambda Runtime API (RuntimeAPI.swift). It decides with the typed accessors the flagc build plugin
-// generated (`Flags`), so a flag removed from flags/ is a compile error here. No Foundation: the
+// generated (`Flags`), so a flag removed from flags/ is a compile error here. After each event it
+// writes the flags' telemetry since the previous one to stderr as CloudWatch embedded metric format
+// documents (the log stream Lambda ships), and it reports the outcome of each express payment to
+// that flag's circuit breaker, whose transitions it logs as one JSON line each. No Foundation: the
 // runtime and this file use the standard library only.
 import FlagRuntime
+import FlagTelemetry
 
 #if canImport(Glibc)
 import Glibc
@@ -19,9 +23,16 @@ func milliseconds() -> Double {
 }
 
 func log(_ message: String) {
-    let text = "checkout-function: \(message)\n"
-    _ = text.utf8CString.withUnsafeBufferPointer { write(2, $0.baseAddress, $0.count - 1) }
+    logLine("checkout-function: \(message)")
 }
+
+/// One line on stderr, written with one call (lines from concurrent writers never interleave).
+func logLine(_ text: String) {
+    _ = (text + "\n").utf8CString.withUnsafeBufferPointer { write(2, $0.baseAddress, $0.count - 1) }
+}
+
+/// The EMF exporter: namespace flagc, dimension Service (CloudWatch aggregates per flag within it).
+nonisolated(unsafe) var metrics = try! EmbeddedMetricFormat(namespace: "flagc", dimensions: [("Service", "checkout")])
 
 let started = milliseconds()
 
@@ -35,7 +46,11 @@ let flags: Flags? = {
         return nil
     }
     do {
-        return try Flags.load(path: path, options: LoadOptions.fromEnvironment())
+        var options = try LoadOptions.fromEnvironment()
+        options.telemetry = true  // the counters the EMF documents report
+        // Circuit breaker transitions, one JSON line each, searchable as "event":"flagc.circuit".
+        options.onCircuitTransition = { logLine($0.logLine) }
+        return try Flags.load(path: path, options: options)
     } catch {
         log("cannot load \(path): \(error); serving defaults")
         return nil
@@ -54,13 +69,37 @@ func respond(to line: String) -> String {
     let newCheckout = flags?.newCheckoutFlow(context) ?? false
     let color = flags?.checkoutButtonColor(context) ?? .control
     let pageSize = flags?.searchResultsPerPage(context) ?? 25
+    // Express payment when its flag (and its circuit breaker) allows; the event's `paymentFailed`
+    // stands in for the provider's answer, and its outcome goes to the breaker.
+    let expressPayment = flags?.expressPayment(context) ?? false
+    if expressPayment {
+        let failed = context.attributes["paymentFailed"] == .bool(true)
+        flags?.reportExpressPayment(success: !failed)
+    }
     var response = "{"
     response += #""user":\#(JSONValue.string(context.targetingKey ?? "").jsonText)"#
     response += #","checkout":"\#(newCheckout ? "new" : "classic")""#
     response += #","buttonColor":\#(JSONValue.string(color.value).jsonText)"#
     response += #","buttonVariant":"\#(color.rawValue)""#
     response += #","resultsPerPage":\#(pageSize)"#
+    response += #","expressPayment":\#(expressPayment)"#
     return response + "}"
+}
+
+/// The telemetry of one event: its EMF documents, one per line on stderr.
+func flushMetrics() {
+    guard let bundle = flags?.bundle else { return }
+    var time = timespec()
+    clock_gettime(CLOCK_REALTIME, &time)
+    let milliseconds = Int64(time.tv_sec) * 1_000 + Int64(time.tv_nsec) / 1_000_000
+    for document in metrics.flush(bundle.telemetrySnapshot(), timestamp: milliseconds) { logLine(document) }
+}
+
+/// Answers one event, then writes its metrics.
+func handle(_ line: String) -> String {
+    let answer = respond(to: line)
+    flushMetrics()
+    return answer
 }
 
 // As a custom runtime (Lambda sets AWS_LAMBDA_RUNTIME_API), events come from the runtime API;
@@ -70,10 +109,10 @@ if let endpoint = getenv("AWS_LAMBDA_RUNTIME_API").map({ String(cString: $0) }) 
         log("AWS_LAMBDA_RUNTIME_API is not host:port")
         exit(1)
     }
-    api.serve(respond(to:))
+    api.serve(handle)
 }
 while let line = readLine() {
     if line.isEmpty { continue }
-    print(respond(to: line))
+    print(handle(line))
     fflush(nil)  // one answer per event, now: the caller may be waiting for it
 }
