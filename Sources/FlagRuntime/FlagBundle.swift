@@ -5,6 +5,8 @@ public final class FlagBundle: Sendable {
     public let header: BundleHeader
     package let tables: FlagTables
     private let clock: EvaluationClock
+    /// Whether the bundle records `assume:` values (checked against each context).
+    package let isSpecialized: Bool
     /// The evaluation counters, or nil when telemetry is off (`LoadOptions.telemetry`).
     package let telemetry: EvaluationTelemetry?
     /// The guarded flags' circuit breakers, or nil when no flag has a guard.
@@ -27,6 +29,7 @@ public final class FlagBundle: Sendable {
     ) {
         self.header = header
         self.tables = tables
+        self.isSpecialized = !tables.assumptions.isEmpty
         self.clock = EvaluationClock(clock)
         self.telemetry = telemetry ? EvaluationTelemetry(variantCount: tables.view.variants.count) : nil
         self.circuits = CircuitBreakers.make(tables, clock: self.clock, sink: onCircuitTransition)
@@ -110,7 +113,7 @@ public final class FlagBundle: Sendable {
             values: values,
             targetingKey: context.targetingKey,
             now: context.now,
-            invalidReason: context.invalidReason,
+            invalidReason: invalidReason(context),
             bundleID: ObjectIdentifier(self)
         )
     }
@@ -156,7 +159,7 @@ public final class FlagBundle: Sendable {
             telemetry?.count(.flagNotFound)
             return .failure(key, nil, .flagNotFound, "flag '\(key)' is not in the bundle")
         }
-        if let reason = context.invalidReason {
+        if let reason = invalidReason(context) {
             telemetry?.count(.invalidContext)
             return .failure(key, nil, .invalidContext, reason)
         }
@@ -166,7 +169,7 @@ public final class FlagBundle: Sendable {
     /// Evaluates every flag for one context, in the bundle's order, as ``evaluate(_:context:)`` does each:
     /// for a context marked invalid, every detail is an `INVALID_CONTEXT` error without a value.
     public func evaluateAll(context: EvaluationContext) -> [EvaluationDetail<FlagValue?>] {
-        if let reason = context.invalidReason {
+        if let reason = invalidReason(context) {
             for _ in tables.view.flags.indices { telemetry?.count(.invalidContext) }
             return tables.view.flags.indices.map {
                 .failure(tables.view.text(tables.view.flags[$0].key), nil, .invalidContext, reason)

@@ -155,13 +155,17 @@ enum FlagcBench {
         let asJSON = arguments.contains("--json")
         if arguments.contains("--help") || arguments.contains("-h") {
             print(
-                "usage: flagc-bench [--json] [--quick] | --peers [--quick] | --build-only [FLAG COUNT...]"
-                    + " | --write-project COUNT DIR | --stale-only | --policy-only"
+                "usage: flagc-bench [--json] [--quick] | --peers [--quick] | --specialized [--quick]"
+                    + " | --build-only [FLAG COUNT...] | --write-project COUNT DIR | --stale-only | --policy-only"
             )
             return
         }
         if arguments.contains("--json-parse") {
             JSONParseBench.run(quick: quick)
+            return
+        }
+        if arguments.contains("--specialized") {
+            try SpecializedBench.run(quick: quick)
             return
         }
         if arguments.contains("--peers") {

@@ -77,7 +77,11 @@ public enum Builder {
             FlagLint(project: project, diagnostics: diagnostics).run()
             let keyStore = KeyStore(directory: resolve("keys", root: root))
             for target in project.targets {
-                let content = Pipeline.lower(project, target: target)
+                let content = Pipeline.specialize(
+                    Pipeline.lower(project, target: target),
+                    for: target,
+                    diagnostics: diagnostics
+                )
                 if let policies {
                     Pipeline.gate(
                         content,
@@ -110,7 +114,9 @@ public enum Builder {
         if diagnostics.hasErrors { return (project, nil) }
         let issuedAt = try BuildOptions.issueTime(environment: environment)
         let target = try target(name, in: project)
-        let content = Pipeline.lower(project, target: target)
+        let content = Pipeline.specialize(
+            Pipeline.lower(project, target: target), for: target, diagnostics: diagnostics
+        )
         return (project, Pipeline.generate(project, target: target, content: content, issuedAt: issuedAt))
     }
 
@@ -158,7 +164,9 @@ public enum Builder {
         target: TargetDefinition,
         diagnostics: DiagnosticCollector
     ) -> BundleContent? {
-        let content = Pipeline.lower(project, target: target)
+        let content = Pipeline.specialize(
+            Pipeline.lower(project, target: target), for: target, diagnostics: diagnostics
+        )
         return Pipeline.encode(content, of: target, diagnostics: diagnostics) == nil ? nil : content
     }
 
@@ -208,7 +216,9 @@ public enum Builder {
         var pending: [(target: String, directory: String, files: [(String, [UInt8])])] = []
         var outputs: [TargetOutput] = []
         for target in targets {
-            let content = Pipeline.lower(project, target: target)
+            let content = Pipeline.specialize(
+                Pipeline.lower(project, target: target), for: target, diagnostics: diagnostics
+            )
             // Never write a bundle the runtime would refuse (e.g. a flag too expensive to evaluate).
             guard let payload = Pipeline.encode(content, of: target, diagnostics: diagnostics) else { continue }
             // Policies gate the build: a violation of severity error (or any, with `failOnWarnings`) writes nothing.
@@ -315,7 +325,7 @@ public enum Builder {
 extension Builder {
     /// The bundle content of `target`: selection, environment overrides, resolution to indices.
     package static func content(of project: FlagProject, target: TargetDefinition) -> BundleContent {
-        Pipeline.lower(project, target: target)
+        Pipeline.specialize(Pipeline.lower(project, target: target), for: target, diagnostics: DiagnosticCollector())
     }
 }
 

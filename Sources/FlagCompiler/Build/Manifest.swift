@@ -63,10 +63,28 @@ enum Manifest {
             ("signingKeyId", .string(signingKey.description)),
             ("recipients", .strings(recipients.map(\.description))),
             ("flagCount", .number(Double(content.flags.count))),
+            (
+                "assumptions",
+                target.assumptions.isEmpty ? nil : assumptionsJSON(target.assumptions.map { ($0.attribute, $0.value) })
+            ),
             ("flags", .array(flags)),
         ])
         return JSONText.pretty(manifest) + "\n"
     }
+}
+
+/// `assume:` values as a JSON object (attribute → value), in the target's order: what a specialized
+/// bundle was built for (empty for others).
+func assumptionsJSON(_ assumptions: [(String, Literal)]) -> JSONValue {
+    .object(
+        assumptions.map { name, value in
+            switch value {
+            case .string(let string): JSONMember(name, .string(string))
+            case .number(let number): JSONMember(name, .number(number))
+            case .bool(let bool): JSONMember(name, .bool(bool))
+            }
+        }
+    )
 }
 
 extension Manifest {
@@ -187,6 +205,11 @@ public enum BundleInspection {
                         ])
                     }
                 )
+            ),
+            (
+                "assumptions",
+                content.assumptions.isEmpty
+                    ? nil : assumptionsJSON(content.assumptions.map { (content.attributes[$0.attribute], $0.value) })
             ),
             ("flags", .array(flags)),
         ])

@@ -29,4 +29,14 @@ package enum BuildMessages {
             at: target.location
         )
     }
+
+    /// A target that assumes an attribute one of its splits or ramps buckets by: the bucket needs the
+    /// attribute's value in every context, which a context leaving it out (as an assumption allows) lacks.
+    package static func assumedBucketingAttribute(_ assumption: TargetAssumption, flag: String) -> Diagnostic {
+        .error(
+            "'assume' fixes '\(assumption.attribute)', which flag '\(flag)' buckets by: "
+                + "remove it from 'assume' or bucket by another attribute",
+            at: assumption.location
+        )
+    }
 }

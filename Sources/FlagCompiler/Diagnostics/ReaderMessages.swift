@@ -286,6 +286,18 @@ package enum ReaderMessages {
         .error("invalid environment name '\(name)'", at: location)
     }
 
+    /// An `assume:` entry for `targetingKey` or `now`, which differ per context by nature.
+    package static func assumptionOnReservedAttribute(_ name: String, at location: SourceLocation) -> Diagnostic {
+        .error("'assume' cannot fix '\(name)': it differs from one context to the next", at: location)
+    }
+
+    /// An `assume:` value that is not a string, a finite number or a boolean.
+    package static func assumptionNotScalar(_ name: String, found kind: String, at location: SourceLocation)
+        -> Diagnostic
+    {
+        .error("the assumed value of '\(name)' must be a string, a number or a boolean, found \(kind)", at: location)
+    }
+
     /// An `expiresAfter` that is not a positive duration.
     package static func invalidExpiresAfter(at location: SourceLocation) -> Diagnostic {
         .error("'expiresAfter' must be a duration like 30d, 12h or 90m", at: location)

@@ -66,6 +66,13 @@ extension PayloadCodec {
             body.writeVarUInt(content.flags.count)
             for flag in content.flags { writeFlag(flag) }
             writeGuards(content.flags)
+            // Only a specialized bundle has the section: the others end with their guards, as before.
+            guard !content.assumptions.isEmpty else { return }
+            body.writeVarUInt(content.assumptions.count)
+            for assumption in content.assumptions {
+                body.writeVarUInt(assumption.attribute)
+                writeLiteral(assumption.value)
+            }
         }
 
         /// The guarded flags (format 5): their count, then each one's index (increasing) and settings.

@@ -7,6 +7,15 @@ extension BundleContent {
         func string(_ index: Int32) -> String { tables.view.text(index) }
         func condition(_ index: Int32) -> Condition? { index < 0 ? nil : Self.condition(at: Int(index), tables) }
         attributes = tables.view.attributes.map(string)
+        assumptions = tables.assumptions.map { assumption in
+            let value: Literal
+            switch assumption.value {
+            case .string(let string): value = .string(string)
+            case .number(let number): value = .number(number)
+            default: value = .bool(assumption.value == .bool(true))
+            }
+            return AssumedValue(attribute: assumption.attribute, value: value)
+        }
         segments = tables.view.segments.map { segment in
             CompiledSegment(
                 name: string(segment.name),

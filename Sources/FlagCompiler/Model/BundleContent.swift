@@ -9,11 +9,25 @@ package struct BundleContent: Sendable, Hashable {
     package var attributes: [String]
     package var segments: [CompiledSegment]
     package var flags: [CompiledFlag]
+    /// The target's `assume:` values (empty unless specialized): the runtime refuses, with
+    /// `INVALID_CONTEXT`, a context whose value of one of these attributes is another.
+    package var assumptions: [AssumedValue] = []
 
     package init(attributes: [String], segments: [CompiledSegment], flags: [CompiledFlag]) {
         self.attributes = attributes
         self.segments = segments
         self.flags = flags
+    }
+}
+
+/// An attribute (an index into `attributes`) and the value the bundle was specialized for.
+package struct AssumedValue: Sendable, Hashable {
+    package var attribute: Int
+    package var value: Literal
+
+    package init(attribute: Int, value: Literal) {
+        self.attribute = attribute
+        self.value = value
     }
 }
 

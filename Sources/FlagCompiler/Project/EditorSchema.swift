@@ -891,6 +891,28 @@ public enum EditorSchema {
           "type": "string",
           "pattern": "^(?=[0-9])([0-9]+w)?([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?$"
         },
+        "assume": {
+          "description": "Specializes the bundle: attribute values every context evaluated with it has (or lacks, and is then evaluated as if it had). The compiler folds every condition these decide and drops the rules, segments and list members that can no longer match; a context giving one of these attributes another value gets the caller's default with INVALID_CONTEXT. Not targetingKey or now, nor an attribute a split or ramp buckets by. Reference: docs/building.md#specialized-bundles.",
+          "type": [
+            "object",
+            "null"
+          ],
+          "propertyNames": {
+            "not": {
+              "enum": [
+                "targetingKey",
+                "now"
+              ]
+            }
+          },
+          "additionalProperties": {
+            "type": [
+              "string",
+              "number",
+              "boolean"
+            ]
+          }
+        },
         "codegen": {
           "description": "Generated code options.",
           "type": [

@@ -147,4 +147,20 @@ package struct TargetDefinition: Sendable {
     package var swiftTypeName: String
     package var swiftAccessLevel: String
     package var location: SourceLocation
+    /// `assume:`: attribute values every context evaluated with this target's bundle has (or lacks,
+    /// and is evaluated as if it had); the specialize stage folds the conditions they decide.
+    package var assumptions: [TargetAssumption] = []
+}
+
+/// One `assume:` entry of a target: an attribute and the value it is assumed to have.
+package struct TargetAssumption: Sendable, Hashable {
+    package var attribute: String
+    package var value: Literal
+    package var location: SourceLocation
+
+    package init(attribute: String, value: Literal, location: SourceLocation) {
+        self.attribute = attribute
+        self.value = value
+        self.location = location
+    }
 }

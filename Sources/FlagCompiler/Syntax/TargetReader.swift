@@ -1,7 +1,7 @@
 import FlagRuntime
 
 extension DefinitionReader {
-    static let targetFields = ["environment", "flags", "exclude", "recipients", "expiresAfter", "codegen"]
+    static let targetFields = ["environment", "flags", "exclude", "recipients", "expiresAfter", "codegen", "assume"]
 
     /// Reads `targets/NAME.yaml`; the target's name is the file's base name.
     func readTarget(_ root: YAMLNode?, name: String, path: String) -> TargetDefinition? {
@@ -54,6 +54,7 @@ extension DefinitionReader {
                 }
                 target.expiresAfter = seconds
             case "codegen": readCodegen(entry.value, into: &target)
+            case "assume": target.assumptions = readAssumptions(entry.value)
             default: break
             }
         }
@@ -61,6 +62,38 @@ extension DefinitionReader {
             diagnostics.append(ReaderMessages.noRecipient(target: name, at: target.location))
         }
         return target
+    }
+
+    /// `assume:`: a mapping of attribute names to scalars (a string, a number or a boolean).
+    private func readAssumptions(_ node: YAMLNode) -> [TargetAssumption] {
+        guard let entries = mapping(node, "'assume'") else { return [] }
+        var assumptions: [TargetAssumption] = []
+        for entry in entries {
+            let name = entry.key
+            if name == AttributeKind.targetingKeyName || name == AttributeKind.nowName {
+                diagnostics.append(ReaderMessages.assumptionOnReservedAttribute(name, at: entry.keyLocation))
+                continue
+            }
+            guard let value = assumedLiteral(entry.value, attribute: name) else { continue }
+            assumptions.append(TargetAssumption(attribute: name, value: value, location: entry.keyLocation))
+        }
+        return assumptions
+    }
+
+    private func assumedLiteral(_ node: YAMLNode, attribute: String) -> Literal? {
+        guard let scalar = node.scalar else {
+            diagnostics.append(ReaderMessages.assumptionNotScalar(attribute, found: node.kindName, at: node.location))
+            return nil
+        }
+        switch scalar.value {
+        case .string(let value): return .string(value)
+        case .bool(let value): return .bool(value)
+        case .integer(let value): return .number(Double(value))
+        case .float(let value) where value.isFinite: return .number(value)
+        case .float, .null:
+            diagnostics.append(ReaderMessages.assumptionNotScalar(attribute, found: node.kindName, at: node.location))
+            return nil
+        }
     }
 
     private func readCodegen(_ node: YAMLNode, into target: inout TargetDefinition) {

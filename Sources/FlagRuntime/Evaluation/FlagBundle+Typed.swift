@@ -59,7 +59,7 @@ extension FlagBundle {
         _ defaultValue: Value,
         _ source: some AttributeSource
     ) -> Value {
-        guard owns(handle), source.invalidReason == nil else {
+        guard owns(handle), invalidReason(source) == nil else {
             telemetry?.count(owns(handle) ? .invalidContext : .flagNotFound)
             return defaultValue
         }
@@ -92,7 +92,7 @@ extension FlagBundle {
                 "flag '\(key)' is of type \(flag.type), not \(Value.self)"
             )
         }
-        if let reason = source.invalidReason {
+        if let reason = invalidReason(source) {
             telemetry?.count(.invalidContext)
             return .failure(key, defaultValue, .invalidContext, reason)
         }

@@ -276,6 +276,15 @@ package final class FlagTables: @unchecked Sendable {
     /// Every buffer the view points into: freed together when this object is released.
     private let arena: TableArena
 
+    /// A specialized bundle's assumed attribute values (empty for others); see `FlagBundle.contradiction`.
+    package let assumptions: [Assumption]
+
+    /// One `assume:` of the target: a named attribute (an index into the attribute table) and its value.
+    package struct Assumption: Sendable, Hashable {
+        package var attribute: Int
+        package var value: AttributeValue
+    }
+
     deinit {
         arena.release()
         UnsafeMutablePointer(mutating: viewPointer).deallocate()
@@ -290,8 +299,8 @@ package final class FlagTables: @unchecked Sendable {
         // The decoder reads the payload through a pointer, valid only in this closure: what leaves
         // it is the view of the tables, which point only into buffers this object owns.
         var guards: [(flag: Int, settings: CircuitGuard)] = []
-        let (tables, arena) = try payload.withUnsafeBufferPointer {
-            input throws(DecodingError) -> (View, TableArena) in
+        let (tables, arena, assumptions) = try payload.withUnsafeBufferPointer {
+            input throws(DecodingError) -> (View, TableArena, [Assumption]) in
             var decoder = TableDecoder(reader: ByteReader(input))
             defer { decoder.scratch.release() }
             let keySlots: UnsafeBufferPointer<Int32>
@@ -304,12 +313,13 @@ package final class FlagTables: @unchecked Sendable {
             }
             guards = decoder.guards
             let view = Self.view(of: &decoder, keySlots: keySlots)
-            return (view, decoder.arena)
+            return (view, decoder.arena, decoder.assumptions)
         }
         let view = UnsafeMutablePointer<View>.allocate(capacity: 1)
         view.initialize(to: tables)
         viewPointer = UnsafePointer(view)
         self.arena = arena
+        self.assumptions = assumptions
         self.guards = guards
     }
 

@@ -82,6 +82,8 @@ struct TableDecoder {
     var versionSlots: [Int32] = []
     var ranges: [CIDRRange] = []
     var objects: [JSONValue] = []
+    /// A specialized bundle's assumed attribute values (format 6), by attribute index.
+    var assumptions: [FlagTables.Assumption] = []
     /// The worst-case number of condition nodes one evaluation of each flag or segment visits,
     /// prerequisites and segment references expanded (they are evaluated again at each use).
     /// (Scratch tables, freed when decoding ends.)
@@ -130,7 +132,8 @@ struct TableDecoder {
         flagCosts = TableBuffer("flags", capacity: flagCount, in: &scratch)
         for _ in 0..<flagCount { try readFlag() }
         try readGuards()
-        guard reader.isAtEnd else { throw DecodingError("trailing bytes after the guards") }
+        if !reader.isAtEnd { try readAssumptions() }
+        guard reader.isAtEnd else { throw DecodingError("trailing bytes after the assumptions") }
         try variants.checkFilled()
         try prerequisites.checkFilled()
         try rules.checkFilled()
@@ -639,6 +642,36 @@ struct TableDecoder {
 
     /// A predicate (its tag read): the attribute, then the operator and its operand.
     @inline(__always)
+    /// The assumed values of a specialized bundle (format 6), after the flags and only when there are some:
+    /// a count (at least 1), then per assumption a named attribute's index and a literal, each attribute at
+    /// most once.
+    mutating func readAssumptions() throws(DecodingError) {
+        let count = try reader.readCount(maximum: attributes.count, minimumElementSize: 2)
+        guard count > 0 else { throw DecodingError("an empty assumption list") }
+        for _ in 0..<count {
+            let attribute = Int(try readIndex(below: attributes.count, "attribute"))
+            guard AttributeKind(name: text(attributes[attribute])) == .named else {
+                throw DecodingError("an assumption on a reserved attribute")
+            }
+            guard !assumptions.contains(where: { $0.attribute == attribute }) else {
+                throw DecodingError("an attribute assumed twice")
+            }
+            guard let tag = consecutiveCase(try reader.readUInt8(), first: LiteralTag.string, last: .bool) else {
+                throw DecodingError("unknown literal")
+            }
+            let value: AttributeValue
+            switch tag {
+            case .string: value = .string(text(try readStringIndex()))
+            case .number:
+                let number = try readDouble()
+                guard number.isFinite else { throw DecodingError("an assumed number that is not finite") }
+                value = .number(number)
+            case .bool: value = .bool(try readBool())
+            }
+            assumptions.append(FlagTables.Assumption(attribute: attribute, value: value))
+        }
+    }
+
     mutating func readPredicateNode() throws(DecodingError) {
         var node = Self.node(.predicate, end: 0, index: try readIndex(below: attributes.count, "attribute"))
         try readPredicate(into: &node)

@@ -15,7 +15,7 @@ public struct BundleHeader: Sendable, Hashable {
 
     package static let magic: [UInt8] = Array("FLGB".utf8)
     /// The only format this runtime writes; it reads this one and refuses newer ones by name.
-    package static let currentFormatVersion: UInt16 = 5
+    package static let currentFormatVersion: UInt16 = 6
     package static let maximumRecipients = 64
     package static let maximumNameBytes = 255
 
@@ -100,8 +100,9 @@ extension BundleHeader {
         guard formatVersion >= 1 else { throw DecodingError("format version 0 does not exist") }
         // Versions 1 (before the compressed payload and the pre-hashed signature) and 2 (before the
         // payload declared its table sizes) were never released; version 3 (before regex NFA programs)
-        // is refused too: its automata lack the engine tag; version 4 (before circuit breakers) lacks the
-        // payload's guard section.
+        // is refused too: its automata lack the engine tag; version 4 (before hash: splits and circuit
+        // breakers) lacks the payload's guard section; version 5 (before specialized bundles recorded
+        // their assumptions) as well.
         guard formatVersion == currentFormatVersion else {
             throw BundleLoadError.unsupportedFormatVersion(formatVersion)
         }

@@ -1,0 +1,45 @@
+/// Specialized bundles: a target's `assume:` values are recorded in its bundle, and a context that gives
+/// an assumed attribute another value is refused (every flag serves the caller's default with
+/// `INVALID_CONTEXT`), because the compiler folded the conditions on that attribute for the assumed value
+/// only. A context without the attribute is evaluated as if it had the assumed value.
+extension FlagBundle {
+    /// The attribute values this bundle was specialized for (`assume:` in its target); empty for a bundle
+    /// built without assumptions.
+    public var assumptions: [String: AttributeValue] {
+        Dictionary(
+            uniqueKeysWithValues: tables.assumptions.map { (tables.view.attributeNames[$0.attribute], $0.value) }
+        )
+    }
+
+    /// Why `source` cannot be evaluated with this bundle: the context's own reason, or an assumed attribute
+    /// it gives another value. One test of a stored flag for a bundle without assumptions.
+    @inline(__always)
+    package func invalidReason(_ source: some AttributeSource) -> String? {
+        if let reason = source.invalidReason { return reason }
+        return isSpecialized ? contradiction(source) : nil
+    }
+
+    /// The first assumption `source` contradicts (the attribute present, not null, with another value or
+    /// type), as the INVALID_CONTEXT message; nil when none. The context's value is not repeated.
+    package func contradiction(_ source: some AttributeSource) -> String? {
+        for assumption in tables.assumptions {
+            guard let value = source.namedValue(assumption.attribute, tables: tables.viewPointer) else { continue }
+            if case .null = value { continue }
+            if value != assumption.value {
+                let name = tables.view.attributeNames[assumption.attribute]
+                return "this bundle was built for '\(name)' = \(Self.describe(assumption.value)) "
+                    + "(target '\(header.target)'), the context gives '\(name)' another value"
+            }
+        }
+        return nil
+    }
+
+    private static func describe(_ value: AttributeValue) -> String {
+        switch value {
+        case .string(let string): "\"\(string)\""
+        case .number(let number): number == number.rounded() && abs(number) < 1e15 ? "\(Int64(number))" : "\(number)"
+        case .bool(let bool): bool ? "true" : "false"
+        case .list, .object, .null: "a value"
+        }
+    }
+}
