@@ -15,6 +15,9 @@ let package = Package(
         .library(name: "FlagRuntime", targets: ["FlagRuntime"]),
         .library(name: "FlagCompiler", targets: ["FlagCompiler"]),
         .plugin(name: "FlagcPlugin", targets: ["FlagcPlugin"]),
+        // The C interface (include/flagc.h of CFlagc), shared and static: docs/bindings.md.
+        .library(name: "flagc-c", type: .dynamic, targets: ["FlagRuntimeC"]),
+        .library(name: "flagc-c-static", type: .static, targets: ["FlagRuntimeC"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
@@ -34,6 +37,13 @@ let package = Package(
         .target(
             name: "FlagRuntime",
             dependencies: ["CSodium"]
+        ),
+        // flagc.h, the C interface's one public header (its declarations only).
+        .target(name: "CFlagc"),
+        // The C interface over FlagRuntime (`@_cdecl` functions); like the runtime, no Foundation.
+        .target(
+            name: "FlagRuntimeC",
+            dependencies: ["FlagRuntime", "CFlagc"]
         ),
         // YAML front end, validation, lowering, encoding, signing and code generation.
         .target(
