@@ -99,6 +99,11 @@ let package = Package(
             name: "EndToEndTests",
             dependencies: ["flagc", "FlagCompiler", "FlagRuntime", "FlagTestSupport"]
         ),
+        // The C interface against the Swift runtime (Tests/CABI checks it from C).
+        .testTarget(
+            name: "FlagRuntimeCTests",
+            dependencies: ["FlagRuntimeC", "CFlagc", "FlagRuntime", "FlagTestSupport"]
+        ),
         // Random projects and contexts, evaluated by the runtime and by a reference interpreter.
         .testTarget(name: "DifferentialTests", dependencies: ["FlagCompiler", "FlagRuntime", "FlagTestSupport"]),
     ]

@@ -170,7 +170,27 @@ public func cEvaluateManyJSON(
     _ errorCodes: UnsafeMutablePointer<Int32>?,
     _ rules: UnsafeMutablePointer<Int32>?
 ) -> Int32 {
-    guard let bundle = Unmanaged<CBundle>.object(bundle), count >= 0, count == 0 || variants != nil,
+    var flag = flag
+    return cEvaluateFlagsManyJSON(bundle, &flag, 1, lines, length, count, variants, reasons, errorCodes, rules)
+}
+
+@_cdecl("flagc_evaluate_flags_many_json")
+public func cEvaluateFlagsManyJSON(
+    _ bundle: OpaquePointer?,
+    _ flags: UnsafePointer<UInt64>?,
+    _ flagCount: Int,
+    _ lines: UnsafePointer<CChar>?,
+    _ length: Int,
+    _ count: Int,
+    _ variants: UnsafeMutablePointer<Int32>?,
+    _ reasons: UnsafeMutablePointer<Int32>?,
+    _ errorCodes: UnsafeMutablePointer<Int32>?,
+    _ rules: UnsafeMutablePointer<Int32>?
+) -> Int32 {
+    guard let bundle = Unmanaged<CBundle>.object(bundle), count >= 0, flagCount >= 0,
+        flagCount <= maximumTextBytes, flags != nil || flagCount == 0,
+        count == 0 || flagCount == 0 || variants != nil,
+        count == 0 || flagCount <= Int.max / count,
         let bytes = textBytes(lines, length)
     else { return FLAGC_INVALID_ARGUMENT }
     // The line ranges first, so that a count that does not match writes nothing.
@@ -193,19 +213,35 @@ public func cEvaluateManyJSON(
         ranges.append(start..<end)
     }
     guard ranges.count == count else { return FLAGC_INVALID_ARGUMENT }
-    guard let variants else { return FLAGC_OK }
-    let index = bundle.index(flag)
+    guard let flags, let variants, flagCount > 0 else { return FLAGC_OK }
+    let indices = (0..<flagCount).map { bundle.index(flags[$0]) }
     var result = flagc_result()
+    func store(_ column: Int, _ row: Int) {
+        let slot = column * count + row
+        variants[slot] = result.variant
+        reasons?[slot] = result.reason
+        errorCodes?[slot] = result.error_code
+        rules?[slot] = result.rule
+    }
     for (row, range) in ranges.enumerated() {
-        if let index {
-            evaluate(bundle, index, json: UnsafeBufferPointer(rebasing: bytes[range]), &result)
-        } else {
-            fillError(&result, FLAGC_ERROR_FLAG_NOT_FOUND, staticTexts.foreignHandle)
+        let context: EvaluationContext?
+        do {
+            context = try JSONParser.context(utf8: UnsafeBufferPointer(rebasing: bytes[range]))
+        } catch {
+            context = nil
         }
-        variants[row] = result.variant
-        reasons?[row] = result.reason
-        errorCodes?[row] = result.error_code
-        rules?[row] = result.rule
+        for (column, index) in indices.enumerated() {
+            if let index, let context, context.invalidReason == nil {
+                fill(&result, bundle.flags[index], bundle.bundle.outcomeIndices(index, context))
+            } else if index == nil {
+                fillError(&result, FLAGC_ERROR_FLAG_NOT_FOUND, staticTexts.foreignHandle)
+            } else if context == nil {
+                fillError(&result, FLAGC_ERROR_PARSE_ERROR, staticTexts.parseError)
+            } else {
+                fillError(&result, FLAGC_ERROR_INVALID_CONTEXT, staticTexts.invalidContext)
+            }
+            store(column, row)
+        }
     }
     return FLAGC_OK
 }

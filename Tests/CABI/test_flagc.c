@@ -455,6 +455,25 @@ static void test_evaluation(flagc_bundle *bundle, flagc_bundle *other) {
     }
     CHECK(same == COUNT);
     CHECK(seen[0] > 10 && seen[1] > 10); /* a 50/50 split */
+    /* Several flags per line, flag-major columns: each equal to its flag's own column. */
+    flagc_flag several[3] = {color, flag(bundle, "new-checkout-flow"), foreign};
+    int32_t grid[3 * COUNT], grid_codes[3 * COUNT];
+    CHECK(flagc_evaluate_flags_many_json(bundle, several, 3, lines, length, COUNT, grid, NULL, grid_codes, NULL) ==
+          FLAGC_OK);
+    int agree = 0;
+    for (int column = 0; column < 2; column++) {
+        int32_t alone[COUNT];
+        flagc_evaluate_many_json(bundle, several[column], lines, length, COUNT, alone, NULL, NULL, NULL);
+        for (int index = 0; index < COUNT; index++) agree += grid[column * COUNT + index] == alone[index];
+    }
+    CHECK(agree == 2 * COUNT);
+    CHECK(grid[2 * COUNT] == -1 && grid_codes[2 * COUNT] == FLAGC_ERROR_FLAG_NOT_FOUND);
+    CHECK(flagc_evaluate_flags_many_json(bundle, NULL, 3, lines, length, COUNT, grid, NULL, NULL, NULL) ==
+          FLAGC_INVALID_ARGUMENT);
+    CHECK(flagc_evaluate_flags_many_json(bundle, several, (size_t)-1, lines, length, COUNT, grid, NULL, NULL, NULL) ==
+          FLAGC_INVALID_ARGUMENT);
+    CHECK(flagc_evaluate_flags_many_json(bundle, several, 0, lines, length, COUNT, NULL, NULL, NULL, NULL) ==
+          FLAGC_OK);
     /* Counts that do not match, a bad line, optional columns, a foreign flag. */
     CHECK(flagc_evaluate_many_json(bundle, color, lines, length, COUNT - 1, variants, NULL, NULL, NULL) ==
           FLAGC_INVALID_ARGUMENT);

@@ -278,6 +278,13 @@ flagc_status flagc_evaluate_many_json(const flagc_bundle *bundle, flagc_flag fla
                                       size_t length, size_t count, int32_t *variants, int32_t *reasons,
                                       int32_t *error_codes, int32_t *rules);
 
+/* flagc_evaluate_many_json for several flags at once: each line is parsed once and evaluated for
+ * flags[0 ..< flag_count]. Columns are flag-major: the answer of flags[f] for line i is at
+ * [f * count + i], so each column array holds flag_count * count values. */
+flagc_status flagc_evaluate_flags_many_json(const flagc_bundle *bundle, const flagc_flag *flags, size_t flag_count,
+                                            const char *lines, size_t length, size_t count, int32_t *variants,
+                                            int32_t *reasons, int32_t *error_codes, int32_t *rules);
+
 #ifdef __cplusplus
 }
 #endif
