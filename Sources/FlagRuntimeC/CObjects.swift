@@ -137,27 +137,83 @@ final class CBundle: @unchecked Sendable {
     }
 }
 
-/// `flagc_context`: a context plus its preparation for the last bundle it was evaluated with.
+/// `flagc_context`: a context plus its preparation for the last bundle it was evaluated with. The
+/// preparation lives in memory this object manages, so the hot path reads it in place: no copy (and
+/// no reference counting) of the prepared context, and no dynamic exclusivity check.
 final class CContext {
-    var context = EvaluationContext()
-    private var prepared: PreparedContext?
-    private var preparedSerial: UInt32 = 0
+    /// The context as built; every change goes through `change(_:)`.
+    private(set) var context = EvaluationContext()
+    /// The serial of the bundle `prepared` was made for; 0 when stale.
+    private let preparedSerial = UnsafeMutablePointer<UInt32>.allocate(capacity: 1)
+    /// Whether the context is invalid (`invalidReason`), read without copying the context.
+    private let invalid = UnsafeMutablePointer<Bool>.allocate(capacity: 1)
+    /// The preparation, once there is one.
+    private var prepared: UnsafeMutablePointer<PreparedContext>?
 
-    /// Marks the preparation stale; every change calls it.
-    func changed() { preparedSerial = 0 }
+    init() {
+        preparedSerial.initialize(to: 0)
+        invalid.initialize(to: false)
+    }
 
-    /// The context prepared for `bundle`, preparing it when needed.
+    /// Replaces the context (a parsed one).
+    convenience init(_ context: EvaluationContext) {
+        self.init()
+        _ = change {
+            $0 = context
+            return true
+        }
+    }
+
+    deinit {
+        preparedSerial.deallocate()
+        invalid.deallocate()
+        if let prepared {
+            prepared.deinitialize(count: 1)
+            prepared.deallocate()
+        }
+    }
+
+    /// Changes the context and marks its preparation stale; `body` returns whether it changed it.
+    func change(_ body: (inout EvaluationContext) -> Bool) -> Bool {
+        preparedSerial.pointee = 0
+        let changed = body(&context)
+        invalid.pointee = context.invalidReason != nil
+        return changed
+    }
+
+    /// Whether every evaluation gives INVALID_CONTEXT.
     @inline(__always)
-    func prepared(for bundle: CBundle) -> PreparedContext {
-        if preparedSerial == bundle.serial, let prepared { return prepared }
+    var isInvalid: Bool { invalid.pointee }
+
+    /// Evaluates flag `index` of `bundle` with this context prepared for it (preparing it first when
+    /// needed).
+    @inline(__always)
+    func outcome(_ bundle: CBundle, _ index: Int) -> OutcomeIndices? {
+        if preparedSerial.pointee != bundle.serial { prepare(for: bundle) }
+        return bundle.bundle.outcomeIndices(index, prepared: prepared.unsafelyUnwrapped.pointee)
+    }
+
+    private func prepare(for bundle: CBundle) {
         let fresh = bundle.bundle.prepare(context)
-        prepared = fresh
-        preparedSerial = bundle.serial
-        return fresh
+        if let prepared {
+            prepared.pointee = fresh
+        } else {
+            let storage = UnsafeMutablePointer<PreparedContext>.allocate(capacity: 1)
+            storage.initialize(to: fresh)
+            prepared = storage
+        }
+        preparedSerial.pointee = bundle.serial
     }
 }
 
 extension Unmanaged {
+    /// Runs `body` with the object behind a non-NULL pointer from C without retaining it: the caller
+    /// holds it for the call's duration.
+    @inline(__always)
+    static func borrow<Result>(_ pointer: OpaquePointer, _ body: (Instance) -> Result) -> Result {
+        Unmanaged<Instance>.fromOpaque(UnsafeRawPointer(pointer))._withUnsafeGuaranteedRef(body)
+    }
+
     /// The object behind an opaque pointer from C, or nil for NULL.
     @inline(__always)
     static func object(_ pointer: OpaquePointer?) -> Instance? {

@@ -22,9 +22,7 @@ public func cContextParseJSON(
         return fail(FLAGC_INVALID_ARGUMENT, "json is NULL or its length is out of range", message)
     }
     do {
-        let made = CContext()
-        made.context = try JSONParser.context(utf8: bytes)
-        context.pointee = Unmanaged.retained(made)
+        context.pointee = Unmanaged.retained(CContext(try JSONParser.context(utf8: bytes)))
         return succeed(message)
     } catch {
         return fail(FLAGC_PARSE_ERROR, "\(error)", message)
@@ -34,8 +32,7 @@ public func cContextParseJSON(
 /// Runs `change` on the context behind `pointer`, then marks its preparation stale.
 private func change(_ pointer: OpaquePointer?, _ change: (inout EvaluationContext) -> Bool) -> Int32 {
     guard let context = Unmanaged<CContext>.object(pointer) else { return FLAGC_INVALID_ARGUMENT }
-    context.changed()
-    return change(&context.context) ? FLAGC_OK : FLAGC_INVALID_ARGUMENT
+    return context.change(change) ? FLAGC_OK : FLAGC_INVALID_ARGUMENT
 }
 
 /// Sets attribute `name` (or the targeting key, for its name) to `value`.

@@ -56,10 +56,10 @@ private func evaluate(
             foreign ? staticTexts.foreignHandle : staticTexts.flagNotFound
         )
     }
-    guard context.context.invalidReason == nil else {
+    guard !context.isInvalid else {
         return fillError(result, FLAGC_ERROR_INVALID_CONTEXT, staticTexts.invalidContext)
     }
-    guard let outcome = bundle.bundle.outcomeIndices(index, prepared: context.prepared(for: bundle)) else {
+    guard let outcome = context.outcome(bundle, index) else {
         return fillError(result, FLAGC_ERROR_GENERAL, staticTexts.foreignHandle)
     }
     fill(result, bundle.flags[index], outcome)
@@ -72,10 +72,12 @@ public func cEvaluate(
     _ context: OpaquePointer?,
     _ result: UnsafeMutablePointer<flagc_result>?
 ) -> Int32 {
-    guard let bundle = Unmanaged<CBundle>.object(bundle), let context = Unmanaged<CContext>.object(context),
-        let result
-    else { return FLAGC_INVALID_ARGUMENT }
-    evaluate(bundle, bundle.index(flag), foreign: true, context, result)
+    guard let bundle, let context, let result else { return FLAGC_INVALID_ARGUMENT }
+    Unmanaged<CBundle>.borrow(bundle) { bundle in
+        Unmanaged<CContext>.borrow(context) { context in
+            evaluate(bundle, bundle.index(flag), foreign: true, context, result)
+        }
+    }
     return FLAGC_OK
 }
 
