@@ -79,7 +79,7 @@ let package = Package(
         ),
         .testTarget(
             name: "FlagRuntimeTests",
-            dependencies: ["FlagRuntime", "FlagTestSupport"]
+            dependencies: ["FlagRuntime", "FlagCompiler", "FlagTestSupport"]
         ),
         .testTarget(
             name: "FlagCompilerTests",
@@ -93,7 +93,7 @@ let package = Package(
         // Counts heap allocations per evaluation (its process has malloc interposed).
         .testTarget(
             name: "AllocationTests",
-            dependencies: ["FlagRuntime", "FlagTestSupport", "CAllocationCounter"]
+            dependencies: ["FlagRuntime", "FlagCompiler", "FlagTestSupport", "CAllocationCounter"]
         ),
         .testTarget(
             name: "EndToEndTests",

@@ -16,9 +16,6 @@ public final class FlagBundle: Sendable {
     @inline(__always)
     private func flagIndex(_ key: String) -> Int? { tables.view.flagIndex(forKey: key) }
 
-    /// The decoded content in the compiler's model: for inspection (built on each call).
-    package var content: BundleContent { BundleContent(tables) }
-
     /// Loads a bundle file: reads it (bounded by `options.maximumBundleBytes`), then runs every
     /// loader check in order, decrypts and decodes.
     /// - Throws: `BundleLoadError` naming the first check that failed.

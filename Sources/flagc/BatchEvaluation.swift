@@ -142,7 +142,7 @@ struct BatchEvaluation {
         case ENOENT: "no such file"
         case EACCES: "permission denied"
         case EISDIR: "is a directory"
-        default: String(cString: strerror(code)).lowercased()
+        default: SystemError.text(code).lowercased()
         }
     }
 }

@@ -74,6 +74,9 @@ struct BuildCommand: ParsableCommand {
         } catch let failure as KeyStore.Failure {
             Output.diagnostics(diagnostics.sorted, sources: project.sources)
             throw Output.fail(failure.description, status: ExitStatus.invalidInput)
+        } catch let failure as BuildError {
+            Output.diagnostics(diagnostics.sorted, sources: project.sources)
+            throw Output.fail(failure.description, status: ExitStatus.invalidInput)
         }
     }
 }

@@ -21,21 +21,22 @@ struct GenerateCommand: ParsableCommand {
 
     func run() throws {
         let diagnostics = DiagnosticCollector()
-        // The generated code needs no keys: recipient files are `build`'s (and `check`'s) concern.
-        let project = Builder.check(root: root, recipients: false, diagnostics: diagnostics)
-        if diagnostics.hasErrors {
-            Output.diagnostics(diagnostics.sorted, sources: project.sources)
-            throw ExitCode(ExitStatus.invalidInput)
-        }
-        let issuedAt: Int64
+        // The generated code needs no keys, and only this target is lowered.
+        let project: FlagProject
+        let generated: String?
         do {
-            issuedAt = try BuildOptions.issueTime(environment: ProcessInfo.processInfo.environment)
+            (project, generated) = try Builder.generate(
+                root: root,
+                target: target,
+                environment: ProcessInfo.processInfo.environment,
+                diagnostics: diagnostics
+            )
         } catch {
             throw Output.fail(error.description, status: ExitStatus.invalidInput)
         }
-        guard let source = Builder.swiftSource(of: project, target: target, issuedAt: issuedAt) else {
-            let names = Builder.targetNames(of: project).joined(separator: ", ")
-            throw Output.fail("no target '\(target)' in targets/ (have: \(names))", status: ExitStatus.invalidInput)
+        guard let source = generated else {
+            Output.diagnostics(diagnostics.sorted, sources: project.sources)
+            throw ExitCode(ExitStatus.invalidInput)
         }
         do {
             try SecureFile.writeAtomically(Array(source.utf8), to: output)

@@ -121,8 +121,7 @@ struct EvalCommand: ParsableCommand {
         }
         let clock = try loader.evaluationTime()
         if let flag, loaded.handle(for: flag) == nil {
-            let suggestion =
-                Suggestion.closest(to: flag, among: loaded.flagKeys).map { "; did you mean '\($0)'?" } ?? ""
+            let suggestion = Suggestion.didYouMean(Suggestion.closest(to: flag, among: loaded.flagKeys))
             throw Output.fail("no flag '\(flag)' in \(bundle)\(suggestion)", status: ExitStatus.invalidInput)
         }
         if let context {

@@ -74,9 +74,9 @@ struct LoaderOptions: ParsableArguments {
             options.expectedEnvironment = environment
             options.leeway = leewaySeconds
             options.minimumBundleVersion =
-                try minimumBundleVersion ?? Self.floor("FLAGC_MIN_BUNDLE_VERSION", environmentValues) ?? 0
+                try minimumBundleVersion ?? Self.floor(FlagcEnvironment.minimumBundleVersion, environmentValues) ?? 0
             options.minimumKeyringVersion =
-                try minimumKeyringVersion ?? Self.floor("FLAGC_MIN_KEYRING_VERSION", environmentValues) ?? 0
+                try minimumKeyringVersion ?? Self.floor(FlagcEnvironment.minimumKeyringVersion, environmentValues) ?? 0
             guard !options.trustedRoots.isEmpty else {
                 throw Output.fail(
                     "no trusted root key: pass --root-key, set FLAGC_ROOT_PUBLIC_KEY or add keys/root.pub",
@@ -91,13 +91,14 @@ struct LoaderOptions: ParsableArguments {
         }
     }
 
-    /// A floor from the environment; a malformed value is an error, never silently no floor.
+    /// A floor from the environment, read by the runtime's parser; a malformed value is an error,
+    /// never silently no floor.
     static func floor<Value: FixedWidthInteger>(_ name: String, _ environment: [String: String]) throws -> Value? {
-        guard let text = environment[name] else { return nil }
-        guard let value = Value(text) else {
-            throw Output.fail("\(name) must be a whole number", status: ExitStatus.invalidInput)
+        do {
+            return try FlagcEnvironment.floor(name) { environment[$0] }
+        } catch {
+            throw Output.fail(error.description, status: ExitStatus.invalidInput)
         }
-        return value
     }
 
     /// Reads the bundle and the recipient ids in its (not yet verified) header, to pick a key.

@@ -1,4 +1,5 @@
 import CAllocationCounter
+import FlagCompiler
 import FlagRuntime
 import FlagTestSupport
 import Testing

@@ -1,3 +1,4 @@
+import FlagCompiler
 import FlagRuntime
 import Testing
 

@@ -28,20 +28,13 @@ public struct BuildOptions: Sendable {
     public static func issueTime(
         environment: [String: String],
         now: Int64 = Int64(Date().timeIntervalSince1970)
-    ) throws(KeyStore.Failure) -> Int64 {
+    ) throws(BuildError) -> Int64 {
         guard let text = environment["SOURCE_DATE_EPOCH"] else { return now }
         // Up to the end of year 9999, so adding a bundle's lifetime can never overflow.
         guard let value = Int64(text), value >= 0, value <= 253_402_300_799 else {
-            throw KeyStore.Failure(
-                "SOURCE_DATE_EPOCH must be a whole number of seconds (up to year 9999), found '\(text)'"
-            )
+            throw .invalidSourceDateEpoch(text)
         }
-        guard value <= now + maximumFutureSkew else {
-            throw KeyStore.Failure(
-                "SOURCE_DATE_EPOCH is \(Timestamp.formatRFC3339(value)), \(value - now) seconds in the future; "
-                    + "loaders refuse a bundle issued more than \(maximumFutureSkew) seconds ahead of their clock"
-            )
-        }
+        guard value <= now + maximumFutureSkew else { throw .futureSourceDateEpoch(value: value, now: now) }
         return value
     }
 }
@@ -57,20 +50,47 @@ public struct TargetOutput: Sendable {
 
 /// `flagc check` and `flagc build`.
 public enum Builder {
-    /// Reads and validates the project; problems go to `diagnostics`. With `recipients`, also runs
-    /// the target checks `build` runs that need no secret (`recipientKeys`): `generate` skips them.
+    /// Reads and validates the project, then lowers and encodes every target (stages 1–4);
+    /// problems go to `diagnostics`. With `recipients`, also runs the target checks `build` runs
+    /// that need no secret (`recipientKeys`).
     public static func check(root: String, recipients: Bool = true, diagnostics: DiagnosticCollector) -> FlagProject {
-        let project = FlagProject.load(root: root, diagnostics: diagnostics)
+        let project = Pipeline.load(root: root, diagnostics: diagnostics)
+        Pipeline.validate(project, diagnostics: diagnostics)
         if !diagnostics.hasErrors {
             let keyStore = KeyStore(directory: resolve("keys", root: root))
             for target in project.targets {
-                _ = checkedContent(of: project, target: target, diagnostics: diagnostics)
+                _ = Pipeline.encode(Pipeline.lower(project, target: target), of: target, diagnostics: diagnostics)
                 if recipients {
                     _ = recipientKeys(of: target, root: root, keyStore: keyStore, diagnostics: diagnostics)
                 }
             }
         }
         return project
+    }
+
+    /// `flagc generate`: the Swift code of one target (stages 1–3 and 6; no keys, and no other
+    /// target is lowered). nil when the definitions have errors (in `diagnostics`).
+    public static func generate(
+        root: String,
+        target name: String,
+        environment: [String: String],
+        diagnostics: DiagnosticCollector
+    ) throws(BuildError) -> (project: FlagProject, source: String?) {
+        let project = Pipeline.load(root: root, diagnostics: diagnostics)
+        Pipeline.validate(project, diagnostics: diagnostics)
+        if diagnostics.hasErrors { return (project, nil) }
+        let issuedAt = try BuildOptions.issueTime(environment: environment)
+        let target = try target(name, in: project)
+        let content = Pipeline.lower(project, target: target)
+        return (project, Pipeline.generate(project, target: target, content: content, issuedAt: issuedAt))
+    }
+
+    /// The target named `name`, or the error naming the closest one.
+    static func target(_ name: String, in project: FlagProject) throws(BuildError) -> TargetDefinition {
+        guard let target = project.target(name) else {
+            throw .unknownTarget(name, suggestion: Suggestion.closest(to: name, among: project.targets.map(\.name)))
+        }
+        return target
     }
 
     /// The target checks that need no secret, shared by `check` and `build`: every recipient
@@ -90,36 +110,27 @@ public enum Builder {
                 let key = try keyStore.recipientPublicKey(at: resolve(recipient.value, root: root))
                 if seen.insert(key).inserted { recipients.append(key) }
             } catch {
-                diagnostics.error("cannot use recipient: \(error.description)", at: recipient.location)
+                diagnostics.append(BuildMessages.unusableRecipient(at: recipient.location, reason: error.description))
                 failed = true
             }
         }
         guard !failed, !recipients.isEmpty else { return nil }
         guard recipients.count <= BundleHeader.maximumRecipients else {
-            diagnostics.error(
-                "target '\(target.name)' has \(recipients.count) recipients; a bundle holds at most \(BundleHeader.maximumRecipients)",
-                at: target.location
-            )
+            diagnostics.append(BuildMessages.tooManyRecipients(target, count: recipients.count))
             return nil
         }
         return recipients
     }
 
-    /// The target's content, or nil (with an error) when the runtime would refuse its bundle,
-    /// e.g. because a flag is too expensive to evaluate.
+    /// The target's content, or nil (with an error) when the runtime would refuse its bundle:
+    /// the lower and encode stages.
     package static func checkedContent(
         of project: FlagProject,
         target: TargetDefinition,
         diagnostics: DiagnosticCollector
     ) -> BundleContent? {
-        let content = content(of: project, target: target)
-        do {
-            _ = try FlagTables(decoding: PayloadCodec.encode(content))
-            return content
-        } catch {
-            diagnostics.error("target '\(target.name)' cannot be built: \(error.reason)", at: target.location)
-            return nil
-        }
+        let content = Pipeline.lower(project, target: target)
+        return Pipeline.encode(content, of: target, diagnostics: diagnostics) == nil ? nil : content
     }
 
     /// Builds every target (or one): bundle, generated Swift and manifest per target. Everything is
@@ -129,37 +140,32 @@ public enum Builder {
         _ project: FlagProject,
         options: BuildOptions,
         diagnostics: DiagnosticCollector
-    ) throws(KeyStore.Failure) -> [TargetOutput] {
-        var targets = project.targets
-        if let name = options.target {
-            guard let target = project.target(name) else {
-                let suggestion = Suggestion.closest(to: name, among: project.targets.map(\.name))
-                throw KeyStore.Failure(
-                    "no target '\(name)' in targets/" + (suggestion.map { "; did you mean '\($0)'?" } ?? "")
-                )
-            }
-            targets = [target]
+    ) throws(BuildError) -> [TargetOutput] {
+        let targets =
+            try options.target.map { name throws(BuildError) in [try target(name, in: project)] } ?? project.targets
+        guard !targets.isEmpty else { throw .noTargets }
+        let keyring: Keyring
+        let seed: SecureBytes
+        let signingKey: Keyring.SigningKey
+        let roots: [RootPublicKey]
+        do {
+            keyring = try options.keyStore.loadKeyring()
+            (seed, signingKey) = try options.keyStore.signingKey(in: keyring, at: options.issuedAt)
+            roots = try options.keyStore.trustedRoots()
+        } catch {
+            throw .keys(error)
         }
-        guard !targets.isEmpty else { throw KeyStore.Failure("no targets: add a file to targets/") }
-        let keyring = try options.keyStore.loadKeyring()
-        let (seed, signingKey) = try options.keyStore.signingKey(in: keyring, at: options.issuedAt)
-        let roots = try options.keyStore.trustedRoots()
-        guard keyring.isSigned(byAnyOf: roots) else {
-            throw KeyStore.Failure(
-                "the keyring is not signed by any trusted root (\(roots.map(\.id.description).joined(separator: ", ")))"
-            )
-        }
+        guard keyring.isSigned(byAnyOf: roots) else { throw .untrustedKeyring(roots: roots.map(\.id)) }
         if keyring.expiresAt < max(options.issuedAt, Int64(Date().timeIntervalSince1970)) {
-            throw KeyStore.Failure(
-                "the keyring expired at \(Timestamp.formatRFC3339(keyring.expiresAt)); run 'flagc keys renew'"
-            )
+            throw .keyringExpired(at: keyring.expiresAt)
         }
 
         var pending: [(target: String, directory: String, files: [(String, [UInt8])])] = []
         var outputs: [TargetOutput] = []
         for target in targets {
+            let content = Pipeline.lower(project, target: target)
             // Never write a bundle the runtime would refuse (e.g. a flag too expensive to evaluate).
-            guard let content = checkedContent(of: project, target: target, diagnostics: diagnostics) else { continue }
+            guard let payload = Pipeline.encode(content, of: target, diagnostics: diagnostics) else { continue }
             guard
                 let recipients = recipientKeys(
                     of: target,
@@ -170,35 +176,26 @@ public enum Builder {
             else { continue }
             let expiresAt = options.issuedAt + target.expiresAfter
             if keyring.expiresAt < expiresAt {
-                diagnostics.warning(
-                    "the keyring expires at \(Timestamp.formatRFC3339(keyring.expiresAt)), before this target's "
-                        + "bundle (\(Timestamp.formatRFC3339(expiresAt))); functions refuse the bundle from then on "
-                        + "unless you run 'flagc keys renew' and rebuild",
-                    at: target.location
+                diagnostics.append(
+                    BuildMessages.keyringExpiresFirst(target, keyring: keyring.expiresAt, bundle: expiresAt)
                 )
             }
-            let bundle: [UInt8]
-            do {
-                bundle = try BundleWriter.write(
-                    BundleWriter.Input(
-                        content: content,
-                        target: target.name,
-                        environment: target.environment,
-                        bundleVersion: UInt64(options.issuedAt),
-                        issuedAt: options.issuedAt,
-                        expiresAt: expiresAt,
-                        keyring: keyring,
-                        signingKey: signingKey,
-                        signingSeed: seed,
-                        recipients: recipients
-                    )
+            let bundle = try Pipeline.seal(
+                BundleWriter.Input(
+                    payload: payload,
+                    target: target.name,
+                    environment: target.environment,
+                    bundleVersion: UInt64(options.issuedAt),
+                    issuedAt: options.issuedAt,
+                    expiresAt: expiresAt,
+                    keyring: keyring,
+                    signingKey: signingKey,
+                    signingSeed: seed,
+                    recipients: recipients
                 )
-            } catch {
-                throw KeyStore.Failure("cannot seal the bundle of target '\(target.name)': \(error)")
-            }
+            )
             let directory = resolve(options.outputDirectory + "/" + target.name, root: options.root)
-            let swift = SwiftGenerator(project: project, target: target, content: content, issuedAt: options.issuedAt)
-                .source()
+            let swift = Pipeline.generate(project, target: target, content: content, issuedAt: options.issuedAt)
             let manifest = Manifest.make(
                 project: project,
                 target: target,
@@ -230,7 +227,7 @@ public enum Builder {
         do {
             try OutputStaging.replace(pending, in: resolve(options.outputDirectory, root: options.root))
         } catch {
-            throw KeyStore.Failure(error.description)
+            throw .output(error.description)
         }
         return outputs
     }
@@ -243,8 +240,7 @@ public enum Builder {
 extension Builder {
     /// The bundle content of `target`: selection, environment overrides, resolution to indices.
     package static func content(of project: FlagProject, target: TargetDefinition) -> BundleContent {
-        var lowering = TargetLowering(project: project, target: target)
-        return lowering.lower()
+        Pipeline.lower(project, target: target)
     }
 }
 
@@ -254,12 +250,12 @@ extension Builder {
     /// nil when the project has no target of that name.
     public static func swiftSource(of project: FlagProject, target name: String, issuedAt: Int64) -> String? {
         guard let target = project.target(name) else { return nil }
-        return SwiftGenerator(
-            project: project,
+        return Pipeline.generate(
+            project,
             target: target,
             content: content(of: project, target: target),
             issuedAt: issuedAt
-        ).source()
+        )
     }
 
     /// The names of the project's targets.

@@ -204,7 +204,7 @@ enum OutputStaging {
         return fsync(descriptor) == 0
     }
 
-    private static func errnoText() -> String { String(cString: strerror(errno)) }
+    private static func errnoText() -> String { SystemError.current }
 }
 
 /// Test hooks of the build's output steps, read from the environment; never set them in production.

@@ -1,5 +1,11 @@
 /// "Did you mean …?" suggestions for misspelled names (fields, operators, flags, segments).
 package enum Suggestion {
+    /// The one way a message offers a suggestion: `; did you mean 'NAME'?`, or `otherwise` (often
+    /// empty) when there is none.
+    package static func didYouMean(_ suggestion: String?, otherwise: String = "") -> String {
+        suggestion.map { "; did you mean '\($0)'?" } ?? otherwise
+    }
+
     /// The candidate the user most likely meant by `word`, or `nil` when none is close enough to be a typo.
     ///
     /// Candidates are compared case-insensitively by edit distance, where swapping two adjacent characters

@@ -1,12 +1,13 @@
 import FlagRuntime
 
-/// Seals a bundle: encodes the payload, encrypts it under a content key, seals that key to every
-/// recipient, and signs the whole. Deterministic: the content key, nonce and ephemeral sealing keys
+/// Seals a bundle (the pipeline's seal stage): compresses the encoded payload, encrypts it under a
+/// content key, seals that key to every recipient, and signs the whole. Deterministic: the content key, nonce and ephemeral sealing keys
 /// are derived from the content under a key derived from the signing key, so the same inputs give
 /// the same bytes, and different content never shares a key and nonce.
 package struct BundleWriter {
     package struct Input {
-        package var content: BundleContent
+        /// The payload, encoded once by the encode stage.
+        package var payload: EncodedPayload
         package var target: String
         package var environment: String
         package var bundleVersion: UInt64
@@ -17,6 +18,31 @@ package struct BundleWriter {
         package var signingSeed: SecureBytes
         package var recipients: [[UInt8]]
 
+        package init(
+            payload: EncodedPayload,
+            target: String,
+            environment: String,
+            bundleVersion: UInt64,
+            issuedAt: Int64,
+            expiresAt: Int64,
+            keyring: Keyring,
+            signingKey: Keyring.SigningKey,
+            signingSeed: SecureBytes,
+            recipients: [[UInt8]]
+        ) {
+            self.payload = payload
+            self.target = target
+            self.environment = environment
+            self.bundleVersion = bundleVersion
+            self.issuedAt = issuedAt
+            self.expiresAt = expiresAt
+            self.keyring = keyring
+            self.signingKey = signingKey
+            self.signingSeed = signingSeed
+            self.recipients = recipients
+        }
+
+        /// Encodes `content` here: for tests and tools that skip the encode stage's check.
         package init(
             content: BundleContent,
             target: String,
@@ -29,21 +55,23 @@ package struct BundleWriter {
             signingSeed: SecureBytes,
             recipients: [[UInt8]]
         ) {
-            self.content = content
-            self.target = target
-            self.environment = environment
-            self.bundleVersion = bundleVersion
-            self.issuedAt = issuedAt
-            self.expiresAt = expiresAt
-            self.keyring = keyring
-            self.signingKey = signingKey
-            self.signingSeed = signingSeed
-            self.recipients = recipients
+            self.init(
+                payload: EncodedPayload(bytes: PayloadCodec.encode(content), flagCount: content.flags.count),
+                target: target,
+                environment: environment,
+                bundleVersion: bundleVersion,
+                issuedAt: issuedAt,
+                expiresAt: expiresAt,
+                keyring: keyring,
+                signingKey: signingKey,
+                signingSeed: signingSeed,
+                recipients: recipients
+            )
         }
     }
 
     package static func write(_ input: Input) throws(Sodium.Failure) -> [UInt8] {
-        let payload = PayloadCodec.compress(PayloadCodec.encode(input.content))
+        let payload = PayloadCodec.compress(input.payload.bytes)
         let recipients = input.recipients.sorted { KeyID(of: $0) < KeyID(of: $1) }
         // A key only for derivations, so the signing seed itself never keys anything but Ed25519.
         let derivationKey = SecureBytes(
@@ -62,7 +90,7 @@ package struct BundleWriter {
                 expiresAt: input.expiresAt,
                 target: input.target,
                 environment: input.environment,
-                flagCount: input.content.flags.count,
+                flagCount: input.payload.flagCount,
                 signingKeyID: input.signingKey.id,
                 keyring: input.keyring,
                 sealedKeys: sealedKeys,

@@ -43,17 +43,37 @@ public struct FlagProject: Sendable {
     }
 
     /// Reads `flags/` and `targets/` under `root` (file paths in diagnostics are relative to it)
-    /// and runs every project-wide check. Problems go to `diagnostics`.
+    /// and runs every project-wide check: the pipeline's load and validate stages. Problems go to
+    /// `diagnostics`.
     public static func load(root: String, diagnostics: DiagnosticCollector) -> FlagProject {
+        let project = read(root: root, diagnostics: diagnostics)
+        Pipeline.validate(project, diagnostics: diagnostics)
+        return project
+    }
+
+    /// The load stage alone: reads `flags/` and `targets/` under `root`, without the project-wide checks.
+    package static func read(root: String, diagnostics: DiagnosticCollector) -> FlagProject {
         var budget = maximumTotalBytes
         let flagFiles = readYAMLFiles(root: root, folder: "flags", budget: &budget, diagnostics: diagnostics)
         let targetFiles = readYAMLFiles(root: root, folder: "targets", budget: &budget, diagnostics: diagnostics)
-        return load(root: root, flagFiles: flagFiles, targetFiles: targetFiles, diagnostics: diagnostics)
+        return read(root: root, flagFiles: flagFiles, targetFiles: targetFiles, diagnostics: diagnostics)
     }
 
     /// Reads and checks definitions given as (path, bytes) pairs: what `load(root:diagnostics:)`
     /// does after reading the folders, and what tests use with files that never touch the disk.
     public static func load(
+        root: String = ".",
+        flagFiles: [(String, [UInt8])],
+        targetFiles: [(String, [UInt8])],
+        diagnostics: DiagnosticCollector
+    ) -> FlagProject {
+        let project = read(root: root, flagFiles: flagFiles, targetFiles: targetFiles, diagnostics: diagnostics)
+        Pipeline.validate(project, diagnostics: diagnostics)
+        return project
+    }
+
+    /// The load stage alone, on definitions given as (path, bytes) pairs.
+    package static func read(
         root: String = ".",
         flagFiles: [(String, [UInt8])],
         targetFiles: [(String, [UInt8])],
@@ -77,7 +97,6 @@ public struct FlagProject: Sendable {
         }
         project.patterns = reader.patterns.patterns
         reader.patterns.reportBudget(to: diagnostics)
-        ProjectValidator(project: project, diagnostics: diagnostics).validate()
         return project
     }
 

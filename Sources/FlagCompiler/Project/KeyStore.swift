@@ -56,8 +56,8 @@ public struct KeyStore: Sendable {
                     throw Failure("--root-key: not a root public key text (flagc-root-public:…) nor an existing file")
                 }
             }
-        } else if let value = environment["FLAGC_ROOT_PUBLIC_KEY"] {
-            texts = value.split(whereSeparator: { $0 == "," || $0.isNewline }).map(String.init)
+        } else if let value = environment[FlagcEnvironment.rootPublicKey] {
+            texts = FlagcEnvironment.rootKeyTexts(value)
         } else {
             texts.append(try readText(rootPublicPath))
             if FileManager.default.fileExists(atPath: previousRootPublicPath) {
@@ -110,8 +110,8 @@ public struct KeyStore: Sendable {
     /// newest key of the keyring whose secret file is present. Refuses revoked keys and keys outside
     /// their validity window.
     package func signingKey(in keyring: Keyring, at time: Int64) throws(Failure) -> (SecureBytes, Keyring.SigningKey) {
-        if environment["FLAGC_SIGNING_KEY"] != nil {
-            let seed = try secret(.signingSecret, file: "", variable: "FLAGC_SIGNING_KEY")
+        if environment[FlagcEnvironment.signingKey] != nil {
+            let seed = try secret(.signingSecret, file: "", variable: FlagcEnvironment.signingKey)
             guard let publicKey = try? Sodium.signingPublicKey(seed: seed) else {
                 throw Failure("unusable FLAGC_SIGNING_KEY")
             }
@@ -179,8 +179,8 @@ public struct KeyStore: Sendable {
                 throw Failure("--key: not a recipient secret key text (flagc-recipient-secret:…) nor an existing file")
             }
             secret = try self.secret(.recipientSecret, file: override, variable: nil)
-        } else if environment["FLAGC_RECIPIENT_KEY"] != nil {
-            secret = try self.secret(.recipientSecret, file: "", variable: "FLAGC_RECIPIENT_KEY")
+        } else if environment[FlagcEnvironment.recipientKey] != nil {
+            secret = try self.secret(.recipientSecret, file: "", variable: FlagcEnvironment.recipientKey)
         } else {
             let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
             for name in names.sorted() where name.hasSuffix(".recipient.key") {

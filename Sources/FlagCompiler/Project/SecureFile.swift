@@ -125,7 +125,7 @@ public enum SecureFile {
         return result
     }
 
-    static func errnoText() -> String { String(cString: strerror(errno)) }
+    static func errnoText() -> String { SystemError.current }
 }
 
 /// Zeroes a byte array in place with `sodium_memzero`.

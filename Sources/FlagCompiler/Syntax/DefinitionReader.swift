@@ -90,10 +90,8 @@ struct DefinitionReader {
                     declaredType = Located(type, at: typeField.value.location)
                 } else {
                     let suggestion = Suggestion.closest(to: name, among: FlagType.allCases.map(\.description))
-                    diagnostics.error(
-                        "unknown type '\(name)'; expected boolean, string, integer, number or object"
-                            + (suggestion.map { " (did you mean '\($0)'?)" } ?? ""),
-                        at: typeField.value.location
+                    diagnostics.append(
+                        ReaderMessages.unknownType(name, suggestion: suggestion, at: typeField.value.location)
                     )
                 }
             }
@@ -110,7 +108,7 @@ struct DefinitionReader {
             settings.defaultVariant = Located("off", at: entry.keyLocation)
         }
         if settings.defaultVariant == nil && field("variants") != nil {
-            diagnostics.error("flag '\(key)' has no 'default' variant; add 'default: VARIANT'", at: entry.keyLocation)
+            diagnostics.append(ReaderMessages.missingDefault(flag: key, at: entry.keyLocation))
         }
 
         var metadata = FlagMetadata()
@@ -129,7 +127,7 @@ struct DefinitionReader {
                         metadata.expires = Located(text, at: entry.value.location)
                         metadata.expiresAt = date
                     } else {
-                        diagnostics.error("'expires' must be a date like 2027-03-31", at: entry.value.location)
+                        diagnostics.append(ReaderMessages.invalidExpires(at: entry.value.location))
                     }
                 }
             case "salt": salt = string(entry.value, "'salt'")
@@ -170,9 +168,8 @@ struct DefinitionReader {
                 if let value = entry.value.bool {
                     settings.enabled = Located(value, at: entry.value.location)
                 } else {
-                    diagnostics.error(
-                        "'enabled' must be true or false, found \(entry.value.kindName)",
-                        at: entry.value.location
+                    diagnostics.append(
+                        ReaderMessages.enabledNotBoolean(found: entry.value.kindName, at: entry.value.location)
                     )
                 }
             case "default": settings.defaultVariant = variantName(entry.value, "'default'")
@@ -195,9 +192,8 @@ struct DefinitionReader {
     ) -> (FlagType, [VariantDefinition]) {
         guard let field else {
             if let declaredType, declaredType.value != .boolean {
-                diagnostics.error(
-                    "flag '\(flagKey)' of type \(declaredType.value) needs 'variants'",
-                    at: declaredType.location
+                diagnostics.append(
+                    ReaderMessages.missingVariants(flag: flagKey, type: declaredType.value, at: declaredType.location)
                 )
             }
             return (
@@ -209,7 +205,7 @@ struct DefinitionReader {
             )
         }
         guard let entries = mapping(field.value, "'variants'") else { return (declaredType?.value ?? .boolean, []) }
-        if entries.isEmpty { diagnostics.error("'variants' must list at least one variant", at: field.value.location) }
+        if entries.isEmpty { diagnostics.append(ReaderMessages.emptyVariants(at: field.value.location)) }
         let type = declaredType?.value ?? inferType(entries.map(\.value))
         var variants: [VariantDefinition] = []
         for entry in entries {
@@ -248,10 +244,14 @@ struct DefinitionReader {
 
     private func variantValue(_ node: YAMLNode, type: FlagType) -> FlagValue? {
         func mismatch() -> FlagValue? {
-            var message =
-                "variant value must be \(type == .integer ? "an integer" : type == .number ? "a finite number" : "a \(type)"), found \(node.kindName)"
-            if type == .string, node.scalar != nil { message += "; quote it to make it a string" }
-            diagnostics.error(message, at: node.location)
+            diagnostics.append(
+                ReaderMessages.variantTypeMismatch(
+                    type,
+                    found: node.kindName,
+                    isScalar: node.scalar != nil,
+                    at: node.location
+                )
+            )
             return nil
         }
         switch type {
@@ -288,7 +288,7 @@ struct DefinitionReader {
             case .integer(let value): return .integer(value)
             case .float(let value):
                 guard value.isFinite else {
-                    diagnostics.error("JSON has no infinity or NaN", at: node.location)
+                    diagnostics.append(ReaderMessages.nonFiniteJSON(at: node.location))
                     return nil
                 }
                 return .number(value)
@@ -306,7 +306,7 @@ struct DefinitionReader {
             let flag = checked.first { $0.key == "flag" }.flatMap { variantName($0.value, "'flag'") }
             let variant = checked.first { $0.key == "variant" }.flatMap { variantName($0.value, "'variant'") }
             guard let flag, let variant else {
-                diagnostics.error("a prerequisite needs both 'flag' and 'variant'", at: item.location)
+                diagnostics.append(ReaderMessages.incompletePrerequisite(at: item.location))
                 continue
             }
             result.append(PrerequisiteDefinition(flag: flag, variant: variant, location: item.location))
@@ -326,10 +326,7 @@ struct DefinitionReader {
             case "name":
                 name = string(field.value, "'name'")
                 if name?.isEmpty == true {
-                    diagnostics.error(
-                        "a rule's 'name' must not be empty; leave it out for an unnamed rule",
-                        at: field.value.location
-                    )
+                    diagnostics.append(ReaderMessages.emptyRuleName(at: field.value.location))
                     name = nil
                 }
             case "when": condition = readCondition(field.value)
@@ -339,7 +336,7 @@ struct DefinitionReader {
         }
         guard let serve else {
             if !fields.contains(where: { $0.key == "serve" }) {
-                diagnostics.error("rule has no 'serve'", at: node.location)
+                diagnostics.append(ReaderMessages.ruleWithoutServe(at: node.location))
             }
             return nil
         }
@@ -358,7 +355,7 @@ struct DefinitionReader {
         switch (split, progressive) {
         case (let split?, nil):
             guard let weights = mapping(split.value, "'split'") else { return nil }
-            if weights.isEmpty { diagnostics.error("'split' must list at least one variant", at: split.value.location) }
+            if weights.isEmpty { diagnostics.append(ReaderMessages.emptySplit(at: split.value.location)) }
             var result: [SplitWeight] = []
             for weight in weights {
                 guard let hundredths = percentage(weight.value) else { continue }
@@ -368,10 +365,10 @@ struct DefinitionReader {
         case (nil, let progressive?):
             return readProgressive(progressive.value, bucketBy: bucketBy)
         case (nil, nil):
-            diagnostics.error("'serve' needs a variant name, 'split' or 'progressive'", at: node.location)
+            diagnostics.append(ReaderMessages.serveNeedsChoice(at: node.location))
             return nil
         case (_?, _?):
-            diagnostics.error("'serve' takes either 'split' or 'progressive', not both", at: node.location)
+            diagnostics.append(ReaderMessages.serveBoth(at: node.location))
             return nil
         }
     }
@@ -401,7 +398,7 @@ struct DefinitionReader {
                         if !stepFields.contains(where: { $0.key == "at" })
                             || !stepFields.contains(where: { $0.key == "percent" })
                         {
-                            diagnostics.error("a ramp step needs 'at' and 'percent'", at: item.location)
+                            diagnostics.append(ReaderMessages.incompleteRampStep(at: item.location))
                         }
                         continue
                     }
@@ -409,12 +406,12 @@ struct DefinitionReader {
                         RampStepDefinition(startsAt: startsAt, hundredths: hundredths, location: item.location)
                     )
                 }
-                if items.isEmpty { diagnostics.error("'steps' must list at least one step", at: field.value.location) }
+                if items.isEmpty { diagnostics.append(ReaderMessages.emptySteps(at: field.value.location)) }
             default: break
             }
         }
         guard let variant, let others, fields.contains(where: { $0.key == "steps" }) else {
-            diagnostics.error("'progressive' needs 'variant', 'others' and 'steps'", at: node.location)
+            diagnostics.append(ReaderMessages.incompleteProgressive(at: node.location))
             return nil
         }
         return .progressive(variant: variant, others: others, steps: steps, bucketBy: bucketBy)
@@ -424,7 +421,7 @@ struct DefinitionReader {
     /// so that no floating-point rounding is involved.
     private func percentage(_ node: YAMLNode) -> Int? {
         guard let scalar = node.scalar, scalar.isPlain, node.number != nil else {
-            diagnostics.error("a percentage must be a number from 0 to 100, found \(node.kindName)", at: node.location)
+            diagnostics.append(ReaderMessages.percentageNotNumber(found: node.kindName, at: node.location))
             return nil
         }
         let parts = scalar.text.split(separator: ".", omittingEmptySubsequences: false)
@@ -432,11 +429,10 @@ struct DefinitionReader {
             parts.count == 1 || (1...2).contains(parts[1].count) && parts[1].allSatisfy(\.isASCIIDigit)
         else {
             let tooPrecise = parts.count == 2 && parts[1].count > 2 && parts[1].allSatisfy(\.isASCIIDigit)
-            diagnostics.error(
+            diagnostics.append(
                 tooPrecise
-                    ? "percentage '\(scalar.text)' has more than 2 decimals"
-                    : "a percentage must be a number from 0 to 100 with at most 2 decimals, found '\(scalar.text)'",
-                at: node.location
+                    ? ReaderMessages.percentageTooPrecise(scalar.text, at: node.location)
+                    : ReaderMessages.invalidPercentage(scalar.text, at: node.location)
             )
             return nil
         }
@@ -444,7 +440,7 @@ struct DefinitionReader {
         if parts.count == 2 && parts[1].count == 1 { fraction *= 10 }
         let hundredths = whole.multipliedReportingOverflow(by: 100)
         guard !hundredths.overflow, hundredths.partialValue + fraction <= 10_000 else {
-            diagnostics.error("percentage '\(scalar.text)' is above 100", at: node.location)
+            diagnostics.append(ReaderMessages.percentageAbove100(scalar.text, at: node.location))
             return nil
         }
         return hundredths.partialValue + fraction
@@ -519,16 +515,15 @@ struct DefinitionReader {
                 if let value = entry.value.bool {
                     ignoreCase = value
                 } else {
-                    diagnostics.error("'ignoreCase' must be true or false", at: entry.value.location)
+                    diagnostics.append(ReaderMessages.ignoreCaseNotBoolean(at: entry.value.location))
                 }
             }
             var predicates: [ConditionNode] = []
             for entry in entries where entry.key != "ignoreCase" {
                 guard Self.operatorNames.contains(entry.key) else {
                     let suggestion = Self.suggestedOperator(for: entry.key)
-                    diagnostics.error(
-                        "unknown operator '\(entry.key)'" + (suggestion.map { "; did you mean '\($0)'?" } ?? ""),
-                        at: entry.keyLocation
+                    diagnostics.append(
+                        ReaderMessages.unknownOperator(entry.key, suggestion: suggestion, at: entry.keyLocation)
                     )
                     continue
                 }
@@ -537,7 +532,9 @@ struct DefinitionReader {
                 }
             }
             if entries.allSatisfy({ $0.key == "ignoreCase" }) {
-                diagnostics.error("condition on '\(attribute.value)' has no operator", at: node.location)
+                diagnostics.append(
+                    ReaderMessages.conditionWithoutOperator(attribute: attribute.value, at: node.location)
+                )
             }
             return predicates.count == 1 ? predicates[0] : .all(predicates)
         }
@@ -581,12 +578,12 @@ struct DefinitionReader {
                     )
                 )
             } catch {
-                diagnostics.error("invalid regular expression: \(error.message)", at: regexLocation(node, error.offset))
+                diagnostics.append(ReaderMessages.invalidRegex(error.message, at: regexLocation(node, error.offset)))
                 return nil
             }
         case "gt", "gte", "lt", "lte":
             guard let number = node.number, number.isFinite, node.scalar?.isPlain == true else {
-                diagnostics.error("\(name) needs a finite number, found \(node.kindName)", at: node.location)
+                diagnostics.append(ReaderMessages.comparisonNotNumber(name, found: node.kindName, at: node.location))
                 return nil
             }
             switch entry.key {
@@ -598,10 +595,7 @@ struct DefinitionReader {
         case "semverEq", "semverGt", "semverGte", "semverLt", "semverLte":
             guard let text = scalarText(node, name) else { return nil }
             guard let version = SemanticVersion(text) else {
-                diagnostics.error(
-                    "invalid semantic version '\(text)'; expected MAJOR.MINOR.PATCH like 2.4.0",
-                    at: node.location
-                )
+                diagnostics.append(ReaderMessages.invalidSemver(text, at: node.location))
                 return nil
             }
             let comparison: SemverComparison =
@@ -622,21 +616,18 @@ struct DefinitionReader {
             for item in items {
                 guard let text = string(item, name) else { continue }
                 guard let range = CIDRRange(text) else {
-                    diagnostics.error(
-                        "invalid CIDR range '\(text)'; expected e.g. 10.0.0.0/8 or 2001:db8::/32",
-                        at: item.location
-                    )
+                    diagnostics.append(ReaderMessages.invalidCIDR(text, at: item.location))
                     continue
                 }
                 if range.hadHostBits {
-                    diagnostics.warning("CIDR range '\(text)' has host bits set; it means \(range)", at: item.location)
+                    diagnostics.append(ReaderMessages.cidrHostBits(text, means: "\(range)", at: item.location))
                 }
                 ranges.append(range)
             }
             return .inCIDR(ranges)
         case "exists":
             guard let value = node.bool else {
-                diagnostics.error("'exists' must be true or false", at: node.location)
+                diagnostics.append(ReaderMessages.existsNotBoolean(at: node.location))
                 return nil
             }
             return .exists(value)
@@ -657,7 +648,7 @@ struct DefinitionReader {
 
     private func literal(_ node: YAMLNode, _ what: String) -> Literal? {
         guard let scalar = node.scalar else {
-            diagnostics.error("\(what) must be a string, number or boolean, found \(node.kindName)", at: node.location)
+            diagnostics.append(ReaderMessages.operandNotScalar(what, found: node.kindName, at: node.location))
             return nil
         }
         switch scalar.value {
@@ -666,15 +657,12 @@ struct DefinitionReader {
         case .integer(let value): return .number(Double(value))
         case .float(let value):
             guard value.isFinite else {
-                diagnostics.error("\(what) must be a finite number, found \(node.kindName)", at: node.location)
+                diagnostics.append(ReaderMessages.operandNotFinite(what, found: node.kindName, at: node.location))
                 return nil
             }
             return .number(value)
         case .null:
-            diagnostics.error(
-                "\(what) must not be null; use 'exists: false' to test for a missing attribute",
-                at: node.location
-            )
+            diagnostics.append(ReaderMessages.operandNull(what, at: node.location))
             return nil
         }
     }
@@ -683,31 +671,30 @@ struct DefinitionReader {
     private func time(_ node: YAMLNode, _ what: String) -> Double? {
         if let number = node.number, node.scalar?.isPlain == true {
             guard number.isFinite else {
-                diagnostics.error(
-                    "\(what) must be a finite number of Unix seconds, found \(node.kindName)",
-                    at: node.location
-                )
+                diagnostics.append(ReaderMessages.timeNotFinite(what, found: node.kindName, at: node.location))
                 return nil
             }
             return number
         }
         if let text = node.string {
             if let time = Timestamp.parseRFC3339(text) { return time }
-            diagnostics.error(
-                "\(what) must be an RFC 3339 time like 2026-12-01T09:00:00Z, found '\(text)'",
-                at: node.location
-            )
+            diagnostics.append(ReaderMessages.invalidTime(what, text, at: node.location))
             return nil
         }
-        diagnostics.error("\(what) must be an RFC 3339 time or Unix seconds, found \(node.kindName)", at: node.location)
+        diagnostics.append(ReaderMessages.timeWrongKind(what, found: node.kindName, at: node.location))
         return nil
     }
 
     private func variantName(_ node: YAMLNode, _ what: String) -> Located<String>? {
         guard let scalar = node.scalar, case .string(let name) = scalar.value else {
-            var message = "\(what) must be a variant name, found \(node.kindName)"
-            if node.bool != nil { message += "; variant names are strings (on/off are fine, true/false are not)" }
-            diagnostics.error(message, at: node.location)
+            diagnostics.append(
+                ReaderMessages.notVariantName(
+                    what,
+                    found: node.kindName,
+                    isBoolean: node.bool != nil,
+                    at: node.location
+                )
+            )
             return nil
         }
         return Located(name, at: node.location)
@@ -715,14 +702,14 @@ struct DefinitionReader {
 
     func string(_ node: YAMLNode, _ what: String) -> String? {
         if let string = node.string { return string }
-        diagnostics.error("\(what) must be a string, found \(node.kindName)", at: node.location)
+        diagnostics.append(ReaderMessages.notString(what, found: node.kindName, at: node.location))
         return nil
     }
 
     /// The text of any scalar (so `expires: 2027-03-31` and `semverGte: 2.4.0` read as written).
     private func scalarText(_ node: YAMLNode, _ what: String) -> String? {
         if let scalar = node.scalar, !node.isNull { return scalar.text }
-        diagnostics.error("\(what) must be a scalar, found \(node.kindName)", at: node.location)
+        diagnostics.append(ReaderMessages.notScalar(what, found: node.kindName, at: node.location))
         return nil
     }
 
@@ -731,7 +718,7 @@ struct DefinitionReader {
         return items.compactMap { item in
             if let string = item.string { return string }
             if let scalar = item.scalar, item.integer != nil { return scalar.text }
-            diagnostics.error("elements of \(what) must be strings, found \(item.kindName)", at: item.location)
+            diagnostics.append(ReaderMessages.elementNotString(what, found: item.kindName, at: item.location))
             return nil
         }
     }
@@ -739,13 +726,13 @@ struct DefinitionReader {
     func mapping(_ node: YAMLNode, _ what: String) -> [YAMLMappingEntry]? {
         if let entries = node.mappingEntries { return entries }
         if node.isNull { return [] }
-        diagnostics.error("\(what) must be a mapping, found \(node.kindName)", at: node.location)
+        diagnostics.append(ReaderMessages.notMapping(what, found: node.kindName, at: node.location))
         return nil
     }
 
     func sequence(_ node: YAMLNode, _ what: String) -> [YAMLNode]? {
         if let items = node.sequenceItems { return items }
-        diagnostics.error("\(what) must be a list, found \(node.kindName)", at: node.location)
+        diagnostics.append(ReaderMessages.notList(what, found: node.kindName, at: node.location))
         return nil
     }
 
@@ -754,9 +741,8 @@ struct DefinitionReader {
         entries.filter { entry in
             guard allowed.contains(entry.key) else {
                 let suggestion = Suggestion.closest(to: entry.key, among: allowed)
-                diagnostics.error(
-                    "unknown field '\(entry.key)' in \(what)" + (suggestion.map { "; did you mean '\($0)'?" } ?? ""),
-                    at: entry.keyLocation
+                diagnostics.append(
+                    ReaderMessages.unknownField(entry.key, in: what, suggestion: suggestion, at: entry.keyLocation)
                 )
                 return false
             }
@@ -766,10 +752,7 @@ struct DefinitionReader {
 
     func checkName(_ name: String, at location: SourceLocation, what: String) {
         guard !Self.isValidName(name) else { return }
-        diagnostics.error(
-            "invalid \(what) '\(name)': use a letter, then letters, digits, '_', '.' or '-' (at most 128)",
-            at: location
-        )
+        diagnostics.append(ReaderMessages.invalidName(what, name, at: location))
     }
 }
 

@@ -19,13 +19,10 @@ extension DefinitionReader {
             location: root?.location ?? start
         )
         if !Self.isValidName(name) {
-            diagnostics.error(
-                "invalid target name '\(name)': rename the file (letters, digits, '_', '.', '-')",
-                at: start
-            )
+            diagnostics.append(ReaderMessages.invalidTargetName(name, at: start))
         }
         guard let root, let entries = mapping(root, "a target file") else {
-            diagnostics.error("target '\(name)' needs at least 'recipients'", at: start)
+            diagnostics.append(ReaderMessages.targetNeedsRecipients(name, at: start))
             return nil
         }
         for entry in checkFields(entries, allowed: Self.targetFields, in: "a target") {
@@ -35,7 +32,7 @@ extension DefinitionReader {
                     if Self.isValidName(environment) {
                         target.environment = environment
                     } else {
-                        diagnostics.error("invalid environment name '\(environment)'", at: entry.value.location)
+                        diagnostics.append(ReaderMessages.invalidEnvironment(environment, at: entry.value.location))
                     }
                 }
             case "flags": target.flagPatterns = stringList(entry.value, "'flags'")
@@ -48,17 +45,11 @@ extension DefinitionReader {
             case "expiresAfter":
                 guard let text = entry.value.scalar?.text, let seconds = Timestamp.parseDuration(text), seconds > 0
                 else {
-                    diagnostics.error(
-                        "'expiresAfter' must be a duration like 30d, 12h or 90m",
-                        at: entry.value.location
-                    )
+                    diagnostics.append(ReaderMessages.invalidExpiresAfter(at: entry.value.location))
                     continue
                 }
                 guard seconds <= LoadOptions.defaultMaximumBundleLifetime else {
-                    diagnostics.error(
-                        "'expiresAfter' is at most 90d: functions refuse bundles valid for longer",
-                        at: entry.value.location
-                    )
+                    diagnostics.append(ReaderMessages.expiresAfterTooLong(at: entry.value.location))
                     continue
                 }
                 target.expiresAfter = seconds
@@ -67,10 +58,7 @@ extension DefinitionReader {
             }
         }
         if target.recipients.isEmpty {
-            diagnostics.error(
-                "target '\(name)' needs at least one recipient, e.g. 'recipients: [keys/\(name).recipient.pub]'",
-                at: target.location
-            )
+            diagnostics.append(ReaderMessages.noRecipient(target: name, at: target.location))
         }
         return target
     }
@@ -85,12 +73,12 @@ extension DefinitionReader {
                     if SwiftNames.isIdentifier(value) {
                         target.swiftTypeName = value
                     } else {
-                        diagnostics.error("'typeName' must be a Swift type name like Flags", at: field.value.location)
+                        diagnostics.append(ReaderMessages.invalidTypeName(at: field.value.location))
                     }
                 } else if ["public", "package", "internal"].contains(value) {
                     target.swiftAccessLevel = value
                 } else {
-                    diagnostics.error("'accessLevel' must be public, package or internal", at: field.value.location)
+                    diagnostics.append(ReaderMessages.invalidAccessLevel(at: field.value.location))
                 }
             }
         }

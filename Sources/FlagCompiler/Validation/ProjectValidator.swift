@@ -37,10 +37,7 @@ struct ProjectValidator {
         var seen: [String: SegmentDefinition] = [:]
         for segment in project.segments {
             if let first = seen[segment.name.value] {
-                diagnostics.error(
-                    "duplicate segment '\(segment.name.value)' (first defined at \(first.name.location))",
-                    at: segment.name.location
-                )
+                diagnostics.append(ValidatorMessages.duplicateSegment(segment.name, first: first.name.location))
             } else {
                 seen[segment.name.value] = segment
             }
@@ -52,10 +49,7 @@ struct ProjectValidator {
         var seen: [String: FlagDefinition] = [:]
         for flag in project.flags {
             if let first = seen[flag.key.value] {
-                diagnostics.error(
-                    "duplicate flag '\(flag.key.value)' (first defined at \(first.key.location))",
-                    at: flag.key.location
-                )
+                diagnostics.append(ValidatorMessages.duplicateFlag(flag.key, first: first.key.location))
             } else {
                 seen[flag.key.value] = flag
             }
@@ -66,7 +60,7 @@ struct ProjectValidator {
     private func checkVariants(_ flag: FlagDefinition) {
         var names: Set<String> = []
         for variant in flag.variants where !names.insert(variant.name.value).inserted {
-            diagnostics.error("duplicate variant '\(variant.name.value)'", at: variant.name.location)
+            diagnostics.append(ValidatorMessages.duplicateVariant(variant.name))
         }
         checkCount(flag.variants.count, of: "variants", flag: flag)
         checkCount(flag.prerequisites.count, of: "prerequisites", flag: flag)
@@ -75,10 +69,14 @@ struct ProjectValidator {
     /// A flag's variants, prerequisites and rules are counted in 16 bits in a bundle.
     private func checkCount(_ count: Int, of what: String, flag: FlagDefinition, environment: String? = nil) {
         guard count > FlagTables.maximumPerFlag else { return }
-        diagnostics.error(
-            "flag '\(flag.key.value)' has \(count) \(what)\(environment.map { " in environment '\($0)'" } ?? ""); "
-                + "a flag has at most \(FlagTables.maximumPerFlag)",
-            at: flag.key.location
+        diagnostics.append(
+            ValidatorMessages.tooMany(
+                what,
+                count: count,
+                flag: flag.key,
+                environment: environment,
+                maximum: FlagTables.maximumPerFlag
+            )
         )
     }
 
@@ -86,11 +84,14 @@ struct ProjectValidator {
         guard variants.index(of: name.value, in: flag) == nil, !flag.variants.isEmpty else { return }
         let names = flag.variants.map(\.name.value)
         let suggestion = suggestions.closest(to: name.value) { names }
-        let listed = names.prefix(10).map { "'\($0)'" } + (names.count > 10 ? ["… (\(names.count) in all)"] : [])
-        diagnostics.error(
-            "unknown variant '\(name.value)' in \(role) of flag '\(flag.key.value)'"
-                + (suggestion.map { "; did you mean '\($0)'?" } ?? "; variants are " + listed.joined(separator: ", ")),
-            at: name.location
+        diagnostics.append(
+            ValidatorMessages.unknownVariant(
+                name,
+                role: role,
+                flag: flag.key.value,
+                variants: names,
+                suggestion: suggestion
+            )
         )
     }
 
@@ -112,27 +113,18 @@ struct ProjectValidator {
                 for weight in weights {
                     checkVariant(weight.variant, of: flag, role: "'split'")
                     if !seen.insert(weight.variant.value).inserted {
-                        diagnostics.error(
-                            "variant '\(weight.variant.value)' is listed twice in 'split'",
-                            at: weight.variant.location
-                        )
+                        diagnostics.append(ValidatorMessages.splitVariantTwice(weight.variant))
                     }
                 }
                 let total = weights.reduce(0) { $0 + $1.hundredths }
                 if !weights.isEmpty && total != 10_000 {
-                    diagnostics.error(
-                        "split weights add up to \(Self.percentText(total))%, not 100%",
-                        at: weights[0].variant.location
-                    )
+                    diagnostics.append(ValidatorMessages.splitTotal(total, at: weights[0].variant.location))
                 }
             case .progressive(let variant, let others, let steps, _):
                 checkVariant(variant, of: flag, role: "'progressive.variant'")
                 checkVariant(others, of: flag, role: "'progressive.others'")
                 for (previous, step) in zip(steps, steps.dropFirst()) where step.startsAt <= previous.startsAt {
-                    diagnostics.error(
-                        "ramp steps must be in time order, each 'at' after the previous",
-                        at: step.location
-                    )
+                    diagnostics.append(ValidatorMessages.rampOutOfOrder(at: step.location))
                 }
             }
         }
@@ -151,10 +143,7 @@ struct ProjectValidator {
         case .segment(let name):
             if segments[name.value] == nil {
                 let suggestion = suggestions.closest(to: name.value) { segments.keys }
-                diagnostics.error(
-                    "unknown segment '\(name.value)'" + (suggestion.map { "; did you mean '\($0)'?" } ?? ""),
-                    at: name.location
-                )
+                diagnostics.append(ValidatorMessages.unknownSegment(name, suggestion: suggestion))
             }
         case .predicate: break
         }
@@ -167,11 +156,7 @@ struct ProjectValidator {
     ) {
         guard let required = flags[prerequisite.flag.value] else {
             let suggestion = suggestions.closest(to: prerequisite.flag.value) { flags.keys }
-            diagnostics.error(
-                "unknown prerequisite flag '\(prerequisite.flag.value)'"
-                    + (suggestion.map { "; did you mean '\($0)'?" } ?? ""),
-                at: prerequisite.flag.location
-            )
+            diagnostics.append(ValidatorMessages.unknownPrerequisite(prerequisite.flag, suggestion: suggestion))
             return
         }
         if variants.index(of: prerequisite.variant.value, in: required) == nil {
@@ -203,31 +188,28 @@ struct ProjectValidator {
     /// than `maximumChainDepth`.
     private func checkGraph(_ graph: DependencyGraph, noun: String, location: (String) -> SourceLocation?) {
         let analysis = graph.analyze(cycleLimit: Self.maximumListedCycles)
-        let what = noun == "segment" ? "segments refer to each other in a cycle" : "prerequisites form a cycle"
         for cycle in analysis.cycles {
-            let length = cycle.count > 11 ? " of \(cycle.count) \(noun)s" : ""
-            diagnostics.error(
-                "\(what)\(length): " + DependencyGraph.abbreviated(cycle + [cycle[0]]),
-                at: location(cycle[0])
+            let path = DependencyGraph.abbreviated(cycle + [cycle[0]])
+            diagnostics.append(
+                ValidatorMessages.cycle(noun: noun, length: cycle.count, path: path, at: location(cycle[0]))
             )
         }
         if analysis.moreCycles > 0, let first = analysis.cycles.first {
-            diagnostics.error(
-                "\(analysis.moreCycles) more cycle\(analysis.moreCycles == 1 ? "" : "s") among \(noun)s not listed",
-                at: location(first[0])
-            )
+            diagnostics.append(ValidatorMessages.moreCycles(analysis.moreCycles, noun: noun, at: location(first[0])))
         }
         guard analysis.cycles.isEmpty else { return }
         let tooDeep = analysis.depth.indices.filter { analysis.depth[$0] > Self.maximumChainDepth }
         guard let deepest = tooDeep.max(by: { analysis.depth[$0] < analysis.depth[$1] }) else { return }
         let chain = graph.chain(from: deepest, in: analysis)
-        let relation = noun == "segment" ? "refers to segments" : "requires flags"
-        let others = tooDeep.count - 1
-        diagnostics.error(
-            "\(noun) '\(chain[0])' \(relation) \(chain.count - 1) levels deep ("
-                + DependencyGraph.abbreviated(chain) + "); at most \(Self.maximumChainDepth) levels"
-                + (others > 0 ? " (\(others) more \(noun)\(others == 1 ? "" : "s") too deep)" : ""),
-            at: location(chain[0])
+        diagnostics.append(
+            ValidatorMessages.chainTooDeep(
+                noun: noun,
+                chain: chain,
+                path: DependencyGraph.abbreviated(chain),
+                maximum: Self.maximumChainDepth,
+                others: tooDeep.count - 1,
+                at: location(chain[0])
+            )
         )
     }
 
@@ -237,15 +219,18 @@ struct ProjectValidator {
         for target in project.targets {
             let selection = TargetSelection(target: target, project: project)
             if selection.flags.isEmpty && !diagnostics.hasErrors {
-                diagnostics.warning("target '\(target.name)' selects no flags", at: target.location)
+                diagnostics.append(ValidatorMessages.emptySelection(target))
             }
             let kept = Set(selection.flags.map(\.key.value))
             for flag in selection.flags {
                 for prerequisite in flag.prerequisites where !kept.contains(prerequisite.flag.value) {
                     guard project.flag(prerequisite.flag.value) != nil else { continue }
-                    diagnostics.error(
-                        "flag '\(flag.key.value)' requires '\(prerequisite.flag.value)', which target '\(target.name)' leaves out",
-                        at: prerequisite.flag.location
+                    diagnostics.append(
+                        ValidatorMessages.prerequisiteLeftOut(
+                            flag: flag.key.value,
+                            prerequisite: prerequisite.flag,
+                            target: target.name
+                        )
                     )
                 }
             }

@@ -23,12 +23,6 @@ package final class SecureBytes: @unchecked Sendable, CustomStringConvertible {
         }
     }
 
-    /// Fills a new buffer by calling `body` with it.
-    package convenience init(count: Int, filling body: (UnsafeMutableRawBufferPointer) throws -> Void) rethrows {
-        self.init(count: count)
-        try body(UnsafeMutableRawBufferPointer(rebasing: storage[0..<count]))
-    }
-
     deinit {
         sodium_memzero(storage.baseAddress, storage.count)
         storage.deallocate()
@@ -38,6 +32,20 @@ package final class SecureBytes: @unchecked Sendable, CustomStringConvertible {
 
     package func withUnsafeBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
         try body(UnsafeRawBufferPointer(rebasing: storage[0..<count]))
+    }
+
+    /// The bytes as the `const unsigned char *` C functions take (the storage is bound to `UInt8`).
+    package func withBytePointer<Result>(_ body: (UnsafePointer<UInt8>) throws -> Result) rethrows -> Result {
+        try body(UnsafePointer(storage.baseAddress!.assumingMemoryBound(to: UInt8.self)))
+    }
+
+    /// `count` bytes written by `body` through an `unsigned char *` (for C functions that output keys).
+    package convenience init(
+        count: Int,
+        filling body: (UnsafeMutablePointer<UInt8>) throws -> Void
+    ) rethrows {
+        self.init(count: count)
+        try body(storage.baseAddress!.assumingMemoryBound(to: UInt8.self))
     }
 
     /// Constant-time equality (`sodium_memcmp`); different lengths are unequal.

@@ -1,7 +1,9 @@
 internal import CSodium
 
 /// Every libsodium call of flagc goes through here: one place that initialises the library once,
-/// fixes the primitives, and maps C return codes to Swift errors.
+/// fixes the primitives, and maps C return codes to Swift errors (`check`). The runtime only
+/// verifies, opens, decrypts and hashes; key generation, signing, sealing and encryption are
+/// FlagCompiler's (`Sodium+Writing.swift`), through the same helpers.
 ///
 /// Primitives: Ed25519 signatures, X25519 sealed boxes (`crypto_box_seal`) for content keys,
 /// XChaCha20-Poly1305 (IETF) for the payload, BLAKE2b for key ids and derivations.
@@ -15,11 +17,12 @@ package enum Sodium {
     package static let sealedKeyBytes = 32 + 48
     package static let keyIDBytes = 8
     /// `crypto_box_NONCEBYTES` (a macro Swift does not import).
-    private static let nonceBytesOfBox = 24
+    package static let nonceBytesOfBox = 24
 
     /// The failing operation, never any key material.
     package struct Failure: Error, Sendable, Equatable, CustomStringConvertible {
         package let operation: String
+        package init(operation: String) { self.operation = operation }
         package var description: String { "libsodium \(operation) failed" }
     }
 
@@ -33,7 +36,7 @@ package enum Sodium {
     /// Calls `body` with a pointer to the bytes of `slice`; never nil, even for an empty slice
     /// (libsodium's pointer parameters are non-null).
     @inline(__always)
-    private static func withBytes<Result>(
+    package static func withBytes<Result>(
         _ slice: ArraySlice<UInt8>,
         _ body: (UnsafePointer<UInt8>, Int) -> Result
     ) -> Result {
@@ -46,7 +49,7 @@ package enum Sodium {
 
     /// The single mapping from a libsodium return code to a Swift error.
     @inline(__always)
-    private static func check(_ code: Int32, _ operation: String) throws(Failure) {
+    package static func check(_ code: Int32, _ operation: String) throws(Failure) {
         guard code == 0 else { throw Failure(operation: operation) }
     }
 
@@ -81,14 +84,8 @@ package enum Sodium {
         var code: Int32 = -1
         let opened = SecureBytes(count: sealed.count - 48) { output in
             code = withBytes(sealed) { sealed, sealedCount in
-                secretKey.withUnsafeBytes { secret in
-                    crypto_box_seal_open(
-                        output.baseAddress!.assumingMemoryBound(to: UInt8.self),
-                        sealed,
-                        UInt64(sealedCount),
-                        publicKey,
-                        secret.baseAddress!.assumingMemoryBound(to: UInt8.self)
-                    )
+                secretKey.withBytePointer { secret in
+                    crypto_box_seal_open(output, sealed, UInt64(sealedCount), publicKey, secret)
                 }
             }
         }
@@ -114,7 +111,7 @@ package enum Sodium {
             withBytes(ciphertext) { input, inputCount in
                 withBytes(additionalData) { ad, adCount in
                     withBytes(nonce) { nonce, _ in
-                        key.withUnsafeBytes { key in
+                        key.withBytePointer { key in
                             crypto_aead_xchacha20poly1305_ietf_decrypt(
                                 output.baseAddress,
                                 &plaintextLength,
@@ -124,7 +121,7 @@ package enum Sodium {
                                 ad,
                                 UInt64(adCount),
                                 nonce,
-                                key.baseAddress!.assumingMemoryBound(to: UInt8.self)
+                                key
                             )
                         }
                     }
@@ -139,44 +136,52 @@ package enum Sodium {
     package static func x25519PublicKey(of secretKey: SecureBytes) throws(Failure) -> [UInt8] {
         try ensureInitialised()
         var publicKey = [UInt8](repeating: 0, count: publicKeyBytes)
-        let code = secretKey.withUnsafeBytes { secret in
-            crypto_scalarmult_curve25519_base(&publicKey, secret.baseAddress!.assumingMemoryBound(to: UInt8.self))
-        }
+        let code = secretKey.withBytePointer { secret in crypto_scalarmult_curve25519_base(&publicKey, secret) }
         try check(code, "scalarmult")
         return publicKey
     }
 
-    /// BLAKE2b of `input`, `outputCount` bytes (16...64), optionally keyed.
+    /// For the calls that cannot fail on arguments their caller has checked (BLAKE2b with an output
+    /// and key of 16...64 bytes, base64 into a buffer of the encoded length): a failure is a bug, so
+    /// it stops the process with the mapped error rather than returning unchecked bytes.
+    @inline(__always)
+    package static func checkInfallible(_ code: Int32, _ operation: String) {
+        do { try check(code, operation) } catch { preconditionFailure(error.description) }
+    }
+
+    /// Calls `sodium_init()` for the non-throwing helpers (see `checkInfallible`).
+    private static func ensureInitialisedInfallibly() {
+        do { try ensureInitialised() } catch { preconditionFailure(error.description) }
+    }
+
+    /// BLAKE2b of `input`, `outputCount` bytes (16...64), optionally keyed (a key of 16...64 bytes).
     package static func hash(_ input: some Collection<UInt8>, outputCount: Int, key: SecureBytes? = nil) -> [UInt8] {
-        _ = try? ensureInitialised()
+        precondition((16...64).contains(outputCount) && (key.map { (16...64).contains($0.count) } ?? true))
+        ensureInitialisedInfallibly()
         let input = Array(input)
         var output = [UInt8](repeating: 0, count: outputCount)
-        _ = withBytes(input[...]) { input, inputCount in
+        let code = withBytes(input[...]) { input, inputCount in
             if let key {
-                key.withUnsafeBytes { key in
-                    crypto_generichash_blake2b(
-                        &output,
-                        outputCount,
-                        input,
-                        UInt64(inputCount),
-                        key.baseAddress!.assumingMemoryBound(to: UInt8.self),
-                        key.count
-                    )
+                key.withBytePointer { keyBytes in
+                    crypto_generichash_blake2b(&output, outputCount, input, UInt64(inputCount), keyBytes, key.count)
                 }
             } else {
                 crypto_generichash_blake2b(&output, outputCount, input, UInt64(inputCount), nil, 0)
             }
         }
+        checkInfallible(code, "hash")
         return output
     }
 
     /// Unkeyed BLAKE2b of `input` read in place (no copy), `outputCount` bytes (16...64).
     package static func hash(contiguous input: ArraySlice<UInt8>, outputCount: Int) -> [UInt8] {
-        _ = try? ensureInitialised()
+        precondition((16...64).contains(outputCount))
+        ensureInitialisedInfallibly()
         var output = [UInt8](repeating: 0, count: outputCount)
-        _ = withBytes(input) { input, inputCount in
+        let code = withBytes(input) { input, inputCount in
             crypto_generichash_blake2b(&output, outputCount, input, UInt64(inputCount), nil, 0)
         }
+        checkInfallible(code, "hash")
         return output
     }
 
@@ -185,148 +190,21 @@ package enum Sodium {
         Array(hash(publicKey, outputCount: 32).prefix(keyIDBytes))
     }
 
-    // MARK: Key generation, signing and sealing (used by the compiler)
-
-    /// A new Ed25519 key pair from fresh randomness: (seed, public key).
-    package static func makeSigningKeyPair() throws(Failure) -> (seed: SecureBytes, publicKey: [UInt8]) {
-        try ensureInitialised()
-        let seed = SecureBytes(count: seedBytes) { buffer in randombytes_buf(buffer.baseAddress!, buffer.count) }
-        return (seed, try signingPublicKey(seed: seed))
-    }
-
-    /// The Ed25519 public key for a 32-byte seed.
-    package static func signingPublicKey(seed: SecureBytes) throws(Failure) -> [UInt8] {
-        try ensureInitialised()
-        guard seed.count == seedBytes else { throw Failure(operation: "seed keypair") }
-        var publicKey = [UInt8](repeating: 0, count: publicKeyBytes)
-        var code: Int32 = -1
-        _ = SecureBytes(count: 64) { secret in
-            code = seed.withUnsafeBytes { seed in
-                crypto_sign_ed25519_seed_keypair(
-                    &publicKey,
-                    secret.baseAddress!.assumingMemoryBound(to: UInt8.self),
-                    seed.baseAddress!.assumingMemoryBound(to: UInt8.self)
-                )
-            }
-        }
-        try check(code, "seed keypair")
-        return publicKey
-    }
-
-    /// A detached Ed25519 signature of `message` (deterministic, as Ed25519 is).
-    package static func sign(_ message: [UInt8], seed: SecureBytes) throws(Failure) -> [UInt8] {
-        try ensureInitialised()
-        guard seed.count == seedBytes else { throw Failure(operation: "sign") }
-        var publicKey = [UInt8](repeating: 0, count: publicKeyBytes)
-        var signature = [UInt8](repeating: 0, count: signatureBytes)
-        var code: Int32 = -1
-        _ = SecureBytes(count: 64) { secret in
-            let secretKey = secret.baseAddress!.assumingMemoryBound(to: UInt8.self)
-            code = seed.withUnsafeBytes { seed in
-                crypto_sign_ed25519_seed_keypair(
-                    &publicKey,
-                    secretKey,
-                    seed.baseAddress!.assumingMemoryBound(to: UInt8.self)
-                )
-            }
-            guard code == 0 else { return }
-            code = crypto_sign_ed25519_detached(&signature, nil, message, UInt64(message.count), secretKey)
-        }
-        try check(code, "sign")
-        return signature
-    }
-
-    /// A new X25519 key pair from fresh randomness: (secret key, public key).
-    package static func makeRecipientKeyPair() throws(Failure) -> (secretKey: SecureBytes, publicKey: [UInt8]) {
-        try ensureInitialised()
-        var publicKey = [UInt8](repeating: 0, count: publicKeyBytes)
-        var code: Int32 = -1
-        let secretKey = SecureBytes(count: 32) { secret in
-            code = crypto_box_keypair(&publicKey, secret.baseAddress!.assumingMemoryBound(to: UInt8.self))
-        }
-        try check(code, "box keypair")
-        return (secretKey, publicKey)
-    }
-
-    /// A sealed box of `message` to `recipientPublicKey` whose ephemeral key pair comes from `seed`
-    /// instead of fresh randomness, so builds are reproducible. The output is exactly what
-    /// `crypto_box_seal` produces (ephemeral public key, then `crypto_box_easy` under the nonce
-    /// BLAKE2b(ephemeral pk ‖ recipient pk)), so `crypto_box_seal_open` opens it. `seed` must be
-    /// unique per (message, recipient): the compiler derives it from both under a secret key.
-    package static func sealDeterministically(
-        _ message: SecureBytes,
-        to recipientPublicKey: [UInt8],
-        seed: SecureBytes
-    ) throws(Failure) -> [UInt8] {
-        try ensureInitialised()
-        guard recipientPublicKey.count == publicKeyBytes, seed.count == 32 else { throw Failure(operation: "seal") }
-        var ephemeralPublic = [UInt8](repeating: 0, count: publicKeyBytes)
-        var boxed = [UInt8](repeating: 0, count: message.count + 16)
-        var code: Int32 = -1
-        _ = SecureBytes(count: 32) { ephemeralSecret in
-            let secret = ephemeralSecret.baseAddress!.assumingMemoryBound(to: UInt8.self)
-            code = seed.withUnsafeBytes { seed in
-                crypto_box_seed_keypair(&ephemeralPublic, secret, seed.baseAddress!.assumingMemoryBound(to: UInt8.self))
-            }
-            guard code == 0 else { return }
-            let nonce = hash(ephemeralPublic + recipientPublicKey, outputCount: nonceBytesOfBox)
-            code = message.withUnsafeBytes { message in
-                crypto_box_easy(
-                    &boxed,
-                    message.baseAddress!.assumingMemoryBound(to: UInt8.self),
-                    UInt64(message.count),
-                    nonce,
-                    recipientPublicKey,
-                    secret
-                )
-            }
-        }
-        try check(code, "seal")
-        return ephemeralPublic + boxed
-    }
-
-    /// Authenticated encryption with XChaCha20-Poly1305.
-    package static func encrypt(
-        _ plaintext: [UInt8],
-        additionalData: [UInt8],
-        nonce: [UInt8],
-        key: SecureBytes
-    ) throws(Failure) -> [UInt8] {
-        try ensureInitialised()
-        guard nonce.count == nonceBytes, key.count == contentKeyBytes else { throw Failure(operation: "encrypt") }
-        var ciphertext = [UInt8](repeating: 0, count: plaintext.count + tagBytes)
-        var length: UInt64 = 0
-        let code = key.withUnsafeBytes { key in
-            crypto_aead_xchacha20poly1305_ietf_encrypt(
-                &ciphertext,
-                &length,
-                plaintext,
-                UInt64(plaintext.count),
-                additionalData,
-                UInt64(additionalData.count),
-                nil,
-                nonce,
-                key.baseAddress!.assumingMemoryBound(to: UInt8.self)
-            )
-        }
-        try check(code, "encrypt")
-        return ciphertext
-    }
-
     /// Base64 (URL-safe alphabet, no padding) of `bytes`.
     package static func base64(_ bytes: some Collection<UInt8>) -> String {
-        _ = try? ensureInitialised()
+        ensureInitialisedInfallibly()
         let input = Array(bytes)
         let variant = Int32(sodium_base64_VARIANT_URLSAFE_NO_PADDING)
         let length = sodium_base64_encoded_len(input.count, variant)
         var output = [CChar](repeating: 0, count: length)
-        _ = sodium_bin2base64(&output, length, input, input.count, variant)
+        let written = sodium_bin2base64(&output, length, input, input.count, variant)
+        checkInfallible(written == nil ? -1 : 0, "base64")
         return output.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
     }
 
     /// Decodes URL-safe base64 without padding into secure storage; nil on any invalid character.
     package static func decodeBase64(_ text: Substring, maximumBytes: Int) -> SecureBytes? {
-        _ = try? ensureInitialised()
+        guard (try? ensureInitialised()) != nil else { return nil }
         var decodedLength = 0
         var code: Int32 = -1
         var textBytes = Array(text.utf8)
@@ -335,8 +213,8 @@ package enum Sodium {
             code = textBytes.withUnsafeBufferPointer { input in
                 input.withMemoryRebound(to: CChar.self) { input in
                     sodium_base642bin(
-                        output.baseAddress!.assumingMemoryBound(to: UInt8.self),
-                        output.count,
+                        output,
+                        maximumBytes,
                         input.baseAddress,
                         input.count,
                         nil,

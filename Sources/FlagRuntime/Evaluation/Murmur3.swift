@@ -18,7 +18,7 @@ package enum Murmur3 {
 /// ``Murmur3/hash32(_:seed:)`` on their concatenation.
 ///
 /// A value type of a few words: copying it forks the hash state, and nothing it does allocates.
-package struct Murmur3Hasher: Sendable {
+package struct Murmur3Hasher: Sendable, BitwiseCopyable {
     private static let c1: UInt32 = 0xcc9e_2d51
     private static let c2: UInt32 = 0x1b87_3593
 

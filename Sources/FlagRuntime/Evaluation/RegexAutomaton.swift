@@ -73,19 +73,6 @@ extension RegexAutomaton {
         case nfa = 1
     }
 
-    /// Appends the automaton: a `u8` engine tag (0 DFA table, 1 NFA program), then the table
-    /// (``RegexDFATable/encode(into:)``) or the program (``RegexNFAProgram/encode(into:)``). Versioned by the bundle.
-    package func encode(into writer: inout ByteWriter) {
-        switch engine {
-        case .dfa(let table):
-            writer.write(EngineTag.dfa.rawValue)
-            table.encode(into: &writer)
-        case .nfa(let program):
-            writer.write(EngineTag.nfa.rawValue)
-            program.encode(into: &writer)
-        }
-    }
-
     /// Reads an automaton written by ``encode(into:)``, checking everything before trusting it (see
     /// ``RegexDFATable/init(decoding:memoryBudget:memoryLimit:)`` and
     /// ``RegexNFAProgram/init(decoding:memoryBudget:memoryLimit:)``).

@@ -167,58 +167,6 @@ package struct RegexDFATable: Sendable, Hashable {
 // MARK: - Binary encoding
 
 extension RegexDFATable {
-    /// Appends the automaton to `writer`:
-    ///
-    /// ```
-    /// varuint  stateCount            2...65535
-    /// varuint  classCount            1...256
-    /// varuint  startState            < stateCount
-    /// varuint  runCount              byte class map as runs, covering the 256 byte values in order:
-    ///   runCount × (u8 class, u8 length − 1)
-    /// transitions                    stateCount × classCount entries, row by row:
-    ///                                u8 each when stateCount <= 256, else u16 little-endian
-    /// acceptsAtEnd                   ⌈stateCount / 8⌉ bytes, bit i of byte i / 8 for state i (unused bits 0)
-    /// ```
-    ///
-    /// The format has no version of its own; it is versioned by the bundle that contains it (``RegexAutomaton``
-    /// writes the engine tag before it).
-    package func encode(into writer: inout ByteWriter) {
-        writer.writeVarUInt(stateCount)
-        writer.writeVarUInt(classCount)
-        writer.writeVarUInt(Int(startState))
-
-        var runs: [(byteClass: UInt8, length: Int)] = []
-        for byteClass in byteClasses {
-            if let last = runs.last, last.byteClass == byteClass {
-                runs[runs.count - 1].length += 1
-            } else {
-                runs.append((byteClass, 1))
-            }
-        }
-        writer.writeVarUInt(runs.count)
-        for run in runs {
-            writer.write(run.byteClass)
-            writer.write(UInt8(run.length - 1))
-        }
-
-        let rowLength = UInt32(classCount)
-        if stateCount <= 256 {
-            for offset in rowOffsets { writer.write(UInt8(offset / rowLength)) }
-        } else {
-            for offset in rowOffsets { writer.write(UInt16(offset / rowLength)) }
-        }
-
-        var bits: UInt8 = 0
-        for (state, accepts) in acceptsAtEnd.enumerated() {
-            if accepts { bits |= 1 << UInt8(state % 8) }
-            if state % 8 == 7 {
-                writer.write(bits)
-                bits = 0
-            }
-        }
-        if stateCount % 8 != 0 { writer.write(bits) }
-    }
-
     /// Reads an automaton written by ``encode(into:)``, checking everything before trusting it.
     ///
     /// Every count is checked against the bytes that remain before anything is allocated for it, every state and

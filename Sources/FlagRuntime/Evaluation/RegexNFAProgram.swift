@@ -350,43 +350,6 @@ extension RegexNFAProgram {
 // MARK: - Binary encoding
 
 extension RegexNFAProgram {
-    /// Appends the program to `writer`:
-    ///
-    /// ```
-    /// varuint  instructionCount      1...65535
-    /// varuint  start                 < instructionCount
-    /// instructionCount × instruction:
-    ///   u8 operation                 0 byte range, 1 split, 2 assertion, 3 match
-    ///   byte range:  u8 low, u8 high (low <= high), varuint next
-    ///   split:       varuint next, varuint alternative
-    ///   assertion:   u8 assertion (0...5), varuint next
-    ///   match:       nothing
-    /// ```
-    ///
-    /// Every successor is below instructionCount. The format has no version of its own; it is versioned by the
-    /// bundle that contains it.
-    package func encode(into writer: inout ByteWriter) {
-        writer.writeVarUInt(instructions.count)
-        writer.writeVarUInt(Int(start))
-        for instruction in instructions {
-            writer.write(instruction.operation.rawValue)
-            switch instruction.operation {
-            case .byteRange:
-                writer.write(instruction.low)
-                writer.write(instruction.high)
-                writer.writeVarUInt(Int(instruction.next))
-            case .split:
-                writer.writeVarUInt(Int(instruction.next))
-                writer.writeVarUInt(Int(instruction.alternative))
-            case .assertion:
-                writer.write(instruction.assertion.rawValue)
-                writer.writeVarUInt(Int(instruction.next))
-            case .match:
-                break
-            }
-        }
-    }
-
     /// Reads a program written by ``encode(into:)``, checking every field before trusting it: the instruction count
     /// is bounded by the bytes that remain (each instruction takes at least one) and by
     /// ``maximumInstructionCount``, and every successor must be an instruction. A program that passes can run on

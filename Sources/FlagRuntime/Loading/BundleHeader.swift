@@ -79,34 +79,6 @@ package struct BundleLayout: Sendable {
 }
 
 extension BundleHeader {
-    /// Writes the header and ciphertext-length prefix; the caller appends ciphertext and signature.
-    package func encodedPrefix(ciphertextCount: Int) -> [UInt8] {
-        var writer = ByteWriter()
-        writer.write(bytes: BundleHeader.magic)
-        writer.write(formatVersion)
-        writer.write(UInt16(0))
-        let keyringBytes = keyring.encoded
-        writer.write(UInt32(keyringBytes.count))
-        writer.write(bytes: keyringBytes)
-        writer.write(bundleVersion)
-        writer.write(issuedAt)
-        writer.write(expiresAt)
-        writer.write(UInt8(target.utf8.count))
-        writer.write(bytes: target.utf8)
-        writer.write(UInt8(environment.utf8.count))
-        writer.write(bytes: environment.utf8)
-        writer.write(UInt32(flagCount))
-        writer.write(bytes: signingKeyID.bytes)
-        writer.write(UInt8(sealedKeys.count))
-        for sealed in sealedKeys {
-            writer.write(bytes: sealed.recipientID.bytes)
-            writer.write(bytes: sealed.sealedKey)
-        }
-        writer.write(bytes: nonce)
-        writer.write(UInt32(ciphertextCount))
-        return writer.bytes
-    }
-
     /// The bounded parse of a whole bundle's layout. Reads only fixed-size fields and bounded
     /// counts; checks that the sizes add up to exactly the input's length. Verifies nothing.
     package static func parseLayout(_ bytes: [UInt8]) throws(BundleLoadError) -> BundleLayout {

@@ -68,38 +68,6 @@ public struct Keyring: Sendable, Hashable {
     /// Whether `id` is on the revocation list.
     public func isRevoked(_ id: KeyID) -> Bool { revokedKeyIDs.contains(id) }
 
-    /// The bytes a root signs: everything but the signatures.
-    package var body: [UInt8] {
-        var writer = ByteWriter()
-        writer.write(bytes: Keyring.magic)
-        writer.write(Keyring.formatVersion)
-        writer.write(version)
-        writer.write(issuedAt)
-        writer.write(expiresAt)
-        writer.write(UInt8(signingKeys.count))
-        for key in signingKeys {
-            writer.write(bytes: key.id.bytes)
-            writer.write(bytes: key.publicKey)
-            writer.write(key.notBefore)
-            writer.write(key.notAfter)
-        }
-        writer.write(UInt16(revokedKeyIDs.count))
-        for id in revokedKeyIDs { writer.write(bytes: id.bytes) }
-        return writer.bytes
-    }
-
-    /// The body followed by the signatures: the form stored in `keys/keyring` and in bundles.
-    package var encoded: [UInt8] {
-        var writer = ByteWriter()
-        writer.write(bytes: body)
-        writer.write(UInt8(signatures.count))
-        for signature in signatures {
-            writer.write(bytes: signature.rootID.bytes)
-            writer.write(bytes: signature.bytes)
-        }
-        return writer.bytes
-    }
-
     /// Whether a signature by one of `roots` over `body` verifies.
     package static func isSigned(
         body: ArraySlice<UInt8>,
@@ -114,11 +82,6 @@ public struct Keyring: Sendable, Hashable {
             }
         }
         return false
-    }
-
-    /// Whether a signature by one of `roots` verifies over this keyring's body.
-    public func isSigned(byAnyOf roots: [RootPublicKey]) -> Bool {
-        Keyring.isSigned(body: body[...], signatures: signatures, byAnyOf: roots)
     }
 
     /// Reads a keyring from `reader`, bounded, and returns it with the range of its signed body.

@@ -53,7 +53,7 @@ package enum FileReader {
         return bytes
     }
 
-    private static func errorText() -> String { String(cString: strerror(errno)) }
+    private static func errorText() -> String { SystemError.current }
 
     /// The C library's `read(2)` (the name `read` is taken by this type's method).
     private static func systemRead(_ descriptor: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int {

@@ -1,3 +1,5 @@
+import FlagRuntime
+
 /// The decrypted content of a bundle: everything evaluation needs, with every name already resolved
 /// to an index by the compiler. Flags are ordered so that a flag's prerequisites come before it, and
 /// segments so that a segment's referenced segments come before it; the decoder checks both, so
@@ -204,15 +206,6 @@ package enum Predicate: Sendable, Hashable {
     case after(Double)
     case inCIDR([CIDRRange])
     case exists(Bool)
-}
-
-/// Which semantic-version comparison a predicate makes.
-package enum SemverComparison: UInt8, Sendable, Hashable {
-    case equal = 0
-    case greaterThan = 1
-    case greaterThanOrEqual = 2
-    case lessThan = 3
-    case lessThanOrEqual = 4
 }
 
 /// The operand of `in`/`notIn`, normalized: strings (lower-cased when the predicate ignores case),

@@ -1,3 +1,5 @@
+import FlagRuntime
+
 extension BundleContent {
     /// The content the tables were decoded from: what the compiler wrote. For inspection and
     /// round-trip tests; evaluation runs on the tables themselves.
@@ -134,4 +136,9 @@ extension BundleContent {
         case .exists: return .exists(node.operand != 0)
         }
     }
+}
+
+extension FlagBundle {
+    /// The decoded content in the compiler's model: for inspection (built on each call).
+    package var content: BundleContent { BundleContent(tables) }
 }
