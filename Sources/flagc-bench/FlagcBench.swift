@@ -1,5 +1,8 @@
 // flagc-bench: the one-line way to reproduce docs/performance.md.
 //
+// Over 700 lines on purpose: every figure of docs/performance.md in one program, so that one
+// command reproduces the table; each figure is a small function, grouped by what it times.
+//
 //     swift run -c release flagc-bench --json [--quick]
 //
 // Prints one JSON object of medians (and each figure's spread, as the machine's noise).
@@ -151,7 +154,9 @@ enum FlagcBench {
         let quick = arguments.contains("--quick")
         let asJSON = arguments.contains("--json")
         if arguments.contains("--help") || arguments.contains("-h") {
-            print("usage: flagc-bench [--json] [--quick] | --build-only [FLAG COUNT...] | --write-project COUNT DIR")
+            print(
+                "usage: flagc-bench [--json] [--quick] | --build-only [FLAG COUNT...] | --write-project COUNT DIR | --stale-only"
+            )
             return
         }
         if arguments.contains("--json-parse") {
@@ -246,6 +251,28 @@ enum FlagcBench {
                 )
                 record("build_s_\(count)", rounded(sample.wall.median / 1e9, 3))
                 record("build_cpu_s_\(count)", rounded(sample.cpu.median / 1e9, 3))
+            }
+            return
+        }
+
+        /// `stale_s_10000`: 10,000 flags and 5,000 source files (see StaleBench).
+        func staleFigure() throws {
+            let result = try StaleBench.run(
+                flagCount: 10_000,
+                fileCount: 5_000,
+                in: temporary.appendingPathComponent("stale")
+            )
+            record("stale_s_10000", rounded(result.seconds, 3))
+            record("stale_cpu_s_10000", rounded(result.cpuSeconds, 3))
+            if !result.usedGit { record("stale_git", "not measured: no git; creation dates were not read") }
+        }
+        if arguments.contains("--stale-only") {
+            try staleFigure()
+            if asJSON {
+                let members = figures.map { name, value in
+                    "\"\(name)\":" + (value is String ? "\"\(value)\"" : "\(value)")
+                }
+                print("{" + members.joined(separator: ",") + "}")
             }
             return
         }
@@ -412,6 +439,8 @@ enum FlagcBench {
         } else {
             record("build_s_10000", "not measured: build flagc first (swift build -c release --product flagc)")
         }
+
+        try staleFigure()
 
         var bundles: [Int: [UInt8]] = [:]
         var paths: [Int: String] = [:]

@@ -12,6 +12,9 @@ struct CheckCommand: ParsableCommand {
     @Option(help: "The repository root holding flags/ and targets/.")
     var root = "."
 
+    @Option(name: .customLong("fail-on"), help: "Fail (exit 1) on warnings too: 'warning'.")
+    var failOn: FailOnSeverity?
+
     func run() throws {
         let diagnostics = DiagnosticCollector()
         let project = Builder.check(root: root, diagnostics: diagnostics)
@@ -19,6 +22,11 @@ struct CheckCommand: ParsableCommand {
         if diagnostics.hasErrors {
             let count = diagnostics.diagnostics.filter { $0.severity == .error }.count
             Output.note("\(count) error\(count == 1 ? "" : "s")")
+            throw ExitCode(ExitStatus.invalidInput)
+        }
+        let warnings = diagnostics.diagnostics.filter { $0.severity == .warning }.count
+        if failOn == .warning && warnings > 0 {
+            Output.note("\(warnings) warning\(warnings == 1 ? "" : "s") (--fail-on warning)")
             throw ExitCode(ExitStatus.invalidInput)
         }
         Output.note(
@@ -40,6 +48,9 @@ struct BuildCommand: ParsableCommand {
     @Option(help: "The repository root holding flags/, targets/ and keys/.")
     var root = "."
 
+    @Option(name: .customLong("source"), help: "Record each flag's code references from this folder; repeatable.")
+    var sources: [String] = []
+
     @OptionGroup var keys: KeyOptions
 
     func run() throws {
@@ -57,12 +68,13 @@ struct BuildCommand: ParsableCommand {
                 ? keys.keysDirectory : (root as NSString).appendingPathComponent(keys.keysDirectory)
             // Complete (or undo) a key operation a crash interrupted before reading any key.
             try KeyManager(store: KeyStore(directory: keyDirectory)).recover()
-            let options = BuildOptions(
+            var options = BuildOptions(
                 root: root,
                 target: target,
                 issuedAt: try BuildOptions.issueTime(environment: ProcessInfo.processInfo.environment),
                 keyStore: KeyStore(directory: keyDirectory)
             )
+            options.sources = sources
             let outputs = try Builder.build(project, options: options, diagnostics: diagnostics)
             Output.diagnostics(diagnostics.sorted, sources: project.sources)
             if diagnostics.hasErrors { throw ExitCode(ExitStatus.invalidInput) }
@@ -79,4 +91,9 @@ struct BuildCommand: ParsableCommand {
             throw Output.fail(failure.description, status: ExitStatus.invalidInput)
         }
     }
+}
+
+/// `--fail-on warning`: warnings fail the command like errors.
+enum FailOnSeverity: String, ExpressibleByArgument {
+    case warning
 }

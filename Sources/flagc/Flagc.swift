@@ -13,8 +13,8 @@ struct Flagc: ParsableCommand {
         version: FlagcVersion.current,
         subcommands: [
             InitCommand.self, CheckCommand.self, BuildCommand.self, GenerateCommand.self, InspectCommand.self,
-            EvalCommand.self,
-            KeysCommand.self,
+            EvalCommand.self, ImportCommand.self,
+            KeysCommand.self, StaleCommand.self, RefsCommand.self,
         ]
     )
 

@@ -857,7 +857,7 @@ struct ExitCodeTests {
         let result = try Workspace().run("--version")
         #expect(result.status == 0, "\(result)")
         #expect(result.stdout.hasPrefix("0."), "\(result)")
-        #expect(result.stdout.contains("(bundle format 4)"), "\(result)")
+        #expect(result.stdout.contains("(bundle format 5)"), "\(result)")
     }
 
     @Test("usage errors exit 2 with the problem on stderr", arguments: usageErrors)

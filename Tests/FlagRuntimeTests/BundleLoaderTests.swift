@@ -316,8 +316,15 @@ struct BundleLoaderTests {
         ) { keys in
             (keys.bundle(content) + [0], keys.options())
         },
-        Refusal("newer format version", expecting: .unsupportedFormatVersion(5)) { keys in
-            (patched(keys.bundle(content), at: 4, littleEndian: 5, width: 2), keys.options())
+        Refusal("newer format version", expecting: .unsupportedFormatVersion(6)) { keys in
+            (patched(keys.bundle(content), at: 4, littleEndian: 6, width: 2), keys.options())
+        },
+        Refusal(
+            "format version 4, without the hash: splits and rollout conditions",
+            expecting: .unsupportedFormatVersion(4)
+        ) {
+            keys in
+            (patched(keys.bundle(content), at: 4, littleEndian: 4, width: 2), keys.options())
         },
         Refusal("format version 1, unreleased and not read", expecting: .unsupportedFormatVersion(1)) { keys in
             (patched(keys.bundle(content), at: 4, littleEndian: 1, width: 2), keys.options())
@@ -342,9 +349,9 @@ struct BundleLoaderTests {
         },
         Refusal(
             "a newer format version is named even when nothing after it parses",
-            expecting: .unsupportedFormatVersion(5)
+            expecting: .unsupportedFormatVersion(6)
         ) { keys in
-            (Array("FLGB".utf8) + [5, 0], keys.options())
+            (Array("FLGB".utf8) + [6, 0], keys.options())
         },
         Refusal("nonzero reserved field", expecting: .malformedHeader("reserved field is not zero")) { keys in
             (patched(keys.bundle(content), at: 6, littleEndian: 1, width: 2), keys.options())

@@ -28,9 +28,9 @@ struct PayloadTablesTests {
             }
         }
         check(FlagType.boolean, .object)
-        check(ServeTag.variant, .progressive)
+        check(ServeTag.variant, .hashedSplit)
         check(ConditionTag.all, .predicate)
-        check(OperatorCode.equals, .exists)
+        check(OperatorCode.equals, .rollout)
         check(LiteralTag.string, .bool)
         check(SemverComparison.equal, .lessThanOrEqual)
     }

@@ -138,6 +138,34 @@ struct GeneratedCodeTests {
         #expect(!text.contains("new-checkout-flow"))
     }
 
+    /// `Flags.Context` has one typed property per attribute of `flags/context.yaml`: the same decisions
+    /// as a context built with attribute names as strings.
+    @Test func theTypedContextBuilderGivesTheSameDecisionsAsAttributesByName() throws {
+        let flags = try Flags(bundle: Self.bundle)
+        let typed = Flags.Context(
+            targetingKey: "user-42",
+            email: "ada@example.com",
+            country: "DE",
+            appVersion: "2.5.0",
+            userId: "u-3",
+            plan: "pro",
+            betaOptIn: true,
+            ip: "10.1.2.3"
+        )
+        let byName = EvaluationContext(
+            targetingKey: "user-42",
+            attributes: [
+                "email": "ada@example.com", "country": "DE", "appVersion": "2.5.0", "userId": "u-3", "plan": "pro",
+                "betaOptIn": true, "ip": "10.1.2.3",
+            ]
+        )
+        #expect(typed.evaluationContext == byName)
+        let prepared = flags.prepare(typed)
+        #expect(flags.newCheckoutFlow(prepared) == flags.newCheckoutFlow(byName))
+        #expect(flags.searchResultsPerPage(prepared) == 50)  // beta-testers: plan pro and betaOptIn
+        #expect(flags.requestTimeoutSeconds(prepared) == 10.0)  // internal network
+    }
+
     @Test func stringFlagsBecomeEnumsWithOneCasePerVariant() {
         #expect(Flags.CheckoutButtonColor.allCases.map(\.rawValue) == ["control", "green", "orange"])
         #expect(Flags.CheckoutButtonColor.green.value == "#2e7d32")

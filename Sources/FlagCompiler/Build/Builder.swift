@@ -12,6 +12,8 @@ public struct BuildOptions: Sendable {
     /// The issue time of every bundle: `SOURCE_DATE_EPOCH` for reproducible builds, else now.
     public var issuedAt: Int64
     public var keyStore: KeyStore
+    /// Folders (or files) of code searched for flag references, recorded per flag in the manifest.
+    public var sources: [String] = []
 
     public init(root: String = ".", target: String? = nil, issuedAt: Int64, keyStore: KeyStore) {
         self.root = root
@@ -57,6 +59,8 @@ public enum Builder {
         let project = Pipeline.load(root: root, diagnostics: diagnostics)
         Pipeline.validate(project, diagnostics: diagnostics)
         if !diagnostics.hasErrors {
+            // Debt in the definitions: warnings (see FlagLint), before the checks that need keys.
+            FlagLint(project: project, diagnostics: diagnostics).run()
             let keyStore = KeyStore(directory: resolve("keys", root: root))
             for target in project.targets {
                 _ = Pipeline.encode(Pipeline.lower(project, target: target), of: target, diagnostics: diagnostics)
@@ -160,6 +164,20 @@ public enum Builder {
             throw .keyringExpired(at: keyring.expiresAt)
         }
 
+        // Code references, found once for every target's manifest.
+        var references: [String: FlagReferences]?
+        if !options.sources.isEmpty {
+            do {
+                references = try CodeReferences.find(
+                    in: project,
+                    sources: options.sources,
+                    maximumLocations: Manifest.maximumReferences
+                )
+            } catch {
+                throw BuildError.sources(error.description)
+            }
+        }
+
         var pending: [(target: String, directory: String, files: [(String, [UInt8])])] = []
         var outputs: [TargetOutput] = []
         for target in targets {
@@ -205,7 +223,8 @@ public enum Builder {
                 signingKey: signingKey.id,
                 recipients: recipients.map { KeyID(of: $0) },
                 issuedAt: options.issuedAt,
-                expiresAt: expiresAt
+                expiresAt: expiresAt,
+                references: references
             )
             let files = [
                 ("flags.bundle", bundle), ("\(target.swiftTypeName).swift", Array(swift.utf8)),

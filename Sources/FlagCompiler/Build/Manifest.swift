@@ -12,7 +12,8 @@ enum Manifest {
         signingKey: KeyID,
         recipients: [KeyID],
         issuedAt: Int64,
-        expiresAt: Int64
+        expiresAt: Int64,
+        references: [String: FlagReferences]? = nil
     ) -> String {
         let flags = content.flags.sorted { $0.key < $1.key }.map { flag -> JSONValue in
             let definition = project.flag(flag.key)
@@ -28,6 +29,9 @@ enum Manifest {
                 ("compliance", metadata.map { .strings($0.compliance) }),
                 ("expires", metadata?.expires.map { .string($0.value) }),
                 ("source", definition.map { .string($0.key.location.description) }),
+                ("lifecycle", metadata?.lifecycle.map { .string($0.value.rawValue) }),
+                ("created", metadata?.created.map { .string($0.value) }),
+                ("codeReferences", references.map { referencesJSON($0[flag.key] ?? FlagReferences()) }),
             ])
         }
         let manifest = JSONValue.members([
@@ -48,6 +52,19 @@ enum Manifest {
             ("flags", .array(flags)),
         ])
         return JSONText.pretty(manifest) + "\n"
+    }
+}
+
+extension Manifest {
+    /// Code locations kept per flag in a manifest (the count goes on).
+    static let maximumReferences = 20
+
+    /// `{"count": N, "locations": ["file:line:column", …]}`.
+    static func referencesJSON(_ references: FlagReferences) -> JSONValue {
+        JSONValue.members([
+            ("count", .integer(Int64(references.count))),
+            ("locations", JSONValue.strings(references.locations.map(\.location))),
+        ])
     }
 }
 
@@ -167,6 +184,13 @@ public enum BundleInspection {
                 + zip(variants, thresholds).map { variant, threshold in
                     defer { previous = threshold }
                     return "\(flag.variants[variant].name) \(ProjectValidator.percentText(threshold - previous))%"
+                }.joined(separator: ", ")
+        case .hashedSplit(_, let scheme, _, let variants, let thresholds):
+            var previous = 0
+            return "split (hash \(scheme.name)) "
+                + zip(variants, thresholds).map { variant, threshold in
+                    defer { previous = threshold }
+                    return "\(flag.variants[variant].name) \(threshold - previous)/\(thresholds.last ?? 0)"
                 }.joined(separator: ", ")
         case .progressive(_, let variant, let others, let steps):
             return "ramp \(flag.variants[variant].name) over \(flag.variants[others].name): "

@@ -24,6 +24,7 @@ struct SwiftGenerator {
         let flags = content.flags.sorted { $0.key < $1.key }
         var usedNames: Set<String> = ["bundle", "handles", "schema", "init", "load", "prepare"]
         var usedTypes: Set<String> = [typeName]
+        let contextTypeName = project.contextAttributes.isEmpty ? nil : Self.unique("Context", in: &usedTypes)
         let accessors = flags.map { flag -> Accessor in
             let name = Self.unique(Self.lowerCamel(flag.key), in: &usedNames)
             let enumName = flag.type == .string ? Self.unique(Self.upperCamel(flag.key), in: &usedTypes) : nil
@@ -78,6 +79,10 @@ struct SwiftGenerator {
                 }
 
             """
+        if let contextTypeName {
+            out += SwiftContextBuilder(attributes: project.contextAttributes, access: access, typeName: contextTypeName)
+                .source()
+        }
         for (index, accessor) in accessors.enumerated() {
             out += "\n" + accessorSource(accessor, index: index, access: access)
         }

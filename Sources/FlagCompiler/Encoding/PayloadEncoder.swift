@@ -195,6 +195,17 @@ extension PayloadCodec {
                     body.writeNumber(step.startsAt)
                     body.writeVarUInt(step.threshold)
                 }
+            case .hashedSplit(let bucketBy, let scheme, let salt, let variants, let thresholds):
+                body.write(ServeTag.hashedSplit.rawValue)
+                body.writeVarUInt(bucketBy)
+                body.write(scheme.rawValue)
+                writeString(salt)
+                body.writeVarUInt(variants.count)
+                sizes.splits += variants.count + 1  // the decoder keeps scheme and salt in a leading entry
+                for (variant, threshold) in zip(variants, thresholds) {
+                    body.writeVarUInt(variant)
+                    body.writeVarUInt(threshold)
+                }
             }
         }
 
@@ -287,6 +298,11 @@ extension PayloadCodec {
             case .exists(let expected):
                 body.write(OperatorCode.exists.rawValue)
                 body.write(flag(expected))
+            case .rollout(let scheme, let salt, let threshold):
+                body.write(OperatorCode.rollout.rawValue)
+                body.write(scheme.rawValue)
+                writeString(salt)
+                body.writeVarUInt(threshold)
             }
         }
 

@@ -109,6 +109,22 @@ struct TargetLowering {
                 variants: variants,
                 thresholds: thresholds
             )
+        case .hashedSplit(let weights, let bucketBy, let scheme, let salt):
+            var cumulative = 0
+            var variants: [Int] = []
+            var thresholds: [Int] = []
+            for weight in weights {
+                cumulative += weight.weight
+                variants.append(variantLookup.index(of: weight.variant.value, in: flag) ?? 0)
+                thresholds.append(cumulative)
+            }
+            return .hashedSplit(
+                bucketBy: attribute(bucketBy?.value ?? AttributeKind.targetingKeyName),
+                scheme: scheme,
+                salt: salt ?? flag.salt ?? flag.key.value,
+                variants: variants,
+                thresholds: thresholds
+            )
         case .progressive(let variant, let others, let steps, let bucketBy):
             return .progressive(
                 bucketBy: attribute(bucketBy?.value ?? AttributeKind.targetingKeyName),

@@ -83,6 +83,16 @@ extension BundleContent {
                 others: Int(rule.others),
                 steps: tables.view.steps[range].map { RampStep(startsAt: $0.startsAt, threshold: Int($0.threshold)) }
             )
+        case .hashedSplit:
+            let header = tables.view.splits[range.lowerBound]
+            let entries = tables.view.splits[range.dropFirst()]
+            return .hashedSplit(
+                bucketBy: Int(rule.bucketBy),
+                scheme: BucketingScheme(rawValue: UInt8(truncatingIfNeeded: header.threshold)) ?? .flagc,
+                salt: tables.view.text(header.variant),
+                variants: entries.map { Int($0.variant) },
+                thresholds: entries.map { Int($0.threshold) }
+            )
         }
     }
 
@@ -134,6 +144,12 @@ extension BundleContent {
             let list = tables.view.cidrLists[Int(node.operand)]
             return .inCIDR(Array(tables.view.ranges[Int(list.start)..<Int(list.start + list.count)]))
         case .exists: return .exists(node.operand != 0)
+        case .rollout:
+            return .rollout(
+                BucketingScheme(rawValue: node.detail) ?? .flagc,
+                salt: tables.view.text(Int32(tables.view.nodeNumbers[Int(node.operand)])),
+                threshold: Int(tables.view.nodeNumbers[Int(node.operand) + 1])
+            )
         }
     }
 }

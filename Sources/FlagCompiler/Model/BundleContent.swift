@@ -117,6 +117,9 @@ package enum Serve: Sendable, Hashable {
     case split(bucketBy: Int, variants: [Int], thresholds: [Int])
     /// From each step's time on, buckets below its threshold get `variant`, the rest `others`.
     case progressive(bucketBy: Int, variant: Int, others: Int, steps: [RampStep])
+    /// A split bucketed as another engine does (`hash:`): `bucketBy` hashed with `salt` under
+    /// `scheme` into `0..<thresholds.last`; buckets below `thresholds[i]` (cumulative) get `variants[i]`.
+    case hashedSplit(bucketBy: Int, scheme: BucketingScheme, salt: String, variants: [Int], thresholds: [Int])
 }
 
 /// One step of a progressive ramp.
@@ -206,6 +209,9 @@ package enum Predicate: Sendable, Hashable {
     case after(Double)
     case inCIDR([CIDRRange])
     case exists(Bool)
+    /// `rollout`: the value's bucket under `scheme` and `salt`, in `0..<scheme.rolloutTotal`, is
+    /// below `threshold`.
+    case rollout(BucketingScheme, salt: String, threshold: Int)
 }
 
 /// The operand of `in`/`notIn`, normalized: strings (lower-cased when the predicate ignores case),

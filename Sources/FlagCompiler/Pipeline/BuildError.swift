@@ -21,6 +21,8 @@ public enum BuildError: Error, Sendable, CustomStringConvertible {
     case sealing(target: String, reason: String)
     /// Writing `out/` failed; nothing was replaced.
     case output(String)
+    /// A `--source` folder could not be searched for code references.
+    case sources(String)
 
     public var description: String {
         switch self {
@@ -43,6 +45,8 @@ public enum BuildError: Error, Sendable, CustomStringConvertible {
             "cannot seal the bundle of target '\(target)': \(reason)"
         case .output(let reason):
             reason
+        case .sources(let reason):
+            "cannot search --source: \(reason)"
         }
     }
 

@@ -1,4 +1,5 @@
 // swift-format-ignore-file
+// Over 700 lines because it is generated: the schemas are data; the sources of truth are docs/schema/*.json.
 // The JSON Schemas of docs/schema, embedded so that `flagc init` can write them into a new repository.
 // Kept equal to those files by EditorSchemaTests; after editing a schema there, run
 // `python3 Tests/Spec/generators/editor-schemas.py` to regenerate this file.
@@ -42,6 +43,13 @@ public enum EditorSchema {
           },
           "additionalProperties": {
             "$ref": "#/$defs/flag"
+          }
+        },
+        "context": {
+          "description": "The attributes rules use, with their types: `flagc check` warns about attributes not declared here and operators of the wrong type; the generated Swift gets a typed context builder.",
+          "type": "object",
+          "additionalProperties": {
+            "$ref": "#/$defs/contextAttribute"
           }
         }
       },
@@ -180,6 +188,23 @@ public enum EditorSchema {
               "type": "string",
               "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$",
               "format": "date"
+            },
+            "created": {
+              "description": "When the flag was created, YYYY-MM-DD: its lifecycle's lifetime counts from here (default: the first commit adding it).",
+              "type": "string",
+              "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$",
+              "format": "date"
+            },
+            "lifecycle": {
+              "description": "The kind of flag, and so how long it may live before `flagc stale` reports it: release and experiment 40 days, operational 7; kill-switch, permission and permanent have no limit (permanent flags are never reported).",
+              "enum": [
+                "release",
+                "experiment",
+                "operational",
+                "kill-switch",
+                "permission",
+                "permanent"
+              ]
             },
             "environments": {
               "description": "Per-environment overrides, by the `environment` of a target.",
@@ -386,11 +411,11 @@ public enum EditorSchema {
               "type": "object",
               "properties": {
                 "split": {
-                  "description": "Variant → percentage (at most 2 decimals, summing to exactly 100), in bucket order (reason SPLIT).",
+                  "description": "Variant → percentage (at most 2 decimals, summing to exactly 100), in bucket order (reason SPLIT); with `hash`, variant → whole-number weight out of the weights' sum.",
                   "type": "object",
                   "minProperties": 1,
                   "additionalProperties": {
-                    "$ref": "#/$defs/percentage"
+                    "type": "number"
                   }
                 },
                 "progressive": {
@@ -398,6 +423,18 @@ public enum EditorSchema {
                 },
                 "by": {
                   "description": "The bucketing attribute; default targetingKey. When it is missing, a list or an object, the rule does not match.",
+                  "type": "string"
+                },
+                "hash": {
+                  "description": "Bucket as another engine does (a `split` only): unleash (murmur3 of SALT:VALUE mod total), unleash-variants (the same with seed 86028157), flagd ((murmur3 of SALT VALUE × total) >> 32).",
+                  "enum": [
+                    "unleash",
+                    "unleash-variants",
+                    "flagd"
+                  ]
+                },
+                "salt": {
+                  "description": "The salt of a `split` with `hash`; default the flag's salt (its key).",
                   "type": "string"
                 }
               },
@@ -413,7 +450,32 @@ public enum EditorSchema {
                     "progressive"
                   ]
                 }
-              ]
+              ],
+              "if": {
+                "required": [
+                  "hash"
+                ]
+              },
+              "then": {
+                "properties": {
+                  "split": {
+                    "additionalProperties": {
+                      "type": "integer",
+                      "minimum": 0,
+                      "maximum": 2147483647
+                    }
+                  }
+                }
+              },
+              "else": {
+                "properties": {
+                  "split": {
+                    "additionalProperties": {
+                      "$ref": "#/$defs/percentage"
+                    }
+                  }
+                }
+              }
             }
           ]
         },
@@ -653,6 +715,31 @@ public enum EditorSchema {
               "description": "true: the attribute is present and not null; false: it is missing or null.",
               "type": "boolean"
             },
+            "rollout": {
+              "description": "The attribute's bucket is among the first `percent` % under `hash` (default flagc) and `salt`; false when missing, a list or an object.",
+              "type": "object",
+              "properties": {
+                "percent": {
+                  "$ref": "#/$defs/percentage"
+                },
+                "hash": {
+                  "enum": [
+                    "flagc",
+                    "unleash",
+                    "unleash-variants",
+                    "flagd"
+                  ]
+                },
+                "salt": {
+                  "type": "string"
+                }
+              },
+              "required": [
+                "percent",
+                "salt"
+              ],
+              "additionalProperties": false
+            },
             "ignoreCase": {
               "description": "Compare text in Unicode simple lowercase (eq, ne, in, notIn, contains, notContains, startsWith, endsWith; RE2 case folding for matches).",
               "type": "boolean"
@@ -667,6 +754,40 @@ public enum EditorSchema {
           "then": {
             "minProperties": 2
           }
+        },
+        "contextAttribute": {
+          "oneOf": [
+            {
+              "$ref": "#/$defs/contextType"
+            },
+            {
+              "type": "object",
+              "properties": {
+                "type": {
+                  "$ref": "#/$defs/contextType"
+                },
+                "description": {
+                  "type": "string"
+                }
+              },
+              "required": [
+                "type"
+              ],
+              "additionalProperties": false
+            }
+          ]
+        },
+        "contextType": {
+          "description": "The attribute's type.",
+          "enum": [
+            "string",
+            "number",
+            "boolean",
+            "version",
+            "timestamp",
+            "ip",
+            "list"
+          ]
         }
       }
     }

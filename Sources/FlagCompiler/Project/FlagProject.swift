@@ -54,7 +54,8 @@ public struct FlagProject: Sendable {
     /// The load stage alone: reads `flags/` and `targets/` under `root`, without the project-wide checks.
     package static func read(root: String, diagnostics: DiagnosticCollector) -> FlagProject {
         var budget = maximumTotalBytes
-        let flagFiles = readYAMLFiles(root: root, folder: "flags", budget: &budget, diagnostics: diagnostics)
+        var flagFiles = readYAMLFiles(root: root, folder: "flags", budget: &budget, diagnostics: diagnostics)
+        flagFiles += readContextFile(root: root, budget: &budget, diagnostics: diagnostics)
         let targetFiles = readYAMLFiles(root: root, folder: "targets", budget: &budget, diagnostics: diagnostics)
         return read(root: root, flagFiles: flagFiles, targetFiles: targetFiles, diagnostics: diagnostics)
     }
@@ -85,7 +86,7 @@ public struct FlagProject: Sendable {
         for (path, bytes) in flagFiles {
             project.sources[path] = String(decoding: bytes, as: UTF8.self)
             guard let node = parseYAML(bytes, path: path, diagnostics: diagnostics) else { continue }
-            files.append(reader.readFlagFile(node, path: path))
+            files.append(reader.readFlagFile(node, path: path, contextOnly: path == Self.contextFileName))
         }
         project.files = files
         for (path, bytes) in targetFiles {
@@ -157,6 +158,31 @@ public struct FlagProject: Sendable {
         }
         return result
     }
+
+    /// The optional root file declaring the context's attributes (`context:`), besides flags files.
+    package static let contextFileName = "context.yaml"
+
+    /// `context.yaml` at the root, when present, as one more (path, bytes) pair.
+    private static func readContextFile(
+        root: String,
+        budget: inout Int,
+        diagnostics: DiagnosticCollector
+    ) -> [(String, [UInt8])] {
+        let fullPath = (root as NSString).appendingPathComponent(contextFileName)
+        guard FileManager.default.fileExists(atPath: fullPath), budget >= 0 else { return [] }
+        do {
+            let bytes = try FileReader.read(path: fullPath, limit: min(maximumFileBytes, budget))
+            budget -= bytes.count
+            return [(contextFileName, bytes)]
+        } catch {
+            diagnostics.error("cannot read \(contextFileName): \(error)", at: nil)
+            return []
+        }
+    }
+
+    /// The declared context attributes of every file (`context:`), in file order; empty when
+    /// nothing is declared (then attributes are not checked).
+    package var contextAttributes: [ContextAttributeDefinition] { files.flatMap(\.context) }
 
     /// The flag with `key`.
     package func flag(_ key: String) -> FlagDefinition? { flagsByKey[key] }

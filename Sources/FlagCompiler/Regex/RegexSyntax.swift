@@ -1,3 +1,6 @@
+// Over 700 lines on purpose: one recursive-descent parser of the RE2 dialect, whose productions call
+// each other; split, a reader would jump between files to follow one pattern.
+
 /// Why a `matches` pattern was refused: an RE2 syntax error, a feature RE2 does not have (backreferences,
 /// lookaround) or a pattern whose automaton would be too large.
 package struct RegexCompileError: Error, Sendable, Equatable, CustomStringConvertible {

@@ -1,3 +1,7 @@
+// Over 700 lines on purpose: one reader per YAML shape of a flags file (flag, rule, condition,
+// split, ramp, segment), kept together because they share the collector and the field tables; the
+// messages themselves live in Diagnostics/ReaderMessages.swift.
+
 import FlagRuntime
 
 /// Reads the YAML tree of a flags file into definitions, checking everything that can be checked
@@ -22,12 +26,15 @@ struct DefinitionReader {
 
     // MARK: Files
 
-    func readFlagFile(_ root: YAMLNode?, path: String) -> FlagFile {
+    /// Reads a flags file; `contextOnly` for a root `context.yaml`, which may hold only `context:`.
+    func readFlagFile(_ root: YAMLNode?, path: String, contextOnly: Bool = false) -> FlagFile {
         var file = FlagFile(path: path)
         guard let root else { return file }
-        guard let entries = mapping(root, "a flags file") else { return file }
-        for entry in checkFields(entries, allowed: ["segments", "flags"], in: "a flags file") {
+        guard let entries = mapping(root, contextOnly ? "a context file" : "a flags file") else { return file }
+        let allowed = contextOnly ? ["context"] : ["segments", "flags", "context"]
+        for entry in checkFields(entries, allowed: allowed, in: contextOnly ? "a context file" : "a flags file") {
             switch entry.key {
+            case "context": file.context = readContext(entry.value)
             case "segments":
                 guard let segments = mapping(entry.value, "'segments'") else { continue }
                 for segment in segments {
@@ -72,7 +79,7 @@ struct DefinitionReader {
 
     private static let flagFields = [
         "type", "variants", "default", "offVariant", "enabled", "rules", "requires", "salt", "description",
-        "owner", "tags", "compliance", "expires", "environments",
+        "owner", "tags", "compliance", "expires", "environments", "lifecycle", "created",
     ]
     private static let overridableFields = ["enabled", "default", "offVariant", "rules"]
 
@@ -130,6 +137,16 @@ struct DefinitionReader {
                         diagnostics.append(ReaderMessages.invalidExpires(at: entry.value.location))
                     }
                 }
+            case "created":
+                if let text = scalarText(entry.value, "'created'") {
+                    if let date = Timestamp.parseDate(text) {
+                        metadata.created = Located(text, at: entry.value.location)
+                        metadata.createdAt = date
+                    } else {
+                        diagnostics.append(DebtMessages.invalidCreated(at: entry.value.location))
+                    }
+                }
+            case "lifecycle": metadata.lifecycle = readLifecycle(entry.value)
             case "salt": salt = string(entry.value, "'salt'")
             case "requires": prerequisites = readPrerequisites(entry.value)
             case "environments":
@@ -346,12 +363,17 @@ struct DefinitionReader {
     private func readServe(_ node: YAMLNode) -> ServeDefinition? {
         if node.scalar != nil { return variantName(node, "'serve'").map(ServeDefinition.variant) }
         guard let fields = mapping(node, "'serve'") else { return nil }
-        let checked = checkFields(fields, allowed: ["split", "progressive", "by"], in: "'serve'")
+        let checked = checkFields(fields, allowed: ["split", "progressive", "by", "hash", "salt"], in: "'serve'")
         let bucketBy = checked.first { $0.key == "by" }.flatMap { entry in
             string(entry.value, "'by'").map { Located($0, at: entry.value.location) }
         }
         let split = checked.first { $0.key == "split" }
         let progressive = checked.first { $0.key == "progressive" }
+        let hash = checked.first { $0.key == "hash" }
+        let salt = checked.first { $0.key == "salt" }
+        if hash != nil || salt != nil {
+            return readHashedSplit(node, split: split, progressive: progressive, hash: hash, salt: salt, by: bucketBy)
+        }
         switch (split, progressive) {
         case (let split?, nil):
             guard let weights = mapping(split.value, "'split'") else { return nil }
@@ -371,6 +393,96 @@ struct DefinitionReader {
             diagnostics.append(ReaderMessages.serveBoth(at: node.location))
             return nil
         }
+    }
+
+    /// `serve: {split: …, hash: SCHEME, salt: TEXT}`: weights are whole numbers out of their sum.
+    private func readHashedSplit(
+        _ node: YAMLNode,
+        split: YAMLMappingEntry?,
+        progressive: YAMLMappingEntry?,
+        hash: YAMLMappingEntry?,
+        salt: YAMLMappingEntry?,
+        by bucketBy: Located<String>?
+    ) -> ServeDefinition? {
+        if let progressive {
+            diagnostics.append(ReaderMessages.hashOnRamp(at: progressive.keyLocation))
+            return nil
+        }
+        guard let split else {
+            diagnostics.append(ReaderMessages.hashWithoutSplit(at: node.location))
+            return nil
+        }
+        guard let hash else {
+            diagnostics.append(ReaderMessages.saltWithoutHash(at: salt?.keyLocation ?? node.location))
+            return nil
+        }
+        guard let scheme = bucketingScheme(hash.value) else { return nil }
+        guard scheme != .flagc else {
+            diagnostics.append(ReaderMessages.defaultHashSpelledOut(at: hash.value.location))
+            return nil
+        }
+        let saltText = salt.flatMap { string($0.value, "'salt'") }
+        guard let weights = mapping(split.value, "'split'") else { return nil }
+        if weights.isEmpty { diagnostics.append(ReaderMessages.emptySplit(at: split.value.location)) }
+        var result: [HashedSplitWeight] = []
+        var total = 0
+        for entry in weights {
+            guard let scalar = entry.value.scalar, scalar.isPlain, case .integer(let weight) = scalar.value,
+                weight >= 0,
+                weight <= BucketingScheme.maximumTotal
+            else {
+                diagnostics.append(
+                    ReaderMessages.hashedWeight(scheme, found: entry.value.kindName, at: entry.value.location)
+                )
+                continue
+            }
+            total += Int(weight)
+            result.append(HashedSplitWeight(variant: Located(entry.key, at: entry.keyLocation), weight: Int(weight)))
+        }
+        if result.count == weights.count, !weights.isEmpty {
+            if total == 0 {
+                diagnostics.append(ReaderMessages.hashedWeightsZero(at: split.value.location))
+                return nil
+            }
+            if total > BucketingScheme.maximumTotal {
+                diagnostics.append(ReaderMessages.hashedWeightsTooLarge(total, at: split.value.location))
+                return nil
+            }
+        }
+        return .hashedSplit(weights: result, bucketBy: bucketBy, scheme: scheme, salt: saltText)
+    }
+
+    /// `hash: NAME`, one of the bucketing schemes.
+    private func bucketingScheme(_ node: YAMLNode) -> BucketingScheme? {
+        guard let name = string(node, "'hash'") else { return nil }
+        guard let scheme = BucketingScheme(name: name) else {
+            diagnostics.append(ReaderMessages.unknownHash(name, at: node.location))
+            return nil
+        }
+        return scheme
+    }
+
+    /// `rollout: {percent: P, hash: SCHEME, salt: TEXT}`: the attribute's bucket is among the first P %.
+    private func readRollout(_ node: YAMLNode) -> Predicate? {
+        guard let fields = mapping(node, "'rollout'") else { return nil }
+        let checked = checkFields(fields, allowed: ["percent", "hash", "salt"], in: "'rollout'")
+        var scheme = BucketingScheme.flagc
+        if let hash = checked.first(where: { $0.key == "hash" }) {
+            guard let named = bucketingScheme(hash.value) else { return nil }
+            scheme = named
+        }
+        guard let percentNode = checked.first(where: { $0.key == "percent" })?.value,
+            let saltNode = checked.first(where: { $0.key == "salt" })?.value
+        else {
+            diagnostics.append(ReaderMessages.rolloutIncomplete(at: node.location))
+            return nil
+        }
+        guard let salt = string(saltNode, "'salt'"), let hundredths = percentage(percentNode) else { return nil }
+        if scheme != .flagc, hundredths % 100 != 0 {
+            diagnostics.append(ReaderMessages.rolloutFraction(scheme, hundredths: hundredths, at: percentNode.location))
+            return nil
+        }
+        return .rollout(scheme, salt: salt, threshold: scheme == .flagc ? hundredths : hundredths / 100)
     }
 
     private func readProgressive(_ node: YAMLNode, bucketBy: Located<String>?) -> ServeDefinition? {
@@ -451,7 +563,7 @@ struct DefinitionReader {
     static let operatorNames = [
         "eq", "ne", "in", "notIn", "contains", "notContains", "startsWith", "endsWith", "matches", "gt", "gte", "lt",
         "lte", "semverEq", "semverGt", "semverGte", "semverLt", "semverLte", "before", "after", "inCidr", "exists",
-        "ignoreCase",
+        "rollout", "ignoreCase",
     ]
 
     /// Operator names of other flag systems (Unleash, flagd's JsonLogic, LaunchDarkly) and spelled-out
@@ -631,6 +743,8 @@ struct DefinitionReader {
                 return nil
             }
             return .exists(value)
+        case "rollout":
+            return readRollout(node)
         default:
             return nil
         }

@@ -19,6 +19,8 @@ package struct FlagFile: Sendable {
     package var path: String
     package var segments: [SegmentDefinition] = []
     package var flags: [FlagDefinition] = []
+    /// The `context:` attributes the file declares (see `ContextAttributeDefinition`).
+    package var context: [ContextAttributeDefinition] = []
 }
 
 /// A `segments:` entry.
@@ -48,6 +50,12 @@ package struct FlagMetadata: Sendable {
     package var expires: Located<String>?
     /// `expires` as Unix seconds at 00:00 UTC.
     package var expiresAt: Int64?
+    /// `lifecycle`: what kind of flag this is, and so how long it may live (see `FlagLifecycle`).
+    package var lifecycle: Located<FlagLifecycle>?
+    /// `created`, as written (YYYY-MM-DD).
+    package var created: Located<String>?
+    /// `created` as Unix seconds at 00:00 UTC.
+    package var createdAt: Int64?
 }
 
 /// A `flags:` entry.
@@ -93,6 +101,14 @@ package enum ServeDefinition: Sendable {
         steps: [RampStepDefinition],
         bucketBy: Located<String>?
     )
+    /// A split with `hash:` (another engine's bucketing): whole-number weights out of their sum;
+    /// `salt` nil means the flag's salt.
+    case hashedSplit(weights: [HashedSplitWeight], bucketBy: Located<String>?, scheme: BucketingScheme, salt: String?)
+}
+
+package struct HashedSplitWeight: Sendable {
+    package var variant: Located<String>
+    package var weight: Int
 }
 
 package struct SplitWeight: Sendable {

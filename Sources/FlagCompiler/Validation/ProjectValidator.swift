@@ -120,6 +120,14 @@ struct ProjectValidator {
                 if !weights.isEmpty && total != 10_000 {
                     diagnostics.append(ValidatorMessages.splitTotal(total, at: weights[0].variant.location))
                 }
+            case .hashedSplit(let weights, _, _, _):
+                var seen: Set<String> = []
+                for weight in weights {
+                    checkVariant(weight.variant, of: flag, role: "'split'")
+                    if !seen.insert(weight.variant.value).inserted {
+                        diagnostics.append(ValidatorMessages.splitVariantTwice(weight.variant))
+                    }
+                }
             case .progressive(let variant, let others, let steps, _):
                 checkVariant(variant, of: flag, role: "'progressive.variant'")
                 checkVariant(others, of: flag, role: "'progressive.others'")

@@ -124,6 +124,9 @@ package struct Evaluator<Source: AttributeSource> {
                 }
                 let served = bucket < rampThreshold(rule, source, &now) ? rule.variant : rule.others
                 return Outcome(variant: Int(served), reason: .split, rule: ruleIndex)
+            case .hashedSplit:
+                guard let chosen = hashedSplit(rule, source, &now) else { continue }
+                return Outcome(variant: chosen, reason: .split, rule: ruleIndex)
             }
         }
         return Outcome(variant: Int(flag.defaultVariant), reason: .default, rule: -1)
@@ -139,6 +142,22 @@ package struct Evaluator<Source: AttributeSource> {
             threshold = Int(step.threshold)
         }
         return threshold
+    }
+
+    /// The variant a `hash:` split serves, or nil when the bucketing value is missing or not a
+    /// scalar. Its first entry holds the salt and the scheme (see `TableDecoder.readServe`).
+    private func hashedSplit(_ rule: FlagTables.RuleRecord, _ source: Source, _ now: inout Double?) -> Int? {
+        guard let value = value(Int(rule.bucketBy), source, &now) else { return nil }
+        let header = tables.pointee.splits[Int(rule.start)]
+        let scheme = BucketingScheme(rawValue: UInt8(truncatingIfNeeded: header.threshold)) ?? .flagc
+        let entries = Int(rule.start) + 1..<rule.entries.upperBound
+        let total = Int(tables.pointee.splits[entries.upperBound - 1].threshold)
+        let prefix = scheme.prefix(salt: tables.pointee.bytes(header.variant))
+        guard let bucket = scheme.bucket(prefix: prefix, value: value, total: total) else { return nil }
+        for entry in entries where bucket < Int(tables.pointee.splits[entry].threshold) {
+            return Int(tables.pointee.splits[entry].variant)
+        }
+        return nil
     }
 
     /// The bucket of the bucketing attribute, or nil when it is missing or not a scalar.
@@ -263,6 +282,15 @@ package struct Evaluator<Source: AttributeSource> {
                 return true
             }
             return false
+        case .rollout:
+            let scheme = BucketingScheme(rawValue: node.detail) ?? .flagc
+            let salt = Int32(tables.pointee.nodeNumbers[Int(node.operand)])
+            let threshold = Int(tables.pointee.nodeNumbers[Int(node.operand) + 1])
+            let prefix = scheme.prefix(salt: tables.pointee.bytes(salt))
+            guard let bucket = scheme.bucket(prefix: prefix, value: value, total: scheme.rolloutTotal) else {
+                return false
+            }
+            return bucket < threshold
         }
     }
 

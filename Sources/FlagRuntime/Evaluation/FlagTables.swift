@@ -86,7 +86,7 @@ package final class FlagTables: @unchecked Sendable {
 
     /// A rule: 24 bytes.
     package struct RuleRecord: Sendable, Hashable, BitwiseCopyable {
-        package enum Kind: UInt8, Sendable, Hashable, BitwiseCopyable { case variant, split, progressive }
+        package enum Kind: UInt8, Sendable, Hashable, BitwiseCopyable { case variant, split, progressive, hashedSplit }
         package var name: Int32  // -1: none
         package var condition: Int32  // -1: none
         /// The split entries' or ramp steps' range: `count` from `start`.

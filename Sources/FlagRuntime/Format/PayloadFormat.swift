@@ -64,6 +64,8 @@ package enum ServeTag: UInt8 {
     case variant = 0
     case split = 1
     case progressive = 2
+    /// A split bucketed as another engine does (`hash:`).
+    case hashedSplit = 3
 }
 
 package enum JSONTag: UInt8 {
@@ -82,6 +84,7 @@ package enum OperatorCode: UInt8, BitwiseCopyable {
     case equals = 1
     case notEquals, isIn, notIn, contains, notContains, startsWith, endsWith, matches
     case greaterThan, greaterThanOrEqual, lessThan, lessThanOrEqual, semver, before, after, inCIDR, exists
+    case rollout
 }
 
 /// Which semantic-version comparison a predicate makes.

@@ -158,7 +158,8 @@ struct TableDecoder {
         splits = TableBuffer("split entries", capacity: try declared(2), in: &arena)
         steps = TableBuffer("ramp steps", capacity: try declared(2), in: &arena)
         nodes = TableBuffer("condition nodes", capacity: try declared(2), in: &arena)
-        nodeNumbers = TableBuffer("numeric operands", capacity: nodes.storage.count, in: &arena)
+        // Up to two per node: `rollout` takes two.
+        nodeNumbers = TableBuffer("numeric operands", capacity: 2 * nodes.storage.count, in: &arena)
         cidrLists = TableBuffer("CIDR lists", capacity: nodes.storage.count, in: &arena)
         setMembers = TableBuffer("set members", capacity: try declared(1), in: &arena)
         literalSets = TableBuffer("in-lists", capacity: try declared(5), in: &arena)
@@ -456,7 +457,7 @@ struct TableDecoder {
     }
 
     mutating func readServe(name: Int32, condition: Int32, variantCount: Int) throws(DecodingError) {
-        guard let tag = consecutiveCase(try reader.readUInt8(), first: ServeTag.variant, last: .progressive) else {
+        guard let tag = consecutiveCase(try reader.readUInt8(), first: ServeTag.variant, last: .hashedSplit) else {
             throw DecodingError("unknown serve tag")
         }
         // Variant indices are below the flag's variant count, attribute indices below 2^16, split
@@ -507,6 +508,31 @@ struct TableDecoder {
                 }
                 try steps.append(FlagTables.StepRecord(startsAt: startsAt, threshold: threshold))
             }
+        case .hashedSplit:
+            // A leading entry holds the salt (a string index) and the scheme; the entries after it
+            // are the split's, with thresholds up to the total, which the last one gives.
+            rule.kind = .hashedSplit
+            rule.bucketBy = try readSmallIndex(below: attributes.count, "attribute")
+            guard let scheme = BucketingScheme(rawValue: try reader.readUInt8()) else {
+                throw DecodingError("unknown bucketing scheme")
+            }
+            let salt = try readStringIndex()
+            let count = try reader.readCount(maximum: variantCount, minimumElementSize: 2)
+            guard count > 0 else { throw DecodingError("empty split") }
+            // With the leading entry, the rule's count must still fit its 16 bits.
+            guard count < Int(UInt16.max) else { throw DecodingError("split with too many variants") }
+            rule.start = Int32(splits.count)
+            rule.count = UInt16(truncatingIfNeeded: count + 1)
+            try splits.append(FlagTables.SplitRecord(variant: salt, threshold: Int32(scheme.rawValue)))
+            var previous: Int32 = 0
+            for _ in 0..<count {
+                let variant = try readIndex(below: variantCount, "variant")
+                let threshold = try readIndex(below: BucketingScheme.maximumTotal + 1, "split threshold")
+                guard threshold >= previous else { throw DecodingError("split thresholds out of order") }
+                try splits.append(FlagTables.SplitRecord(variant: variant, threshold: threshold))
+                previous = threshold
+            }
+            guard previous > 0 else { throw DecodingError("split without weight") }
         }
         try rules.append(rule)
     }
@@ -594,7 +620,7 @@ struct TableDecoder {
     }
 
     mutating func readPredicate(into node: inout FlagTables.NodeRecord) throws(DecodingError) {
-        guard let code = consecutiveCase(try reader.readUInt8(), first: OperatorCode.equals, last: .exists) else {
+        guard let code = consecutiveCase(try reader.readUInt8(), first: OperatorCode.equals, last: .rollout) else {
             throw DecodingError("unknown operator")
         }
         node.code = code
@@ -677,6 +703,17 @@ struct TableDecoder {
             }
         case .exists:
             node.operand = try readBool() ? 1 : 0
+        case .rollout:
+            // Two numeric operands: the salt's string index, then the threshold.
+            guard let scheme = BucketingScheme(rawValue: try reader.readUInt8()) else {
+                throw DecodingError("unknown bucketing scheme")
+            }
+            node.detail = scheme.rawValue
+            let salt = try readStringIndex()
+            let threshold = try readIndex(below: scheme.rolloutTotal + 1, "rollout threshold")
+            try nodeNumbers.append(Double(salt))
+            try nodeNumbers.append(Double(threshold))
+            node.operand = Int32(nodeNumbers.count - 2)
         }
     }
 }

@@ -15,7 +15,7 @@ public struct BundleHeader: Sendable, Hashable {
 
     package static let magic: [UInt8] = Array("FLGB".utf8)
     /// The only format this runtime writes; it reads this one and refuses newer ones by name.
-    package static let currentFormatVersion: UInt16 = 4
+    package static let currentFormatVersion: UInt16 = 5
     package static let maximumRecipients = 64
     package static let maximumNameBytes = 255
 

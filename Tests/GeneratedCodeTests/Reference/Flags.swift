@@ -41,6 +41,85 @@ public struct Flags: Sendable {
         bundle.prepare(context)
     }
 
+    /// A context with one typed property per attribute declared in `context:`; evaluate with
+    /// `prepare(_:)` or `evaluationContext`.
+    public struct Context: Sendable {
+        /// The targeting key: segments list it; splits and ramps bucket by it unless `by:` names
+        /// another attribute.
+        public var targetingKey: Swift.String?
+        /// Sign-in address (string)
+        public var email: Swift.String?
+        /// ISO 3166-1 alpha-2 country code (string)
+        public var country: Swift.String?
+        /// The client app's semantic version (version)
+        public var appVersion: Swift.String?
+        /// Account id that splits bucket by (string)
+        public var userId: Swift.String?
+        /// Cloud region serving the request (string)
+        public var region: Swift.String?
+        /// Kind of account: personal, business or healthcare (string)
+        public var accountType: Swift.String?
+        /// Subscription plan (string)
+        public var plan: Swift.String?
+        /// Whether the user opted into the beta programme (boolean)
+        public var betaOptIn: Swift.Bool?
+        /// Client platform: ios, android or web (string)
+        public var platform: Swift.String?
+        /// Client IP address (ip)
+        public var ip: Swift.String?
+        /// The evaluation clock (Unix seconds); nil: the system clock.
+        public var now: Swift.Double?
+
+        public init(
+            targetingKey: Swift.String? = nil,
+            email: Swift.String? = nil,
+            country: Swift.String? = nil,
+            appVersion: Swift.String? = nil,
+            userId: Swift.String? = nil,
+            region: Swift.String? = nil,
+            accountType: Swift.String? = nil,
+            plan: Swift.String? = nil,
+            betaOptIn: Swift.Bool? = nil,
+            platform: Swift.String? = nil,
+            ip: Swift.String? = nil,
+            now: Swift.Double? = nil
+        ) {
+            self.targetingKey = targetingKey
+            self.email = email
+            self.country = country
+            self.appVersion = appVersion
+            self.userId = userId
+            self.region = region
+            self.accountType = accountType
+            self.plan = plan
+            self.betaOptIn = betaOptIn
+            self.platform = platform
+            self.ip = ip
+            self.now = now
+        }
+
+        /// The context as the runtime takes it.
+        public var evaluationContext: FlagRuntime.EvaluationContext {
+            var attributes = FlagRuntime.ContextAttributes()
+            if let value = self.email { attributes["email"] = .string(value) }
+            if let value = self.country { attributes["country"] = .string(value) }
+            if let value = self.appVersion { attributes["appVersion"] = .string(value) }
+            if let value = self.userId { attributes["userId"] = .string(value) }
+            if let value = self.region { attributes["region"] = .string(value) }
+            if let value = self.accountType { attributes["accountType"] = .string(value) }
+            if let value = self.plan { attributes["plan"] = .string(value) }
+            if let value = self.betaOptIn { attributes["betaOptIn"] = .bool(value) }
+            if let value = self.platform { attributes["platform"] = .string(value) }
+            if let value = self.ip { attributes["ip"] = .string(value) }
+            return FlagRuntime.EvaluationContext(targetingKey: targetingKey, attributes: attributes, now: now)
+        }
+    }
+
+    /// Resolves a typed `context` once, for evaluating many flags without lookups by name.
+    public func prepare(_ context: Context) -> FlagRuntime.PreparedContext {
+        bundle.prepare(context.evaluationContext)
+    }
+
     /// Button colour experiment on the new checkout
     /// Flag `checkout-button-color` (string).
     /// - Owner: team-growth

@@ -10,6 +10,7 @@ def literal(text):
 
 
 out = f'''// swift-format-ignore-file
+// Over 700 lines because it is generated: the schemas are data; the sources of truth are docs/schema/*.json.
 // The JSON Schemas of docs/schema, embedded so that `flagc init` can write them into a new repository.
 // Kept equal to those files by EditorSchemaTests; after editing a schema there, run
 // `python3 Tests/Spec/generators/editor-schemas.py` to regenerate this file.
