@@ -70,7 +70,8 @@ let package = Package(
         // `swift run -c release flagc-bench --json [--quick]`: the figures of docs/performance.md.
         .executableTarget(
             name: "flagc-bench",
-            dependencies: ["FlagCompiler", "FlagRuntime", "FlagTestSupport", "CAllocationCounter"]
+            dependencies: ["FlagCompiler", "FlagRuntime", "FlagTestSupport", "CAllocationCounter"],
+            exclude: ["Peers"]  // `--peers`: the C harness and scripts it compiles and runs
         ),
         // Fixtures shared by the test targets: in-memory keys, projects and bundles. Not a product.
         .target(

@@ -155,12 +155,17 @@ enum FlagcBench {
         let asJSON = arguments.contains("--json")
         if arguments.contains("--help") || arguments.contains("-h") {
             print(
-                "usage: flagc-bench [--json] [--quick] | --build-only [FLAG COUNT...] | --write-project COUNT DIR | --stale-only"
+                "usage: flagc-bench [--json] [--quick] | --peers [--quick] | --build-only [FLAG COUNT...]"
+                    + " | --write-project COUNT DIR | --stale-only"
             )
             return
         }
         if arguments.contains("--json-parse") {
             JSONParseBench.run(quick: quick)
+            return
+        }
+        if arguments.contains("--peers") {
+            try PeersCommand.run(quick: quick)
             return
         }
 
@@ -395,6 +400,28 @@ enum FlagcBench {
             for context in contexts {
                 for handle in handles { sink &+= bundle.variantIndex(handle, context: context) ?? 0 }
             }
+            return
+        }
+        if let index = arguments.firstIndex(of: "--profile-peer"), arguments.index(after: index) < arguments.endIndex {
+            // A loop for callgrind: one step of the request path on the peers' workload.
+            try PeerWorkload.profile(
+                arguments[index + 1],
+                bundleBytes: compile(PeerWorkload.yaml()),
+                options: keys.options(now: 1_796_220_000)
+            )
+            return
+        }
+        if let index = arguments.firstIndex(of: "--peer-figures") {
+            // The flagc column of `--peers`: one JSON object, on the contexts of DATA/contexts.tsv.
+            let folder = arguments.index(after: index) < arguments.endIndex ? arguments[index + 1] : nil
+            let figures = try PeerWorkload.figures(
+                bundleBytes: compile(PeerWorkload.yaml()),
+                options: keys.options(now: 1_796_220_000),
+                dataFolder: folder,
+                quick: quick
+            )
+            let members = figures.map { "\"\($0.name)\":\($0.value),\"\($0.name)_spread\":\($0.spread)" }
+            print("{" + members.joined(separator: ",") + "}")
             return
         }
         if arguments.contains("--profile-eval") {
@@ -658,6 +685,17 @@ enum FlagcBench {
             return worst
         }
         record("allocs_per_eval", allocationsPerEvaluation())
+
+        // MARK: The request path on the peers' workload
+
+        for figure in try PeerWorkload.figures(
+            bundleBytes: compile(PeerWorkload.yaml()),
+            options: keys.options(now: 1_796_220_000),
+            dataFolder: nil,
+            quick: quick
+        ) {
+            record(figure.name, figure.value, spread: figure.spread)
+        }
 
         // MARK: Batch
 

@@ -124,6 +124,8 @@ package struct ReachabilityAnalysis {
         case .variant(let name): return [name.value]
         case .split(let weights, _):
             return Set(weights.filter { $0.hundredths > 0 }.map(\.variant.value))
+        case .hashedSplit(let weights, _, _, _):
+            return Set(weights.filter { $0.weight > 0 }.map(\.variant.value))
         case .progressive(let variant, let others, let steps, _):
             guard let time else {
                 var names: Set<String> = []

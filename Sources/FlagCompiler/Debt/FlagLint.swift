@@ -147,7 +147,7 @@ struct ContextCheck {
             for rule in ruleLists.joined() {
                 rule.condition.map(check)
                 switch rule.serve {
-                case .split(_, let by?), .progressive(_, _, _, let by?):
+                case .split(_, let by?), .progressive(_, _, _, let by?), .hashedSplit(_, let by?, _, _):
                     _ = lookUp(by, names: names, types: types)
                 default: break
                 }
@@ -203,6 +203,7 @@ struct ContextCheck {
         case .after: return ("after", [.timestamp, .number])
         case .inCIDR: return ("inCidr", [.ip])
         case .exists: return ("exists", any)
+        case .rollout: return ("rollout", any)
         }
     }
 }

@@ -54,105 +54,141 @@ public struct EvaluationContext: Sendable, Hashable {
 
 /// A context's attributes by name. Names are compared by their UTF-8 bytes (as everything in the flag
 /// language is), setting a name again replaces its value, and order does not count for equality: a
-/// dictionary in behaviour. Stored as a small array with a `NameKey` per name (its length and first
-/// 16 bytes), because a context carries a handful of attributes and evaluation looks each up by the
-/// key the bundle computed at load: a scan comparing three words per attribute, instead of hashing
-/// the name (SipHash) or reading its `String` per lookup.
+/// dictionary in behaviour. Stored as one small array of entries, each with a `NameKey` for its name
+/// (its length and first 16 bytes), because a context carries a handful of attributes and evaluation
+/// looks each up by the key the bundle computed at load: a scan comparing three words per attribute,
+/// instead of hashing the name (SipHash) or reading its `String` per lookup. Building one costs a
+/// single allocation (none for the names and values of up to 15 bytes, which are stored inline).
+///
+/// To build a context in code without a dictionary, reserve room and set each attribute:
+///
+///     var attributes = ContextAttributes(minimumCapacity: 4)
+///     attributes.set("region", "eu")
+///     attributes.set("age", 42)
+///     let context = EvaluationContext(targetingKey: "user-1", attributes: attributes)
 public struct ContextAttributes: Sendable, Hashable, ExpressibleByDictionaryLiteral, Sequence {
-    // Parallel arrays: a lookup scans the keys alone.
-    private var keys: [NameKey] = []
-    private var names: [String] = []
-    private var values: [AttributeValue] = []
+    package struct Entry: Sendable {
+        package let key: NameKey
+        /// The name, or nil when the key holds it whole (at most 16 bytes) and no `String` of it was at
+        /// hand: the JSON reader makes no string for such a name.
+        package let storedName: String?
+        package var value: AttributeValue
+
+        package var name: String { storedName ?? key.text }
+    }
+
+    private var entries: [Entry] = []
 
     public init() {}
 
+    /// Empty, with room for `minimumCapacity` attributes: setting that many allocates once.
+    public init(minimumCapacity: Int) {
+        entries.reserveCapacity(minimumCapacity)
+    }
+
     public init(_ attributes: [String: AttributeValue]) {
-        reserveCapacity(attributes.count)
+        entries.reserveCapacity(attributes.count)
         for (name, value) in attributes { self[name] = value }
     }
 
     /// A later repetition of a name replaces the earlier value.
     public init(dictionaryLiteral elements: (String, AttributeValue)...) {
-        reserveCapacity(elements.count)
-        for (name, value) in elements { self[name] = value }
+        entries.reserveCapacity(elements.count)
+        for (name, value) in elements { set(name, value) }
     }
 
     package mutating func reserveCapacity(_ count: Int) {
-        keys.reserveCapacity(count)
-        names.reserveCapacity(count)
-        values.reserveCapacity(count)
+        entries.reserveCapacity(count)
     }
 
-    public var count: Int { keys.count }
-    public var isEmpty: Bool { keys.isEmpty }
+    public var count: Int { entries.count }
+    public var isEmpty: Bool { entries.isEmpty }
 
     /// The value of `name`; setting nil removes it.
     public subscript(name: String) -> AttributeValue? {
-        get { position(of: name, key: NameKey(name)).map { values[$0] } }
+        get { position(of: name, key: NameKey(name)).map { entries[$0].value } }
         set {
-            let key = NameKey(name)
-            switch (position(of: name, key: key), newValue) {
-            case (let position?, let value?): values[position] = value
-            case (let position?, nil):
-                keys.remove(at: position)
-                names.remove(at: position)
-                values.remove(at: position)
-            case (nil, let value?):
-                keys.append(key)
-                names.append(name)
-                values.append(value)
-            case (nil, nil): break
+            guard let newValue else {
+                if let position = position(of: name, key: NameKey(name)) { entries.remove(at: position) }
+                return
             }
+            set(name, newValue)
+        }
+    }
+
+    /// Sets attribute `name` to `value`, replacing the value it had.
+    public mutating func set(_ name: String, _ value: AttributeValue) {
+        let key = NameKey(name)
+        if let position = position(of: name, key: key) {
+            entries[position].value = value
+        } else {
+            entries.append(Entry(key: key, storedName: name, value: value))
         }
     }
 
     /// Adds `name`, which the caller knows is not set (the JSON parser refuses duplicate members):
     /// building n attributes this way takes linear time, where setting each by subscript is quadratic.
+    /// `name` may be nil when `key` holds the name whole (``NameKey/isExact``).
+    package mutating func append(newName name: String?, key: NameKey, _ value: AttributeValue) {
+        entries.append(Entry(key: key, storedName: name, value: value))
+    }
+
+    /// ``append(newName:key:_:)`` computing the key.
     package mutating func append(newName name: String, _ value: AttributeValue) {
-        keys.append(NameKey(name))
-        names.append(name)
-        values.append(value)
+        append(newName: name, key: NameKey(name), value)
     }
 
     /// The value of the attribute whose name has key `key`; `name` gives the name's UTF-8 bytes,
     /// and is called only for names longer than a key holds (most names are found by key alone).
     @inline(__always)
     package func value(key: NameKey, name: () -> UnsafeBufferPointer<UInt8>) -> AttributeValue? {
-        keys.withUnsafeBufferPointer { keys in
-            var position = 0
-            while position < keys.count {
-                if keys[position] == key, key.isExact || TextMatching.equals(names[position], name()) {
-                    return values[position]
-                }
-                position += 1
+        // A plain loop over the array, no closure: the value is the one copy made.
+        var position = 0
+        let count = entries.count
+        while position < count {
+            if entries[position].key == key, key.isExact || TextMatching.equals(entries[position].name, name()) {
+                return entries[position].value
             }
-            return nil
+            position += 1
         }
+        return nil
     }
 
+    /// Whether a name equal to `name` as a Swift string (canonically equivalent) is set: the JSON
+    /// parser's duplicate check for names past ASCII.
+    package func containsName(_ name: String) -> Bool { entries.contains { $0.name == name } }
+
+    /// Whether a name whose key is the exact `key` is set.
+    package func contains(key: NameKey) -> Bool { entries.contains { $0.key == key } }
+
+    /// Whether `name`, whose key is `key`, is set (names compared by their bytes).
+    package func contains(_ name: String, key: NameKey) -> Bool { position(of: name, key: key) != nil }
+
     private func position(of name: String, key: NameKey) -> Int? {
-        keys.indices.first { keys[$0] == key && (key.isExact || TextMatching.equals(names[$0], name)) }
+        entries.indices.first {
+            entries[$0].key == key && (key.isExact || TextMatching.equals(entries[$0].name, name))
+        }
     }
 
     /// The attributes as (name, value) pairs, in the order they were first set.
     public func makeIterator() -> IndexingIterator<[(key: String, value: AttributeValue)]> {
-        names.indices.map { (key: names[$0], value: values[$0]) }.makeIterator()
+        entries.map { (key: $0.name, value: $0.value) }.makeIterator()
     }
 
     public static func == (lhs: ContextAttributes, rhs: ContextAttributes) -> Bool {
         lhs.count == rhs.count
-            && lhs.names.indices.allSatisfy { index in
-                rhs.position(of: lhs.names[index], key: lhs.keys[index]).map { rhs.values[$0] } == lhs.values[index]
+            && lhs.entries.allSatisfy { entry in
+                rhs.position(of: entry.name, key: entry.key).map { rhs.entries[$0].value } == entry.value
             }
     }
 
     /// Order-independent: the sum of each (name, value) pair's hash.
     public func hash(into hasher: inout Hasher) {
         var sum = 0
-        for index in names.indices {
+        for entry in entries {
             var pair = Hasher()
-            pair.combine(keys[index])
-            pair.combine(values[index])
+            pair.combine(entry.key)
+            pair.combine(entry.value)
             sum &+= pair.finalize()
         }
         hasher.combine(count)

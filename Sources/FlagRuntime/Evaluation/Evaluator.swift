@@ -210,7 +210,8 @@ package struct Evaluator<Source: AttributeSource> {
 
     private func isMember(ofSegment index: Int, _ source: Source, _ now: inout Double?) -> Bool {
         let segment = tables.pointee.segments[index]
-        if let key = source.targetingKey {
+        // Most segments list no keys: then the targeting key is not read (nor its optional copied).
+        if segment.included.count + segment.excluded.count > 0, let key = source.targetingKey {
             let listed: Bool? = withUTF8(key) { key in
                 if tables.pointee.contains(segment.excluded, key, foldNeedle: false) { return false }
                 if tables.pointee.contains(segment.included, key, foldNeedle: false) { return true }

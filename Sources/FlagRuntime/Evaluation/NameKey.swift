@@ -17,6 +17,14 @@ package struct NameKey: Hashable, Sendable, BitwiseCopyable {
         self = withUTF8(name) { NameKey($0) }
     }
 
+    /// The name of an exact key (``isExact``) as a string: its bytes, which are valid UTF-8 when the
+    /// key was made from a string or from bytes a parser validated.
+    package var text: String {
+        withUnsafeBytes(of: (head.littleEndian, tail.littleEndian)) { words in
+            String(decoding: words.prefix(Int(Swift.min(count, 16))), as: UTF8.self)
+        }
+    }
+
     /// Whether equal keys mean equal names.
     @inline(__always)
     package var isExact: Bool { count <= 16 }

@@ -78,35 +78,23 @@ public enum JSONParser {
                 Failure(message: "a context is longer than \(maximumContextBytes) bytes", offset: maximumContextBytes)
             )
         }
-        let members: [JSONMember]
-        switch valueResult(utf8: bytes) {
-        case .failure(let failure): return .failure(failure)
-        case .success(.object(let object)): members = object
-        case .success: return .failure(Failure(message: "a context must be a JSON object", offset: 0))
-        }
-        var context = EvaluationContext()
-        context.attributes.reserveCapacity(members.count)
-        for member in members {
-            if member.key == AttributeKind.targetingKeyName {
-                switch member.value {
-                case .string(let key): context.targetingKey = key
-                // A number is a targeting key in its bucketing text, so `42` and `"42"` are the same user.
-                case .number(let number): context.targetingKey = Bucketing.canonicalNumberText(number)
-                case .integer(let integer): context.targetingKey = String(integer)
-                case .null: break
-                case .bool, .array, .object:
-                    context.invalidReason = "'targetingKey' must be a string or a number"
-                }
-                continue
+        // An object is read straight into the context; anything else is parsed as a value, for its
+        // syntax errors, and then refused.
+        var parser = Parser(bytes: bytes)
+        parser.skipWhitespace()
+        if parser.position < bytes.count, bytes[parser.position] == UInt8(ascii: "{") {
+            do throws(Failure) {
+                return .success(try parser.contextObject())
+            } catch {
+                return .failure(error)
             }
-            // The parser refused duplicate names, so each is new: appending keeps building linear.
-            context.attributes.append(newName: member.key, attribute(member.value))
         }
-        return .success(context)
+        if case .failure(let failure) = valueResult(utf8: bytes) { return .failure(failure) }
+        return .failure(Failure(message: "a context must be a JSON object", offset: 0))
     }
 
     /// A JSON value as an attribute: an object is present and nothing more (only `exists: true` holds for it).
-    private static func attribute(_ value: JSONValue) -> AttributeValue {
+    static func attribute(_ value: JSONValue) -> AttributeValue {
         switch value {
         case .null: .null
         case .bool(let bool): .bool(bool)
@@ -120,9 +108,9 @@ public enum JSONParser {
 
     /// Objects up to this many members find a duplicate name by scanning the names so far; larger
     /// ones keep a set of names, so parsing stays linear without costing small objects a hash set.
-    private static let scannedMembers = 16
+    static let scannedMembers = 16
 
-    private struct Parser {
+    struct Parser {
         let bytes: UnsafeBufferPointer<UInt8>
         var position = 0
         /// The bytes of a string with escapes, reused from string to string.
@@ -161,6 +149,7 @@ public enum JSONParser {
             }
         }
 
+        @inline(__always)
         mutating func skipWhitespace() {
             while position < bytes.count {
                 switch bytes[position] {
