@@ -16,6 +16,9 @@ let package = Package(
         .library(name: "FlagTelemetry", targets: ["FlagTelemetry"]),
         .library(name: "FlagCompiler", targets: ["FlagCompiler"]),
         .plugin(name: "FlagcPlugin", targets: ["FlagcPlugin"]),
+        // The C interface (include/flagc.h of CFlagc), shared and static: docs/bindings.md.
+        .library(name: "flagc-c", type: .dynamic, targets: ["FlagRuntimeC"]),
+        .library(name: "flagc-c-static", type: .static, targets: ["FlagRuntimeC"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
@@ -41,6 +44,13 @@ let package = Package(
         .target(
             name: "FlagTelemetry",
             dependencies: ["FlagRuntime"]
+        ),
+        // flagc.h, the C interface's one public header (its declarations only).
+        .target(name: "CFlagc"),
+        // The C interface over FlagRuntime (`@_cdecl` functions); like the runtime, no Foundation.
+        .target(
+            name: "FlagRuntimeC",
+            dependencies: ["FlagRuntime", "CFlagc"]
         ),
         // YAML front end, validation, lowering, encoding, signing and code generation.
         .target(
@@ -96,6 +106,11 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["flagc", "FlagCompiler", "FlagRuntime", "FlagTestSupport"]
+        ),
+        // The C interface against the Swift runtime (Tests/CABI checks it from C).
+        .testTarget(
+            name: "FlagRuntimeCTests",
+            dependencies: ["FlagRuntimeC", "CFlagc", "FlagRuntime", "FlagTestSupport"]
         ),
         // Random projects and contexts, evaluated by the runtime and by a reference interpreter.
         .testTarget(name: "DifferentialTests", dependencies: ["FlagCompiler", "FlagRuntime", "FlagTestSupport"]),
