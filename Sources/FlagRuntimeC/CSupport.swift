@@ -92,7 +92,7 @@ let staticTexts = StaticTexts()
 extension EvaluationReason {
     /// In the order of the header's FLAGC_REASON_ codes.
     static let cOrder: [EvaluationReason] = [
-        .static, .targetingMatch, .split, .default, .disabled, .prerequisiteFailed, .error,
+        .static, .targetingMatch, .split, .default, .disabled, .prerequisiteFailed, .error, .circuitOpen,
     ]
 
     var cCode: Int32 {
@@ -104,6 +104,7 @@ extension EvaluationReason {
         case .disabled: FLAGC_REASON_DISABLED
         case .prerequisiteFailed: FLAGC_REASON_PREREQUISITE_FAILED
         case .error: FLAGC_REASON_ERROR
+        case .circuitOpen: FLAGC_REASON_CIRCUIT_OPEN
         }
     }
 }

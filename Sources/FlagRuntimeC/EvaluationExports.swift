@@ -56,7 +56,9 @@ private func evaluate(
             foreign ? staticTexts.foreignHandle : staticTexts.flagNotFound
         )
     }
-    guard !context.isInvalid else {
+    // A specialized bundle also refuses a context that contradicts one of its `assume:` values.
+    guard !context.isInvalid, !bundle.bundle.isSpecialized || bundle.bundle.contradiction(context.context) == nil
+    else {
         return fillError(result, FLAGC_ERROR_INVALID_CONTEXT, staticTexts.invalidContext)
     }
     guard let outcome = context.outcome(bundle, index) else {
@@ -110,7 +112,7 @@ private func evaluate(
     } catch {
         return fillError(result, FLAGC_ERROR_PARSE_ERROR, staticTexts.parseError)
     }
-    guard context.invalidReason == nil else {
+    guard bundle.bundle.invalidReason(context) == nil else {
         return fillError(result, FLAGC_ERROR_INVALID_CONTEXT, staticTexts.invalidContext)
     }
     fill(result, bundle.flags[index], bundle.bundle.outcomeIndices(index, context))
@@ -233,7 +235,7 @@ public func cEvaluateFlagsManyJSON(
             context = nil
         }
         for (column, index) in indices.enumerated() {
-            if let index, let context, context.invalidReason == nil {
+            if let index, let context, bundle.bundle.invalidReason(context) == nil {
                 fill(&result, bundle.flags[index], bundle.bundle.outcomeIndices(index, context))
             } else if index == nil {
                 fillError(&result, FLAGC_ERROR_FLAG_NOT_FOUND, staticTexts.foreignHandle)

@@ -89,6 +89,7 @@ typedef int32_t flagc_reason;
 #define FLAGC_REASON_DISABLED 4            /* the flag is switched off */
 #define FLAGC_REASON_PREREQUISITE_FAILED 5 /* a prerequisite did not serve the required variant */
 #define FLAGC_REASON_ERROR 6               /* no value: see the error code */
+#define FLAGC_REASON_CIRCUIT_OPEN 7        /* the flag's circuit breaker is open: its off variant */
 
 /* What went wrong when no value was served: the OpenFeature error codes. */
 typedef int32_t flagc_error_code;
