@@ -16,7 +16,9 @@ enum SpecializedBench {
             let diagnostics = DiagnosticCollector()
             let project = FlagProject.load(
                 flagFiles: [("flags/bench.yaml", Array(yaml.utf8))],
-                targetFiles: [("targets/bench.yaml", Array(("recipients: [keys/bench.recipient.pub]\n" + target).utf8))],
+                targetFiles: [
+                    ("targets/bench.yaml", Array(("recipients: [keys/bench.recipient.pub]\n" + target).utf8))
+                ],
                 diagnostics: diagnostics
             )
             guard !diagnostics.hasErrors else { throw BenchFailure(DiagnosticList(diagnostics.sorted).description) }

@@ -21,7 +21,11 @@ struct SpecializedBuildTests {
         let manifest = try JSON.object(try workspace.text("out/prod-eu-ios/manifest.json"))
         let assumptions = try #require(manifest["assumptions"] as? [String: Any])
         #expect(assumptions["region"] as? String == "eu-central-1" && assumptions["platform"] as? String == "ios")
-        #expect(try workspace.text("out/prod-eu-ios/Flags.swift").contains("Specialized (assume:): region = \"eu-central-1\""))
+        #expect(
+            try workspace.text("out/prod-eu-ios/Flags.swift").contains(
+                "Specialized (assume:): region = \"eu-central-1\""
+            )
+        )
         #expect(try JSON.object(try workspace.text("out/prod-eu/manifest.json"))["assumptions"] == nil)
 
         func eval(_ target: String, _ context: String) throws -> [String] {

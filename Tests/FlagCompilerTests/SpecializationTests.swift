@@ -60,7 +60,9 @@ struct SpecializationTests {
         var yaml = "segments:\n"
         for index in 0..<5 {
             yaml += "  s\(index):\n"
-            if random.next() % 2 == 0 { yaml += "    include: [user-\(random.next() % 6), user-\(random.next() % 6)]\n" }
+            if random.next() % 2 == 0 {
+                yaml += "    include: [user-\(random.next() % 6), user-\(random.next() % 6)]\n"
+            }
             if random.next() % 3 == 0 { yaml += "    exclude: [user-\(random.next() % 6)]\n" }
             if random.next() % 5 != 0 {
                 yaml += "    when: \(condition(&random, depth: 2, segments: index))\n"
@@ -72,7 +74,8 @@ struct SpecializationTests {
             for rule in 0..<(1 + Int(random.next() % 4)) {
                 yaml += "      - name: r\(rule)\n"
                 if random.next() % 8 != 0 { yaml += "        when: \(condition(&random, depth: 3, segments: 5))\n" }
-                yaml += random.next() % 3 == 0 ? "        serve: { split: { on: 40, off: 60 } }\n" : "        serve: on\n"
+                yaml +=
+                    random.next() % 3 == 0 ? "        serve: { split: { on: 40, off: 60 } }\n" : "        serve: on\n"
             }
         }
         return yaml
@@ -82,8 +85,10 @@ struct SpecializationTests {
         try FlagBundle.load(bytes: keys.bundle(content), options: keys.options())
     }
 
-    @Test("for random contexts consistent with the assumptions, specialized and unspecialized bundles decide alike",
-          arguments: [UInt64(1), 2, 3, 4])
+    @Test(
+        "for random contexts consistent with the assumptions, specialized and unspecialized bundles decide alike",
+        arguments: [UInt64(1), 2, 3, 4]
+    )
     func foldingKeepsEveryDecision(seed: UInt64) throws {
         let flags = Self.randomFlags(seed: seed)
         let keys = TestKeys()
@@ -179,7 +184,11 @@ struct SpecializationTests {
         #expect(banner.rules[0].condition == nil)
         let never = try #require(content.flags.first { $0.key == "never-here" })
         #expect(never.rules.count == 1 && never.rules[0].condition == .any([]))
-        #expect(content.assumptions == [AssumedValue(attribute: content.attributes.firstIndex(of: "region")!, value: .string("eu-west-1"))])
+        #expect(
+            content.assumptions == [
+                AssumedValue(attribute: content.attributes.firstIndex(of: "region")!, value: .string("eu-west-1"))
+            ]
+        )
 
         let keys = TestKeys()
         let bundle = try Self.bundle(content, keys: keys)
@@ -241,10 +250,22 @@ struct SpecializationTests {
     @Test(
         "assume: errors carry file:line:column",
         arguments: [
-            ("assume: { targetingKey: x }", "targets/test.yaml:2:11: error: 'assume' cannot fix 'targetingKey': it differs from one context to the next"),
-            ("assume: { now: 5 }", "targets/test.yaml:2:11: error: 'assume' cannot fix 'now': it differs from one context to the next"),
-            ("assume: { region: [a, b] }", "targets/test.yaml:2:19: error: the assumed value of 'region' must be a string, a number or a boolean, found a list"),
-            ("assume: { region: }", "targets/test.yaml:2:19: error: the assumed value of 'region' must be a string, a number or a boolean, found null"),
+            (
+                "assume: { targetingKey: x }",
+                "targets/test.yaml:2:11: error: 'assume' cannot fix 'targetingKey': it differs from one context to the next"
+            ),
+            (
+                "assume: { now: 5 }",
+                "targets/test.yaml:2:11: error: 'assume' cannot fix 'now': it differs from one context to the next"
+            ),
+            (
+                "assume: { region: [a, b] }",
+                "targets/test.yaml:2:19: error: the assumed value of 'region' must be a string, a number or a boolean, found a list"
+            ),
+            (
+                "assume: { region: }",
+                "targets/test.yaml:2:19: error: the assumed value of 'region' must be a string, a number or a boolean, found null"
+            ),
             ("assume: [region]", "targets/test.yaml:2:9: error: 'assume' must be a mapping, found a list"),
         ]
     )

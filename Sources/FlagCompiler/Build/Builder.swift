@@ -115,7 +115,9 @@ public enum Builder {
         let issuedAt = try BuildOptions.issueTime(environment: environment)
         let target = try target(name, in: project)
         let content = Pipeline.specialize(
-            Pipeline.lower(project, target: target), for: target, diagnostics: diagnostics
+            Pipeline.lower(project, target: target),
+            for: target,
+            diagnostics: diagnostics
         )
         return (project, Pipeline.generate(project, target: target, content: content, issuedAt: issuedAt))
     }
@@ -165,7 +167,9 @@ public enum Builder {
         diagnostics: DiagnosticCollector
     ) -> BundleContent? {
         let content = Pipeline.specialize(
-            Pipeline.lower(project, target: target), for: target, diagnostics: diagnostics
+            Pipeline.lower(project, target: target),
+            for: target,
+            diagnostics: diagnostics
         )
         return Pipeline.encode(content, of: target, diagnostics: diagnostics) == nil ? nil : content
     }
@@ -217,7 +221,9 @@ public enum Builder {
         var outputs: [TargetOutput] = []
         for target in targets {
             let content = Pipeline.specialize(
-                Pipeline.lower(project, target: target), for: target, diagnostics: diagnostics
+                Pipeline.lower(project, target: target),
+                for: target,
+                diagnostics: diagnostics
             )
             // Never write a bundle the runtime would refuse (e.g. a flag too expensive to evaluate).
             guard let payload = Pipeline.encode(content, of: target, diagnostics: diagnostics) else { continue }

@@ -292,7 +292,11 @@ package enum ReaderMessages {
     }
 
     /// An `assume:` value that is not a string, a finite number or a boolean.
-    package static func assumptionNotScalar(_ name: String, found kind: String, at location: SourceLocation)
+    package static func assumptionNotScalar(
+        _ name: String,
+        found kind: String,
+        at location: SourceLocation
+    )
         -> Diagnostic
     {
         .error("the assumed value of '\(name)' must be a string, a number or a boolean, found \(kind)", at: location)

@@ -1,3 +1,9 @@
+// Dispatch runs the optional polling timer (`startWatching(every:)`): it is part of the toolchain on
+// Linux (no Foundation), and its timer source uses a pooled worker only while it fires, so a watching
+// client costs no dedicated thread and a client that never watches starts none.
+import Dispatch
+import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -5,11 +11,6 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
-// Dispatch runs the optional polling timer (`startWatching(every:)`): it is part of the toolchain on
-// Linux (no Foundation), and its timer source uses a pooled worker only while it fires, so a watching
-// client costs no dedicated thread and a client that never watches starts none.
-import Dispatch
-import Synchronization
 
 /// A client whose bundle file can be replaced while it serves: a sidecar (or a deploy step) drops a newer
 /// bundle at the same path, and ``refresh()`` (called by you, or every interval after
