@@ -1,3 +1,6 @@
+// Over 700 lines on purpose: the one reader of the payload grammar in docs/bundle-format.md, section by
+// section in the order the bytes come, with each bound the loader enforces next to the read it guards.
+
 /// A table of plain records allocated once at the size the payload declares and filled in order.
 /// Appending past the declared size is an error, and so is ending short of it (`checkFilled`).
 struct TableBuffer<Element: BitwiseCopyable> {
