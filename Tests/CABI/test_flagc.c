@@ -93,7 +93,8 @@ static void test_codes(void) {
     CHECK(flagc_abi_version() == FLAGC_ABI_VERSION);
     CHECK_STR(flagc_reason_name(FLAGC_REASON_TARGETING_MATCH), "TARGETING_MATCH");
     CHECK_STR(flagc_reason_name(FLAGC_REASON_ERROR), "ERROR");
-    CHECK(flagc_reason_name(7) == NULL && flagc_reason_name(-1) == NULL);
+    CHECK_STR(flagc_reason_name(FLAGC_REASON_CIRCUIT_OPEN), "CIRCUIT_OPEN");
+    CHECK(flagc_reason_name(8) == NULL && flagc_reason_name(-1) == NULL);
     CHECK_STR(flagc_error_code_name(FLAGC_ERROR_FLAG_NOT_FOUND), "FLAG_NOT_FOUND");
     CHECK_STR(flagc_error_code_name(FLAGC_ERROR_PROVIDER_NOT_READY), "PROVIDER_NOT_READY");
     CHECK(flagc_error_code_name(FLAGC_ERROR_NONE) == NULL && flagc_error_code_name(99) == NULL);
@@ -203,21 +204,21 @@ static void check_header(flagc_bundle *bundle) {
     CHECK(header.bundle_version >= 1);
     CHECK(header.expires_at > header.issued_at);
     CHECK(header.keyring_version >= 1);
-    CHECK(header.flag_count == 7);
+    CHECK(header.flag_count == 8);
     CHECK_STR(header.target, "dev");
     CHECK_STR(header.environment, "development");
     CHECK(header.signing_key_id != NULL && strlen(header.signing_key_id) == 16);
     CHECK(flagc_bundle_header(NULL, &header) == FLAGC_INVALID_ARGUMENT);
     CHECK(flagc_bundle_header(bundle, NULL) == FLAGC_INVALID_ARGUMENT);
-    CHECK(flagc_bundle_flag_count(bundle) == 7);
+    CHECK(flagc_bundle_flag_count(bundle) == 8);
     CHECK(flagc_bundle_flag_count(NULL) == 0);
     int found = 0;
-    for (size_t index = 0; index < 7; index++) {
+    for (size_t index = 0; index < 8; index++) {
         const char *key = flagc_bundle_flag_key(bundle, index);
         if (key && strcmp(key, "search-ranking") == 0) found++;
     }
     CHECK(found == 1);
-    CHECK(flagc_bundle_flag_key(bundle, 7) == NULL);
+    CHECK(flagc_bundle_flag_key(bundle, 8) == NULL);
     CHECK(flagc_bundle_flag_key(bundle, (size_t)-1) == NULL);
 }
 
