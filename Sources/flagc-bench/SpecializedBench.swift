@@ -63,11 +63,25 @@ enum SpecializedBench {
             let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start)
             return elapsed / Double(contexts.count * flagKeys.count)
         }
+        // A flag without rules (a static flag), by key: all that differs between the bundles is the
+        // specialized one's check of the context against its assumptions.
+        let staticKey = Workload.flagKey(7)
+        func staticRound(_ bundle: FlagBundle) -> Double {
+            let start = DispatchTime.now().uptimeNanoseconds
+            for _ in 0..<10 {
+                for context in contexts where bundle.bool(staticKey, default: false, context: context) { sink &+= 1 }
+            }
+            return Double(DispatchTime.now().uptimeNanoseconds - start) / Double(contexts.count * 10)
+        }
         var plainRounds = Sample(values: [])
         var specializedRounds = Sample(values: [])
+        var plainStatic = Sample(values: [])
+        var specializedStatic = Sample(values: [])
         for _ in 0..<(quick ? 3 : 21) {
             plainRounds.values.append(round(plainBundle))
             specializedRounds.values.append(round(specializedBundle))
+            plainStatic.values.append(staticRound(plainBundle))
+            specializedStatic.values.append(staticRound(specializedBundle))
         }
         if sink == -1 { print("") }
         func nodes(_ content: BundleContent) -> Int {
@@ -93,6 +107,8 @@ enum SpecializedBench {
             ("segments_specialized", Double(specialized.segments.count)),
             ("eval_ns_key_all_flags_plain", (plainTime * 10).rounded() / 10),
             ("eval_ns_key_all_flags_specialized", (specializedTime * 10).rounded() / 10),
+            ("eval_ns_key_static_flag_plain", (plainStatic.median * 10).rounded() / 10),
+            ("eval_ns_key_static_flag_specialized", (specializedStatic.median * 10).rounded() / 10),
             ("noise_plain", (plainRounds.spread * 1_000).rounded() / 1_000),
             ("noise_specialized", (specializedRounds.spread * 1_000).rounded() / 1_000),
         ]
