@@ -149,7 +149,12 @@ public final class FlagBundle: Sendable {
         if guarded, let refused = breakers.gate(index) { return refused }
         let flag = tables.view.flags[index]
         if let fixed = flag.fixedOutcome { return fixed }
-        return context.withReader { Evaluator(tables: tables, clock: clock).evaluate(flag: index, source: $0) }
+        return context.withReader {
+            Evaluator(tables: tables, clock: clock, breakers: guarded ? breakers : nil).evaluate(
+                flag: index,
+                source: $0
+            )
+        }
     }
 
     /// Evaluates with a prepared context; nil for a context prepared by another bundle (its

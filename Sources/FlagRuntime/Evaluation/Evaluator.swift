@@ -29,9 +29,14 @@ package struct Evaluator {
     /// Read only when a ramp or the `now` attribute needs the time (and the context has none).
     unowned(unsafe) let clock: EvaluationClock
 
-    package init(tables: FlagTables, clock: EvaluationClock) {
+    /// The bundle's circuit breakers, when a flag has a guard: a prerequisite whose breaker is not
+    /// closed serves its off variant (so the flag requiring it fails).
+    unowned(unsafe) let breakers: CircuitBreakers?
+
+    package init(tables: FlagTables, clock: EvaluationClock, breakers: CircuitBreakers? = nil) {
         self.tables = tables.viewPointer
         self.clock = clock
+        self.breakers = breakers
     }
 
     /// The evaluation time, read from the clock at most once per evaluation. The methods are
@@ -72,7 +77,14 @@ package struct Evaluator {
         if let fixed = flag.fixedOutcome { return fixed }
         for position in flag.prerequisites {
             let prerequisite = tables.pointee.prerequisites[position]
-            if evaluate(flag: Int(prerequisite.flag), source, &now).variant != Int(prerequisite.variant) {
+            let required = Int(prerequisite.flag)
+            let served =
+                if let breakers, breakers.isStopping(required) {
+                    Int(tables.pointee.flags[required].offVariant)
+                } else {
+                    evaluate(flag: required, source, &now).variant
+                }
+            if served != Int(prerequisite.variant) {
                 return Outcome(variant: Int(flag.offVariant), reason: .prerequisiteFailed, rule: -1)
             }
         }
