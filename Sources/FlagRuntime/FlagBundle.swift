@@ -105,12 +105,18 @@ public final class FlagBundle: Sendable {
     /// Resolves a context against this bundle's attribute table once, so that evaluating it against
     /// many flags does no lookups by name.
     public func prepare(_ context: EvaluationContext) -> PreparedContext {
-        let values = tables.view.attributeKinds.indices.map { index -> AttributeValue? in
-            guard tables.view.attributeKinds[index] == .named else { return nil }
-            return context.namedValue(index, tables: tables.viewPointer)
+        let offsets = context.withReader { reader in
+            tables.view.attributeKinds.indices.map { index -> Int32 in
+                guard tables.view.attributeKinds[index] == .named else { return -1 }
+                let offset = ContextRecord.find(reader.records, key: tables.view.attributeKeys[index]) {
+                    tables.view.bytes(tables.view.attributes[index])
+                }
+                return Int32(truncatingIfNeeded: offset)
+            }
         }
         return PreparedContext(
-            values: values,
+            attributes: context.attributes,
+            offsets: offsets,
             targetingKey: context.targetingKey,
             now: context.now,
             invalidReason: invalidReason(context),
@@ -143,7 +149,12 @@ public final class FlagBundle: Sendable {
         if guarded, let refused = breakers.gate(index) { return refused }
         let flag = tables.view.flags[index]
         if let fixed = flag.fixedOutcome { return fixed }
-        return Evaluator(tables: tables, clock: clock).evaluate(flag: index, source: context)
+        return context.withReader {
+            Evaluator(tables: tables, clock: clock, breakers: guarded ? breakers : nil).evaluate(
+                flag: index,
+                source: $0
+            )
+        }
     }
 
     /// Evaluates with a prepared context; nil for a context prepared by another bundle (its

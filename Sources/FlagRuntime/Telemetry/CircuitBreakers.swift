@@ -179,6 +179,14 @@ package final class CircuitBreakers: @unchecked Sendable {
         return gateSlow(slot)
     }
 
+    /// Whether flag `index`'s breaker is not closed (open, or half-open and probing): what a flag that
+    /// requires it sees. A prerequisite check takes no probe, since no outcome is reported for it.
+    @inline(__always)
+    package func isStopping(_ index: Int) -> Bool {
+        let slot = Int(slots[index])
+        return slot >= 0 && gates[slot].load(ordering: .acquiring) != Gate.closed
+    }
+
     @inline(never)
     private func gateSlow(_ slot: Int) -> Outcome? {
         let breaker = breakers[slot]
