@@ -37,8 +37,10 @@ let package = Package(
         // The runtime linked into functions: the standard library and libsodium only.
         .target(
             name: "FlagRuntime",
-            dependencies: ["CSodium"]
+            dependencies: ["CSodium", "CFlagThread"]
         ),
+        // The telemetry's per-thread cache: one C thread-local the runtime reads inline.
+        .target(name: "CFlagThread"),
         // Exporters of the runtime's telemetry, text only: CloudWatch EMF, Prometheus exposition
         // (and its atomic textfile), OpenTelemetry-named events. Standard library only, like the runtime.
         .target(

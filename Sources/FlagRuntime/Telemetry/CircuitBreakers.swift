@@ -179,6 +179,13 @@ package final class CircuitBreakers: @unchecked Sendable {
         return gateSlow(slot)
     }
 
+    /// Whether flag `index` has no breaker or a closed one: evaluate it without calling `gate`.
+    @inline(__always)
+    package func isClosed(_ index: Int) -> Bool {
+        let slot = Int(slots[index])
+        return slot < 0 || gates[slot].load(ordering: .acquiring) == Gate.closed
+    }
+
     @inline(never)
     private func gateSlow(_ slot: Int) -> Outcome? {
         let breaker = breakers[slot]
