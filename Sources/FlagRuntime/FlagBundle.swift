@@ -15,14 +15,15 @@ public final class FlagBundle: Sendable {
     // references (kept alive by the two properties above, or by the static placeholders when they
     // are nil), never by binding an optional: that retains and releases the object, two atomic
     // operations per evaluation. So does a method call on an unowned(unsafe) reference (seen with
-    // callgrind): the common path checks the breakers through `_withUnsafeGuaranteedRef` and does
+    // callgrind): the common path checks the breakers through `breakerGates` and does
     // not touch the counters object at all (its generation is copied here); only the slow paths
     // call `counters`.
     private let counting: Bool
     private unowned(unsafe) let counters: EvaluationTelemetry
     private let countersGeneration: UInt64
     private let guarded: Bool
-    private let breakers: Unmanaged<CircuitBreakers>
+    private unowned(unsafe) let breakers: CircuitBreakers
+    private let breakerGates: Unmanaged<CircuitBreakers>
 
     package init(
         header: BundleHeader,
@@ -41,7 +42,8 @@ public final class FlagBundle: Sendable {
         counters = self.telemetry ?? EvaluationTelemetry.placeholder
         countersGeneration = counters.generation
         guarded = self.circuits != nil
-        breakers = Unmanaged.passUnretained(self.circuits ?? CircuitBreakers.placeholder)
+        breakers = self.circuits ?? CircuitBreakers.placeholder
+        breakerGates = Unmanaged.passUnretained(breakers)
     }
 
     /// The position of flag `key` in the tables, or nil.
@@ -110,12 +112,18 @@ public final class FlagBundle: Sendable {
     /// Resolves a context against this bundle's attribute table once, so that evaluating it against
     /// many flags does no lookups by name.
     public func prepare(_ context: EvaluationContext) -> PreparedContext {
-        let values = tables.view.attributeKinds.indices.map { index -> AttributeValue? in
-            guard tables.view.attributeKinds[index] == .named else { return nil }
-            return context.namedValue(index, tables: tables.viewPointer)
+        let offsets = context.withReader { reader in
+            tables.view.attributeKinds.indices.map { index -> Int32 in
+                guard tables.view.attributeKinds[index] == .named else { return -1 }
+                let offset = ContextRecord.find(reader.records, key: tables.view.attributeKeys[index]) {
+                    tables.view.bytes(tables.view.attributes[index])
+                }
+                return Int32(truncatingIfNeeded: offset)
+            }
         }
         return PreparedContext(
-            values: values,
+            attributes: context.attributes,
+            offsets: offsets,
             targetingKey: context.targetingKey,
             now: context.now,
             invalidReason: invalidReason(context),
@@ -130,7 +138,7 @@ public final class FlagBundle: Sendable {
     /// else its evaluation. The common case (no breaker or a closed one, the thread's counters
     /// cached) makes no call but the evaluator's.
     package func outcome(_ index: Int, _ context: some AttributeSource) -> Outcome {
-        if guarded, !breakers._withUnsafeGuaranteedRef({ $0.isClosed(index) }) {
+        if guarded, breakerGates._withUnsafeGuaranteedRef({ $0.isStopping(index) }) {
             return outcomeGuarded(index, context)
         }
         guard counting else { return evaluated(index, context) }
@@ -138,7 +146,7 @@ public final class FlagBundle: Sendable {
             return outcomeCountedSlowly(index, context)
         }
         let flag = tables.view.flags[index]
-        let result = flag.fixedOutcome ?? Evaluator(tables: tables, clock: clock).evaluate(flag: index, source: context)
+        let result = flag.fixedOutcome ?? evaluatedByRules(index, context)
         EvaluationTelemetry.countCached(block, variant: Int(flag.variantStart) &+ result.variant, reason: result.reason)
         return result
     }
@@ -162,7 +170,7 @@ public final class FlagBundle: Sendable {
     /// evaluation, counted (not timed).
     @inline(never)
     private func outcomeGuarded(_ index: Int, _ context: some AttributeSource) -> Outcome {
-        let result = breakers._withUnsafeGuaranteedRef { $0.gate(index) } ?? evaluated(index, context)
+        let result = breakerGates._withUnsafeGuaranteedRef { $0.gate(index) } ?? evaluated(index, context)
         if counting {
             counters.count(variant: Int(tables.view.flags[index].variantStart) &+ result.variant, reason: result.reason)
         }
@@ -174,7 +182,18 @@ public final class FlagBundle: Sendable {
     private func evaluated(_ index: Int, _ context: some AttributeSource) -> Outcome {
         let flag = tables.view.flags[index]
         if let fixed = flag.fixedOutcome { return fixed }
-        return Evaluator(tables: tables, clock: clock).evaluate(flag: index, source: context)
+        return evaluatedByRules(index, context)
+    }
+
+    /// The evaluation of flag `index`, whose outcome is not fixed at load, by its prerequisites and rules.
+    @inline(__always)
+    private func evaluatedByRules(_ index: Int, _ context: some AttributeSource) -> Outcome {
+        context.withReader {
+            Evaluator(tables: tables, clock: clock, breakers: guarded ? breakers : nil).evaluate(
+                flag: index,
+                source: $0
+            )
+        }
     }
 
     /// Evaluates with a prepared context; nil for a context prepared by another bundle (its

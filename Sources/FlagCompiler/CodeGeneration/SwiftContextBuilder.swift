@@ -60,11 +60,12 @@ struct SwiftContextBuilder {
         out += "        }\n\n"
         out += "        /// The context as the runtime takes it.\n"
         out += "        \(access) var evaluationContext: FlagRuntime.EvaluationContext {\n"
-        out += "            var attributes = FlagRuntime.ContextAttributes()\n"
+        // Room for every declared attribute: one allocation, no dictionary.
+        out += "            var attributes = FlagRuntime.ContextAttributes(minimumCapacity: \(properties.count))\n"
         for (attribute, name) in properties {
             let value = Self.swiftType(attribute.type).value("value")
             out +=
-                "            if let value = self.\(name) { attributes[\(SwiftGenerator.literal(attribute.name.value))] = \(value) }\n"
+                "            if let value = self.\(name) { attributes.set(\(SwiftGenerator.literal(attribute.name.value)), \(value)) }\n"
         }
         out +=
             "            return FlagRuntime.EvaluationContext(targetingKey: targetingKey, attributes: attributes, now: now)\n"

@@ -92,7 +92,7 @@ package final class PolicyProgram: @unchecked Sendable {
 
     /// Whether compiled check `flag` holds for `context`.
     package func holds(_ flag: Int, _ context: EvaluationContext) -> Bool {
-        Evaluator<EvaluationContext>(tables: tables, clock: clock).evaluate(flag: flag, source: context).variant == 0
+        Evaluator(tables: tables, clock: clock).evaluate(flag: flag, context: context).variant == 0
     }
 
     private static func facts(of node: ConditionNode) -> [String] {

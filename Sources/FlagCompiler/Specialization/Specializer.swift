@@ -250,7 +250,7 @@ struct PredicateOracle {
         // The clock is never read: the attribute is neither `now` nor used for a ramp.
         let clock = EvaluationClock { 0 }
         return withExtendedLifetime(tables) {
-            Evaluator<EvaluationContext>(tables: tables, clock: clock).evaluate(flag: 0, source: context).variant == 1
+            Evaluator(tables: tables, clock: clock).evaluate(flag: 0, context: context).variant == 1
         }
     }
 }

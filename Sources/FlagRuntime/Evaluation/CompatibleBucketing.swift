@@ -86,6 +86,18 @@ package enum BucketingScheme: UInt8, Sendable, Hashable, CaseIterable {
         return bucket(hash: hasher.finalize(), total: total)
     }
 
+    /// ``bucket(prefix:value:total:)`` of a value read from a context.
+    package func bucket(prefix: Murmur3Hasher, value: AttributeRead, total: Int) -> Int? {
+        var hasher = prefix
+        switch value.tag {
+        case .string: hasher.combine(buffer: value.bytes)
+        case .number: hasher.combine(Bucketing.canonicalNumberText(value.number))
+        case .bool: hasher.combine(value.payload != 0 ? "true" : "false")
+        case .list, .object, .null: return nil
+        }
+        return bucket(hash: hasher.finalize(), total: total)
+    }
+
     /// The bucket of `value` under `salt`: what the golden vectors of docs/language.md list.
     package func bucket(salt: String, value: AttributeValue, total: Int) -> Int? {
         bucket(prefix: prefix(salt: salt), value: value, total: total)

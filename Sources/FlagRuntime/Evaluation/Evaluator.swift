@@ -1,26 +1,3 @@
-/// Where the evaluator reads attribute values from.
-package protocol AttributeSource {
-    /// The value of attribute `index` of the bundle (never `targetingKey` or `now`, which the
-    /// evaluator handles itself), or nil when missing.
-    func namedValue(_ index: Int, tables: UnsafePointer<FlagTables.View>) -> AttributeValue?
-    var targetingKey: String? { get }
-    var now: Double? { get }
-    /// Why the context cannot be evaluated (every flag serves the caller's default), or nil.
-    var invalidReason: String? { get }
-}
-
-extension EvaluationContext: AttributeSource {
-    package func namedValue(_ index: Int, tables: UnsafePointer<FlagTables.View>) -> AttributeValue? {
-        attributes.value(key: tables.pointee.attributeKeys[index]) {
-            tables.pointee.bytes(tables.pointee.attributes[index])
-        }
-    }
-}
-
-extension PreparedContext: AttributeSource {
-    package func namedValue(_ index: Int, tables: UnsafePointer<FlagTables.View>) -> AttributeValue? { values[index] }
-}
-
 /// The outcome of evaluating one flag: which variant, why, and which rule. No allocation.
 package struct Outcome: Sendable, Equatable {
     package var variant: Int
@@ -45,57 +22,69 @@ extension FlagTables.FlagRecord {
 /// Evaluates flags of one bundle for one context, on the bundle's flat tables. A value type made per
 /// evaluation; it allocates nothing, copies no reference out of the tables, and reads the clock at
 /// most once.
-package struct Evaluator<Source: AttributeSource> {
+package struct Evaluator {
     // Plain buffer pointers into the bundle's tables, which outlive every evaluation with them:
     // nothing here is reference counted, so threads evaluating at once share no counter.
     let tables: UnsafePointer<FlagTables.View>
     /// Read only when a ramp or the `now` attribute needs the time (and the context has none).
     unowned(unsafe) let clock: EvaluationClock
 
-    package init(tables: FlagTables, clock: EvaluationClock) {
+    /// The bundle's circuit breakers, when a flag has a guard: a prerequisite whose breaker is not
+    /// closed serves its off variant (so the flag requiring it fails).
+    unowned(unsafe) let breakers: CircuitBreakers?
+
+    package init(tables: FlagTables, clock: EvaluationClock, breakers: CircuitBreakers? = nil) {
         self.tables = tables.viewPointer
         self.clock = clock
+        self.breakers = breakers
     }
 
     /// The evaluation time, read from the clock at most once per evaluation. The methods are
-    /// non-mutating and thread this cache through instead. The source is a parameter, not a stored
-    /// property, so it is borrowed from the caller: storing it would retain and release each of its
-    /// buffers on every evaluation.
-    private func now(_ source: Source, _ cache: inout Double?) -> Double {
+    /// non-mutating and thread this cache through instead.
+    private func now(_ source: ContextReader, _ cache: inout Double?) -> Double {
         if let cache { return cache }
         let value = source.now ?? clock.now()
         cache = value
         return value
     }
 
-    /// The value of attribute `index`; nil when missing or null.
+    /// The value of attribute `index`, read in place; `.missing` when missing or null.
     @inline(__always)
-    private func value(_ index: Int, _ source: Source, _ now: inout Double?) -> AttributeValue? {
-        let result: AttributeValue?
+    private func value(_ index: Int, _ source: ContextReader, _ now: inout Double?) -> AttributeRead {
         switch tables.pointee.attributeKinds[index] {
         case .targetingKey:
-            guard let key = source.targetingKey else { return nil }
+            guard let key = source.targetingKey else { return .missing }
             return .string(key)
         case .now: return .number(self.now(source, &now))
-        case .named: result = source.namedValue(index, tables: tables)
+        case .named: return source.named(index, tables)
         }
-        if case .null = result { return nil }
-        return result
     }
 
     // MARK: Flags
 
-    package func evaluate(flag index: Int, source: Source) -> Outcome {
+    /// The outcome of flag `index` for `context` (no circuit breaker, no telemetry).
+    package func evaluate(flag index: Int, context: some AttributeSource) -> Outcome {
+        context.withReader { evaluate(flag: index, source: $0) }
+    }
+
+    package func evaluate(flag index: Int, source: ContextReader) -> Outcome {
         var now: Double? = nil
         return evaluate(flag: index, source, &now)
     }
 
-    private func evaluate(flag index: Int, _ source: Source, _ now: inout Double?) -> Outcome {
+    private func evaluate(flag index: Int, _ source: ContextReader, _ now: inout Double?) -> Outcome {
         let flag = tables.pointee.flags[index]
         if let fixed = flag.fixedOutcome { return fixed }
         for position in flag.prerequisites {
             let prerequisite = tables.pointee.prerequisites[position]
-            if evaluate(flag: Int(prerequisite.flag), source, &now).variant != Int(prerequisite.variant) {
+            let required = Int(prerequisite.flag)
+            let served =
+                if let breakers, breakers.isStopping(required) {
+                    Int(tables.pointee.flags[required].offVariant)
+                } else {
+                    evaluate(flag: required, source, &now).variant
+                }
+            if served != Int(prerequisite.variant) {
                 return Outcome(variant: Int(flag.offVariant), reason: .prerequisiteFailed, rule: -1)
             }
         }
@@ -133,7 +122,7 @@ package struct Evaluator<Source: AttributeSource> {
     }
 
     /// The ramp's threshold now: 0 before the first step, then the latest started step's.
-    private func rampThreshold(_ rule: FlagTables.RuleRecord, _ source: Source, _ now: inout Double?) -> Int {
+    private func rampThreshold(_ rule: FlagTables.RuleRecord, _ source: ContextReader, _ now: inout Double?) -> Int {
         let time = self.now(source, &now)
         var threshold = 0
         for position in rule.entries {
@@ -146,8 +135,8 @@ package struct Evaluator<Source: AttributeSource> {
 
     /// The variant a `hash:` split serves, or nil when the bucketing value is missing or not a
     /// scalar. Its first entry holds the salt and the scheme (see `TableDecoder.readServe`).
-    private func hashedSplit(_ rule: FlagTables.RuleRecord, _ source: Source, _ now: inout Double?) -> Int? {
-        guard let value = value(Int(rule.bucketBy), source, &now) else { return nil }
+    private func hashedSplit(_ rule: FlagTables.RuleRecord, _ source: ContextReader, _ now: inout Double?) -> Int? {
+        let value = value(Int(rule.bucketBy), source, &now)
         let header = tables.pointee.splits[Int(rule.start)]
         let scheme = BucketingScheme(rawValue: UInt8(truncatingIfNeeded: header.threshold)) ?? .flagc
         let entries = Int(rule.start) + 1..<rule.entries.upperBound
@@ -161,20 +150,24 @@ package struct Evaluator<Source: AttributeSource> {
     }
 
     /// The bucket of the bucketing attribute, or nil when it is missing or not a scalar.
-    private func bucket(flag: Int, attribute: Int, _ source: Source, _ now: inout Double?) -> Int? {
-        switch value(attribute, source, &now) {
-        case .string(let text): Bucketing.bucket(prefix: tables.pointee.saltPrefixes[flag], value: text)
-        case .number(let number): Bucketing.bucket(prefix: tables.pointee.saltPrefixes[flag], number: number)
-        case .bool(let bool):
-            Bucketing.bucket(prefix: tables.pointee.saltPrefixes[flag], value: bool ? "true" : "false")
-        case .list, .object, .null, nil: nil
+    private func bucket(flag: Int, attribute: Int, _ source: ContextReader, _ now: inout Double?) -> Int? {
+        let read = value(attribute, source, &now)
+        switch read.tag {
+        case .string: return Bucketing.bucket(prefix: tables.pointee.saltPrefixes[flag], utf8: read.bytes)
+        case .number: return Bucketing.bucket(prefix: tables.pointee.saltPrefixes[flag], number: read.number)
+        case .bool:
+            return Bucketing.bucket(
+                prefix: tables.pointee.saltPrefixes[flag],
+                value: read.payload != 0 ? "true" : "false"
+            )
+        case .list, .object, .null: return nil
         }
     }
 
     // MARK: Conditions
 
     /// Whether the condition whose root is node `index` holds.
-    package func matches(_ index: Int, _ source: Source, _ now: inout Double?) -> Bool {
+    package func matches(_ index: Int, _ source: ContextReader, _ now: inout Double?) -> Bool {
         let node = tables.pointee.nodes[index]
         switch node.kind {
         case .all:
@@ -196,28 +189,24 @@ package struct Evaluator<Source: AttributeSource> {
         case .segment:
             return isMember(ofSegment: Int(node.index), source, &now)
         case .predicate:
-            return Self.holds(node, for: value(Int(node.index), source, &now), tables)
+            return Self.holds(node, value(Int(node.index), source, &now), source.lists, tables)
         }
     }
 
     /// A child of `all` / `any`: predicates (the common case) are tested in the loop, without a call.
     @inline(__always)
-    private func matchesChild(_ index: Int, _ source: Source, _ now: inout Double?) -> Bool {
+    private func matchesChild(_ index: Int, _ source: ContextReader, _ now: inout Double?) -> Bool {
         let node = tables.pointee.nodes[index]
         guard node.kind == .predicate else { return matches(index, source, &now) }
-        return Self.holds(node, for: value(Int(node.index), source, &now), tables)
+        return Self.holds(node, value(Int(node.index), source, &now), source.lists, tables)
     }
 
-    private func isMember(ofSegment index: Int, _ source: Source, _ now: inout Double?) -> Bool {
+    private func isMember(ofSegment index: Int, _ source: ContextReader, _ now: inout Double?) -> Bool {
         let segment = tables.pointee.segments[index]
         // Most segments list no keys: then the targeting key is not read (nor its optional copied).
         if segment.included.count + segment.excluded.count > 0, let key = source.targetingKey {
-            let listed: Bool? = withUTF8(key) { key in
-                if tables.pointee.contains(segment.excluded, key, foldNeedle: false) { return false }
-                if tables.pointee.contains(segment.included, key, foldNeedle: false) { return true }
-                return nil
-            }
-            if let listed { return listed }
+            if tables.pointee.contains(segment.excluded, key, foldNeedle: false) { return false }
+            if tables.pointee.contains(segment.included, key, foldNeedle: false) { return true }
         }
         guard segment.condition >= 0 else { return false }
         return matches(Int(segment.condition), source, &now)
@@ -227,10 +216,11 @@ package struct Evaluator<Source: AttributeSource> {
 
     private static func holds(
         _ node: FlagTables.NodeRecord,
-        for value: AttributeValue?,
+        _ value: AttributeRead,
+        _ lists: UnsafeBufferPointer<[AttributeValue]>,
         _ tables: UnsafePointer<FlagTables.View>
     ) -> Bool {
-        guard let value else {
+        if value.isMissing {
             switch node.code {
             case .notEquals, .notIn, .notContains: return true
             case .exists: return node.operand == 0
@@ -240,33 +230,33 @@ package struct Evaluator<Source: AttributeSource> {
         // An object is present and nothing else: only `exists: true` holds for it. Every positive operator is
         // false for it by its type check; the negated ones test for it, so the common path pays nothing.
         let ignoreCase = node.ignoreCase
+        let isString = value.tag == .string
         switch node.code {
         case .exists: return node.operand != 0
-        case .equals: return anyEquals(value, node, tables)
-        case .notEquals: return !isObject(value) && !Self.anyEquals(value, node, tables)
-        case .isIn: return Self.anyContained(value, Int(node.operand), ignoreCase, tables)
-        case .notIn: return !isObject(value) && !Self.anyContained(value, Int(node.operand), ignoreCase, tables)
-        case .contains: return Self.contains(value, tables.pointee.bytes(node.operand), ignoreCase: ignoreCase)
+        case .equals: return anyEquals(value, node, lists, tables)
+        case .notEquals: return value.tag != .object && !anyEquals(value, node, lists, tables)
+        case .isIn: return anyContained(value, Int(node.operand), ignoreCase, lists, tables)
+        case .notIn: return value.tag != .object && !anyContained(value, Int(node.operand), ignoreCase, lists, tables)
+        case .contains: return contains(value, tables.pointee.bytes(node.operand), ignoreCase, lists)
         case .notContains:
-            return !isObject(value) && !Self.contains(value, tables.pointee.bytes(node.operand), ignoreCase: ignoreCase)
+            return value.tag != .object && !contains(value, tables.pointee.bytes(node.operand), ignoreCase, lists)
         case .startsWith:
-            guard case .string(let string) = value else { return false }
-            return TextMatching.hasPrefix(string, tables.pointee.bytes(node.operand), ignoreCase: ignoreCase)
+            return isString
+                && TextMatching.hasPrefix(value.bytes, tables.pointee.bytes(node.operand), ignoreCase: ignoreCase)
         case .endsWith:
-            guard case .string(let string) = value else { return false }
-            return TextMatching.hasSuffix(string, tables.pointee.bytes(node.operand), ignoreCase: ignoreCase)
+            return isString
+                && TextMatching.hasSuffix(value.bytes, tables.pointee.bytes(node.operand), ignoreCase: ignoreCase)
         case .matches:
-            guard case .string(let string) = value else { return false }
-            return tables.pointee.regexes[Int(node.operand)].matches(string)
-        case .greaterThan: return Self.number(value).map { $0 > Self.numericOperand(node, tables) } ?? false
-        case .greaterThanOrEqual: return Self.number(value).map { $0 >= Self.numericOperand(node, tables) } ?? false
-        case .lessThan: return Self.number(value).map { $0 < Self.numericOperand(node, tables) } ?? false
-        case .lessThanOrEqual: return Self.number(value).map { $0 <= Self.numericOperand(node, tables) } ?? false
-        case .before: return Self.time(value).map { $0 < Self.numericOperand(node, tables) } ?? false
-        case .after: return Self.time(value).map { $0 > Self.numericOperand(node, tables) } ?? false
+            return isString && tables.pointee.regexes[Int(node.operand)].matches(utf8: value.bytes)
+        case .greaterThan: return number(value).map { $0 > numericOperand(node, tables) } ?? false
+        case .greaterThanOrEqual: return number(value).map { $0 >= numericOperand(node, tables) } ?? false
+        case .lessThan: return number(value).map { $0 < numericOperand(node, tables) } ?? false
+        case .lessThanOrEqual: return number(value).map { $0 <= numericOperand(node, tables) } ?? false
+        case .before: return time(value).map { $0 < numericOperand(node, tables) } ?? false
+        case .after: return time(value).map { $0 > numericOperand(node, tables) } ?? false
         case .semver:
-            guard case .string(let text) = value,
-                let order = SemanticVersion.compare(text, to: tables.pointee.versions[Int(node.operand)])
+            guard isString,
+                let order = SemanticVersion.compare(utf8: value.bytes, to: tables.pointee.versions[Int(node.operand)])
             else { return false }
             switch consecutiveCase(node.detail, first: SemverComparison.equal, last: .lessThanOrEqual) ?? .equal {
             case .equal: return order == 0
@@ -276,7 +266,7 @@ package struct Evaluator<Source: AttributeSource> {
             case .lessThanOrEqual: return order <= 0
             }
         case .inCIDR:
-            guard case .string(let text) = value, let address = IPAddress.parse(text) else { return false }
+            guard isString, let address = IPAddress.parse(utf8: value.bytes) else { return false }
             let list = tables.pointee.cidrLists[Int(node.operand)]
             for position in Int(list.start)..<Int(list.start + list.count)
             where tables.pointee.ranges[position].contains(address) {
@@ -295,12 +285,6 @@ package struct Evaluator<Source: AttributeSource> {
         }
     }
 
-    @inline(__always)
-    private static func isObject(_ value: AttributeValue) -> Bool {
-        if case .object = value { return true }
-        return false
-    }
-
     /// The numeric operand of a predicate (gt, before, eq with a number, …).
     @inline(__always)
     private static func numericOperand(
@@ -310,14 +294,17 @@ package struct Evaluator<Source: AttributeSource> {
         tables.pointee.nodeNumbers[Int(node.operand)]
     }
 
-    /// eq on a scalar, or on any element of a list (no closure, so nothing is captured or copied).
+    /// eq on a scalar, or on any element of a list.
     private static func anyEquals(
-        _ value: AttributeValue,
+        _ value: AttributeRead,
         _ node: FlagTables.NodeRecord,
+        _ lists: UnsafeBufferPointer<[AttributeValue]>,
         _ tables: UnsafePointer<FlagTables.View>
     ) -> Bool {
-        if case .list(let items) = value {
-            for item in items where equals(item, node, tables) { return true }
+        if value.tag == .list {
+            for item in lists[Int(value.payload)] where AttributeRead.with(item, { equals($0, node, tables) }) {
+                return true
+            }
             return false
         }
         return equals(value, node, tables)
@@ -325,13 +312,17 @@ package struct Evaluator<Source: AttributeSource> {
 
     /// in on a scalar, or on any element of a list.
     private static func anyContained(
-        _ value: AttributeValue,
+        _ value: AttributeRead,
         _ set: Int,
         _ ignoreCase: Bool,
+        _ lists: UnsafeBufferPointer<[AttributeValue]>,
         _ tables: UnsafePointer<FlagTables.View>
     ) -> Bool {
-        if case .list(let items) = value {
-            for item in items where contains(set, item, ignoreCase, tables) { return true }
+        if value.tag == .list {
+            for item in lists[Int(value.payload)]
+            where AttributeRead.with(item, { contains(set, $0, ignoreCase, tables) }) {
+                return true
+            }
             return false
         }
         return contains(set, value, ignoreCase, tables)
@@ -339,53 +330,53 @@ package struct Evaluator<Source: AttributeSource> {
 
     /// eq against the node's literal.
     private static func equals(
-        _ value: AttributeValue,
+        _ value: AttributeRead,
         _ node: FlagTables.NodeRecord,
         _ tables: UnsafePointer<FlagTables.View>
     ) -> Bool {
-        switch (value, LiteralTag(rawValue: node.detail)) {
-        case (.string(let string), .string?):
+        switch (value.tag, LiteralTag(rawValue: node.detail)) {
+        case (.string, .string?):
             let expected = tables.pointee.bytes(node.operand)
             return node.ignoreCase
-                ? TextMatching.equalsIgnoringCase(string, lowercased: expected) : TextMatching.equals(string, expected)
-        case (.number(let number), .number?): return number == Self.numericOperand(node, tables)
-        case (.string(let string), .number?): return NumberText.parse(string) == Self.numericOperand(node, tables)
-        case (.number(let number), .string?):
-            return NumberText.parse(utf8: tables.pointee.bytes(node.operand)) == number
-        case (.bool(let bool), .bool?): return bool == (node.operand != 0)
+                ? TextMatching.equalsIgnoringCase(value.bytes, lowercased: expected)
+                : TextMatching.equals(value.bytes, expected)
+        case (.number, .number?): return value.number == numericOperand(node, tables)
+        case (.string, .number?): return NumberText.parse(utf8: value.bytes) == numericOperand(node, tables)
+        case (.number, .string?):
+            return NumberText.parse(utf8: tables.pointee.bytes(node.operand)) == value.number
+        case (.bool, .bool?): return (value.payload != 0) == (node.operand != 0)
         default: return false
         }
     }
 
     private static func contains(
         _ index: Int,
-        _ value: AttributeValue,
+        _ value: AttributeRead,
         _ ignoreCase: Bool,
         _ tables: UnsafePointer<FlagTables.View>
     ) -> Bool {
         let set = tables.pointee.literalSets[index]
-        switch value {
-        case .string(let string):
-            let listed = withUTF8(string) { bytes in
-                if ignoreCase && !TextMatching.isASCII(bytes) {
-                    return withUTF8(TextMatching.simpleLowercased(string)) {
-                        tables.pointee.contains(set.strings, $0, foldNeedle: false)
-                    }
+        switch value.tag {
+        case .string:
+            let bytes = value.bytes
+            let listed =
+                ignoreCase && !TextMatching.isASCII(bytes)
+                ? withUTF8(TextMatching.simpleLowercased(String(decoding: bytes, as: UTF8.self))) {
+                    tables.pointee.contains(set.strings, $0, foldNeedle: false)
                 }
-                return tables.pointee.contains(set.strings, bytes, foldNeedle: ignoreCase)
-            }
+                : tables.pointee.contains(set.strings, bytes, foldNeedle: ignoreCase)
             if listed { return true }
             // A numeric string meets the number literals only: two strings compare as strings.
-            guard set.numberCount > 0, let number = NumberText.parse(string) else { return false }
+            guard set.numberCount > 0, let number = NumberText.parse(utf8: bytes) else { return false }
             return containsNumber(number, start: set.numberStart, count: set.numberCount, tables)
-        case .number(let number):
+        case .number:
             return containsNumber(
-                number,
+                value.number,
                 start: set.numberStart,
                 count: set.numberCount + set.numericStringCount,
                 tables
             )
-        case .bool(let bool): return set.bools & (bool ? 2 : 1) != 0
+        case .bool: return set.bools & (value.payload != 0 ? 2 : 1) != 0
         case .list, .object, .null: return false
         }
     }
@@ -407,12 +398,16 @@ package struct Evaluator<Source: AttributeSource> {
 
     /// Substring on a string; membership on a list, with `eq`'s equality (a number element equals a
     /// numeric operand text as a number).
-    private static func contains(_ value: AttributeValue, _ text: UnsafeBufferPointer<UInt8>, ignoreCase: Bool) -> Bool
-    {
-        switch value {
-        case .string(let string): return TextMatching.contains(string, text, ignoreCase: ignoreCase)
-        case .list(let items):
-            for item in items {
+    private static func contains(
+        _ value: AttributeRead,
+        _ text: UnsafeBufferPointer<UInt8>,
+        _ ignoreCase: Bool,
+        _ lists: UnsafeBufferPointer<[AttributeValue]>
+    ) -> Bool {
+        switch value.tag {
+        case .string: return TextMatching.contains(value.bytes, text, ignoreCase: ignoreCase)
+        case .list:
+            for item in lists[Int(value.payload)] {
                 switch item {
                 case .string(let item):
                     if ignoreCase
@@ -431,19 +426,21 @@ package struct Evaluator<Source: AttributeSource> {
     }
 
     /// A number, or a numeric string compared as a number.
-    private static func number(_ value: AttributeValue) -> Double? {
-        switch value {
-        case .number(let number): number
-        case .string(let string): NumberText.parse(string)
+    @inline(__always)
+    private static func number(_ value: AttributeRead) -> Double? {
+        switch value.tag {
+        case .number: value.number
+        case .string: NumberText.parse(utf8: value.bytes)
         default: nil
         }
     }
 
     /// Unix seconds from a number, an RFC 3339 string, or a numeric string.
-    private static func time(_ value: AttributeValue) -> Double? {
-        switch value {
-        case .number(let number): number
-        case .string(let string): Timestamp.parseRFC3339(string) ?? NumberText.parse(string)
+    private static func time(_ value: AttributeRead) -> Double? {
+        switch value.tag {
+        case .number: value.number
+        case .string:
+            Timestamp.parseRFC3339(utf8: value.bytes) ?? NumberText.parse(utf8: value.bytes)
         default: nil
         }
     }

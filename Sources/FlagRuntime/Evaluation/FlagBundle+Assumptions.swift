@@ -23,9 +23,11 @@ extension FlagBundle {
     /// type), as the INVALID_CONTEXT message; nil when none. The context's value is not repeated.
     package func contradiction(_ source: some AttributeSource) -> String? {
         for assumption in tables.assumptions {
-            guard let value = source.namedValue(assumption.attribute, tables: tables.viewPointer) else { continue }
-            if case .null = value { continue }
-            if value != assumption.value {
+            let contradicts = source.withReader { reader in
+                let read = reader.named(assumption.attribute, tables.viewPointer)
+                return !read.isMissing && !read.equals(assumption.value, lists: reader.lists)
+            }
+            if contradicts {
                 let name = tables.view.attributeNames[assumption.attribute]
                 return "this bundle was built for '\(name)' = \(Self.describe(assumption.value)) "
                     + "(target '\(header.target)'), the context gives '\(name)' another value"

@@ -211,7 +211,8 @@ package final class FlagTables: @unchecked Sendable {
         package func bytes(_ index: Int32) -> UnsafeBufferPointer<UInt8> {
             let start = Int(stringStarts[Int(index)])
             let end = Int(stringStarts[Int(index) + 1])
-            return UnsafeBufferPointer(rebasing: stringBytes[start..<end])
+            guard let base = stringBytes.baseAddress else { return UnsafeBufferPointer(start: nil, count: 0) }
+            return UnsafeBufferPointer(start: base + start, count: end - start)
         }
 
         /// String `index` as a `String`: the one made at load when there is one, else made now.
@@ -225,7 +226,16 @@ package final class FlagTables: @unchecked Sendable {
         @inline(__always)
         package func contains(_ set: SetRecord, _ needle: UnsafeBufferPointer<UInt8>, foldNeedle: Bool) -> Bool {
             if set.count <= 8 {
-                // Short sets (most `in` lists): a scan that skips members of another length unread.
+                // Short sets (most `in` lists): a scan that skips members of another length unread,
+                // comparing up to 16 bytes as two words.
+                if !foldNeedle && needle.count <= 16 {
+                    let key = NameKey(needle)
+                    for position in Int(set.start)..<Int(set.start + set.count) {
+                        let member = bytes(setMembers[position])
+                        if member.count == needle.count, NameKey(member) == key { return true }
+                    }
+                    return false
+                }
                 for position in Int(set.start)..<Int(set.start + set.count) {
                     let member = bytes(setMembers[position])
                     if member.count == needle.count, TextMatching.compare(needle, member, foldingLeft: foldNeedle) == 0

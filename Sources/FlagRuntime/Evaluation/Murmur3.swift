@@ -177,6 +177,14 @@ package enum Bucketing {
         return Int(hasher.finalize() % UInt32(bucketCount))
     }
 
+    /// ``bucket(salt:value:)`` from a ``prefix(salt:)`` state, the value given as UTF-8 bytes.
+    @inline(__always)
+    package static func bucket(prefix: Murmur3Hasher, utf8 value: UnsafeBufferPointer<UInt8>) -> Int {
+        var hasher = prefix
+        hasher.combine(buffer: value)
+        return Int(hasher.finalize() % UInt32(bucketCount))
+    }
+
     /// ``bucket(salt:number:)`` from a ``prefix(salt:)`` state.
     package static func bucket(prefix: Murmur3Hasher, number: Double) -> Int {
         var hasher = prefix

@@ -13,6 +13,12 @@ package struct NameKey: Hashable, Sendable, BitwiseCopyable {
         tail = Self.word(bytes, from: 8)
     }
 
+    package init(count: UInt64, head: UInt64, tail: UInt64) {
+        self.count = count
+        self.head = head
+        self.tail = tail
+    }
+
     package init(_ name: String) {
         self = withUTF8(name) { NameKey($0) }
     }
@@ -29,18 +35,24 @@ package struct NameKey: Hashable, Sendable, BitwiseCopyable {
     @inline(__always)
     package var isExact: Bool { count <= 16 }
 
-    /// Bytes `start ..< start + 8` (those that exist) as a little-endian word.
+    /// Bytes `start ..< start + 8` (those that exist) as a little-endian word, zero-padded: a short
+    /// run is read as two overlapping loads (whose common bytes agree), never past the buffer.
+    @inline(__always)
     private static func word(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> UInt64 {
-        guard let base = bytes.baseAddress else { return 0 }
-        if bytes.count >= start + 8 {
-            return UInt64(littleEndian: UnsafeRawPointer(base).loadUnaligned(fromByteOffset: start, as: UInt64.self))
+        let available = bytes.count - start
+        guard available > 0, let base = bytes.baseAddress else { return 0 }
+        let raw = UnsafeRawPointer(base + start)
+        if available >= 8 { return UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self)) }
+        if available >= 4 {
+            let low = UInt64(UInt32(littleEndian: raw.loadUnaligned(as: UInt32.self)))
+            let high = UInt64(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: available - 4, as: UInt32.self)))
+            return low | high << (8 * UInt64(available - 4))
         }
-        var word: UInt64 = 0
-        var index = start
-        while index < bytes.count {
-            word |= UInt64(bytes[index]) << (8 * UInt64(index - start))
-            index += 1
+        if available >= 2 {
+            let low = UInt64(UInt16(littleEndian: raw.loadUnaligned(as: UInt16.self)))
+            let high = UInt64(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: available - 2, as: UInt16.self)))
+            return low | high << (8 * UInt64(available - 2))
         }
-        return word
+        return UInt64(base[start])
     }
 }

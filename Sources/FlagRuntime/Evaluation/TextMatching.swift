@@ -72,12 +72,75 @@ package enum TextMatching {
         return true
     }
 
+    /// Whether `bytes` equal `expected` (already lower-cased) ignoring case.
+    package static func equalsIgnoringCase(
+        _ bytes: UnsafeBufferPointer<UInt8>,
+        lowercased expected: UnsafeBufferPointer<UInt8>
+    ) -> Bool {
+        guard isASCII(bytes) else { return withUTF8(lowercased(bytes)) { equals($0, expected) } }
+        return bytes.count == expected.count && compare(bytes, expected, foldingLeft: true) == 0
+    }
+
+    package static func hasPrefix(
+        _ bytes: UnsafeBufferPointer<UInt8>,
+        _ prefix: UnsafeBufferPointer<UInt8>,
+        ignoreCase: Bool
+    ) -> Bool {
+        if ignoreCase && !isASCII(bytes) {
+            return withUTF8(lowercased(bytes)) { hasPrefix($0, prefix, ignoreCase: false) }
+        }
+        guard bytes.count >= prefix.count else { return false }
+        return compare(UnsafeBufferPointer(rebasing: bytes[..<prefix.count]), prefix, foldingLeft: ignoreCase) == 0
+    }
+
+    package static func hasSuffix(
+        _ bytes: UnsafeBufferPointer<UInt8>,
+        _ suffix: UnsafeBufferPointer<UInt8>,
+        ignoreCase: Bool
+    ) -> Bool {
+        if ignoreCase && !isASCII(bytes) {
+            return withUTF8(lowercased(bytes)) { hasSuffix($0, suffix, ignoreCase: false) }
+        }
+        guard bytes.count >= suffix.count else { return false }
+        let tail = UnsafeBufferPointer(rebasing: bytes[(bytes.count - suffix.count)...])
+        return compare(tail, suffix, foldingLeft: ignoreCase) == 0
+    }
+
+    /// Byte-wise substring search over UTF-8 (a valid UTF-8 needle can only match at character
+    /// boundaries).
+    package static func contains(
+        _ haystack: UnsafeBufferPointer<UInt8>,
+        _ pattern: UnsafeBufferPointer<UInt8>,
+        ignoreCase: Bool
+    ) -> Bool {
+        if ignoreCase && !isASCII(haystack) {
+            return withUTF8(lowercased(haystack)) { contains($0, pattern, ignoreCase: false) }
+        }
+        guard pattern.count <= haystack.count else { return false }
+        if pattern.isEmpty { return true }
+        let last = haystack.count - pattern.count
+        var start = 0
+        while start <= last {
+            var offset = 0
+            while offset < pattern.count {
+                let byte = ignoreCase ? lower(haystack[start + offset]) : haystack[start + offset]
+                if byte != pattern[offset] { break }
+                offset += 1
+            }
+            if offset == pattern.count { return true }
+            start += 1
+        }
+        return false
+    }
+
+    /// ``simpleLowercased(_:)`` of UTF-8 bytes (past ASCII only: ASCII input folds in place instead).
+    private static func lowercased(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+        simpleLowercased(String(decoding: bytes, as: UTF8.self))
+    }
+
     /// Whether `string` equals `expected` (already lower-cased) ignoring case.
     package static func equalsIgnoringCase(_ string: String, lowercased expected: UnsafeBufferPointer<UInt8>) -> Bool {
-        withUTF8(string) { bytes in
-            guard isASCII(bytes) else { return equals(simpleLowercased(string), expected) }
-            return bytes.count == expected.count && compare(bytes, expected, foldingLeft: true) == 0
-        }
+        withUTF8(string) { equalsIgnoringCase($0, lowercased: expected) }
     }
 
     package static func equals(_ string: String, _ expected: UnsafeBufferPointer<UInt8>) -> Bool {
@@ -85,45 +148,15 @@ package enum TextMatching {
     }
 
     package static func hasPrefix(_ string: String, _ prefix: UnsafeBufferPointer<UInt8>, ignoreCase: Bool) -> Bool {
-        withUTF8(string) { bytes in
-            if ignoreCase && !isASCII(bytes) { return hasPrefix(simpleLowercased(string), prefix, ignoreCase: false) }
-            guard bytes.count >= prefix.count else { return false }
-            return compare(UnsafeBufferPointer(rebasing: bytes[..<prefix.count]), prefix, foldingLeft: ignoreCase) == 0
-        }
+        withUTF8(string) { hasPrefix($0, prefix, ignoreCase: ignoreCase) }
     }
 
     package static func hasSuffix(_ string: String, _ suffix: UnsafeBufferPointer<UInt8>, ignoreCase: Bool) -> Bool {
-        withUTF8(string) { bytes in
-            if ignoreCase && !isASCII(bytes) { return hasSuffix(simpleLowercased(string), suffix, ignoreCase: false) }
-            guard bytes.count >= suffix.count else { return false }
-            let tail = UnsafeBufferPointer(rebasing: bytes[(bytes.count - suffix.count)...])
-            return compare(tail, suffix, foldingLeft: ignoreCase) == 0
-        }
+        withUTF8(string) { hasSuffix($0, suffix, ignoreCase: ignoreCase) }
     }
 
-    /// Byte-wise substring search over UTF-8 (a valid UTF-8 needle can only match at character
-    /// boundaries).
     package static func contains(_ string: String, _ pattern: UnsafeBufferPointer<UInt8>, ignoreCase: Bool) -> Bool {
-        withUTF8(string) { haystack in
-            if ignoreCase && !isASCII(haystack) {
-                return contains(simpleLowercased(string), pattern, ignoreCase: false)
-            }
-            guard pattern.count <= haystack.count else { return false }
-            if pattern.isEmpty { return true }
-            let last = haystack.count - pattern.count
-            var start = 0
-            while start <= last {
-                var offset = 0
-                while offset < pattern.count {
-                    let byte = ignoreCase ? lower(haystack[start + offset]) : haystack[start + offset]
-                    if byte != pattern[offset] { break }
-                    offset += 1
-                }
-                if offset == pattern.count { return true }
-                start += 1
-            }
-            return false
-        }
+        withUTF8(string) { contains($0, pattern, ignoreCase: ignoreCase) }
     }
 
     // MARK: Strings

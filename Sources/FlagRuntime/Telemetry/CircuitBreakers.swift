@@ -179,11 +179,12 @@ package final class CircuitBreakers: @unchecked Sendable {
         return gateSlow(slot)
     }
 
-    /// Whether flag `index` has no breaker or a closed one: evaluate it without calling `gate`.
+    /// Whether flag `index`'s breaker is not closed (open, or half-open and probing): what a flag that
+    /// requires it sees. A prerequisite check takes no probe, since no outcome is reported for it.
     @inline(__always)
-    package func isClosed(_ index: Int) -> Bool {
+    package func isStopping(_ index: Int) -> Bool {
         let slot = Int(slots[index])
-        return slot < 0 || gates[slot].load(ordering: .acquiring) == Gate.closed
+        return slot >= 0 && gates[slot].load(ordering: .acquiring) != Gate.closed
     }
 
     @inline(never)

@@ -4,81 +4,73 @@
 /// same byte offsets: names, strings, numbers and literals are read by the parser's own methods, and
 /// the value of a member that is an array or an object by its `value(depth:)`.
 extension JSONParser.Parser {
-    /// The key of `targetingKey`, the one member that is not an attribute.
-    private static let targetingKeyKey = NameKey(AttributeKind.targetingKeyName)
+    /// The key of `targetingKey`, the one member that is not an attribute (a constant, so reading it
+    /// costs no lazy-initialisation check).
+    private static var targetingKeyKey: NameKey {
+        // "targetin" and "gKey", little-endian.
+        NameKey(count: 12, head: 0x6E69_7465_6772_6174, tail: 0x7965_4B67)
+    }
+
+    /// What the reader has seen of the object so far.
+    private struct Members {
+        var count = 0
+        var sawTargetingKey = false
+        /// Whether a name so far has a byte past ASCII: until one has, two names are equal (as Swift
+        /// strings, which is how the parser finds duplicates) exactly when their bytes are, so keys decide.
+        var sawNonASCIIName = false
+        /// Filled only once the object outgrows `scannedMembers`, as the tree parser does.
+        var names: Set<String>? = nil
+    }
 
     /// The context of the object at `position` (after leading whitespace, at its `{`), through the end
     /// of the input.
-    mutating func contextObject() throws(JSONParser.Failure) -> EvaluationContext {
+    mutating func contextObject(into context: inout EvaluationContext) throws(JSONParser.Failure) {
         position += 1
-        var context = EvaluationContext()
-        var memberCount = 0
-        var sawTargetingKey = false
-        // Whether a name so far has a byte past ASCII: until one has, two names are equal (as Swift
-        // strings, which is how the parser finds duplicates) exactly when their bytes are, so keys decide.
-        var sawNonASCIIName = false
-        // Filled only once the object outgrows `scannedMembers`, as the tree parser does.
-        var names: Set<String> = []
+        var members = Members()
         skipWhitespace()
         if position < bytes.count, bytes[position] == UInt8(ascii: "}") {
             position += 1
-            return try end(context)
+            return try end()
         }
+        // Room for the records of an object this long (most events): one allocation.
+        context.attributes.reserveBytes(Swift.min(bytes.count * 2 + 64, 1 << 16))
         while true {
             skipWhitespace()
             guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else {
                 throw position < bytes.count ? unexpected("expected a member name") : failure("unexpected end of input")
             }
             let nameStart = position
-            guard memberCount < JSONParser.maximumMembers else {
+            guard members.count < JSONParser.maximumMembers else {
                 throw failure("more than \(JSONParser.maximumMembers) members in one object")
             }
-            // A plain ASCII name of at most 16 bytes (the common case) is its key alone: no string is made.
-            let (key, storedName, isASCII) = try memberName()
-            var name: String { storedName ?? key.text }
-            let isTargetingKey = isASCII ? key == Self.targetingKeyKey : name == AttributeKind.targetingKeyName
-            let isDuplicate: Bool
-            if memberCount < JSONParser.scannedMembers {
-                if isTargetingKey {
-                    isDuplicate = sawTargetingKey
-                } else if isASCII && !sawNonASCIIName {
-                    isDuplicate =
-                        key.isExact
-                        ? context.attributes.contains(key: key) : context.attributes.contains(name, key: key)
-                } else {
-                    isDuplicate = context.attributes.containsName(name)
-                }
+            // A plain ASCII name (the common case) is read as bytes in place: no string is made.
+            if let plain = plainASCII() {
+                try member(
+                    UnsafeBufferPointer(rebasing: bytes[plain]),
+                    decoded: nil,
+                    isASCII: true,
+                    at: nameStart,
+                    &members,
+                    &context
+                )
             } else {
-                if names.isEmpty {
-                    names.reserveCapacity(memberCount * 2)
-                    for (attribute, _) in context.attributes { names.insert(attribute) }
-                    if sawTargetingKey { names.insert(AttributeKind.targetingKeyName) }
+                let name = try string()
+                var failure: JSONParser.Failure?
+                withUTF8(name) { bytes in
+                    do throws(JSONParser.Failure) {
+                        try member(
+                            bytes,
+                            decoded: name,
+                            isASCII: TextMatching.isASCII(bytes),
+                            at: nameStart,
+                            &members,
+                            &context
+                        )
+                    } catch {
+                        failure = error
+                    }
                 }
-                isDuplicate = !names.insert(name).inserted
-            }
-            if isDuplicate { throw failure("duplicate member '\(name)'", at: nameStart) }
-            if !isASCII { sawNonASCIIName = true }
-            memberCount += 1
-            skipWhitespace()
-            guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else {
-                throw position < bytes.count ? unexpected("expected ':'") : failure("unexpected end of input")
-            }
-            position += 1
-            skipWhitespace()
-            let value = try memberValue()
-            if isTargetingKey {
-                sawTargetingKey = true
-                switch value {
-                case .string(let text): context.targetingKey = text
-                // A number is a targeting key in its bucketing text, so `42` and `"42"` are the same user.
-                case .number(let number): context.targetingKey = Bucketing.canonicalNumberText(number)
-                case .null: break
-                case .bool, .list, .object: context.invalidReason = "'targetingKey' must be a string or a number"
-                }
-            } else {
-                if context.attributes.isEmpty { context.attributes.reserveCapacity(8) }
-                // Duplicates were refused above, so each name is new: appending keeps building linear.
-                context.attributes.append(newName: storedName, key: key, value)
+                if let failure { throw failure }
             }
             skipWhitespace()
             guard position < bytes.count else { throw failure("unexpected end of input") }
@@ -86,26 +78,74 @@ extension JSONParser.Parser {
                 position += 1
             } else if bytes[position] == UInt8(ascii: "}") {
                 position += 1
-                return try end(context)
+                return try end()
             } else {
                 throw unexpected("expected ',' or '}'")
             }
         }
     }
 
-    /// A member name from its opening quote: its key, its string unless the key holds it whole, and
-    /// whether it is ASCII. Names of printable ASCII without escapes are read here; any other goes
-    /// through `string()`, which reads (or refuses) it as every string is read.
+    /// One member, from after its name (`name`, read from `nameStart`) through its value.
     @inline(__always)
-    private mutating func memberName() throws(JSONParser.Failure) -> (NameKey, String?, Bool) {
-        if let range = plainASCII() {
-            let bytes = UnsafeBufferPointer(rebasing: self.bytes[range])
-            let key = NameKey(bytes)
-            return (key, key.isExact ? nil : String(decoding: bytes, as: UTF8.self), true)
-        }
-        let name = try string()
+    private mutating func member(
+        _ name: UnsafeBufferPointer<UInt8>,
+        decoded: String?,
+        isASCII: Bool,
+        at nameStart: Int,
+        _ members: inout Members,
+        _ context: inout EvaluationContext
+    ) throws(JSONParser.Failure) {
         let key = NameKey(name)
-        return (key, name, Self.isASCII(name))
+        var text: String { decoded ?? String(decoding: name, as: UTF8.self) }
+        let isTargetingKey = isASCII ? key == Self.targetingKeyKey : text == AttributeKind.targetingKeyName
+        let isDuplicate: Bool
+        if members.count < JSONParser.scannedMembers {
+            if isTargetingKey {
+                isDuplicate = members.sawTargetingKey
+            } else if isASCII && !members.sawNonASCIIName {
+                isDuplicate = context.attributes.contains(key: key, name: name)
+            } else {
+                isDuplicate = context.attributes.containsName(text)
+            }
+        } else {
+            if members.names == nil {
+                var names = Set<String>(minimumCapacity: members.count * 2)
+                for (attribute, _) in context.attributes { names.insert(attribute) }
+                if members.sawTargetingKey { names.insert(AttributeKind.targetingKeyName) }
+                members.names = names
+            }
+            isDuplicate = !members.names!.insert(text).inserted
+        }
+        if isDuplicate { throw failure("duplicate member '\(text)'", at: nameStart) }
+        if !isASCII { members.sawNonASCIIName = true }
+        members.count += 1
+        skipWhitespace()
+        guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else {
+            throw position < bytes.count ? unexpected("expected ':'") : failure("unexpected end of input")
+        }
+        position += 1
+        skipWhitespace()
+        if isTargetingKey {
+            members.sawTargetingKey = true
+            try targetingKey(into: &context)
+        } else {
+            // Duplicates were refused above, so each name is new: appending keeps building linear.
+            try appendMember(key: key, name: name, to: &context.attributes)
+        }
+    }
+
+    /// The `targetingKey` member's value: a string, a number in its bucketing text (so `42` and `"42"`
+    /// are the same user), null (none); any other value marks the context invalid.
+    private mutating func targetingKey(into context: inout EvaluationContext) throws(JSONParser.Failure) {
+        guard position < bytes.count else { throw failure("unexpected end of input") }
+        switch bytes[position] {
+        case UInt8(ascii: "\""): context.targetingKey = try string()
+        case UInt8(ascii: "n"): _ = try expect("null", .null)
+        case UInt8(ascii: "t"), UInt8(ascii: "f"), UInt8(ascii: "["), UInt8(ascii: "{"):
+            _ = try value(depth: 1)
+            context.invalidReason = "'targetingKey' must be a string or a number"
+        default: context.targetingKey = Bucketing.canonicalNumberText(try number())
+        }
     }
 
     /// The contents of the string whose opening quote is at `position`, when they are printable ASCII
@@ -113,52 +153,46 @@ extension JSONParser.Parser {
     @inline(__always)
     private mutating func plainASCII() -> Range<Int>? {
         let start = position + 1
-        var end = start
-        while end < bytes.count {
-            let byte = bytes[end]
-            if byte == UInt8(ascii: "\"") {
-                position = end + 1
-                return start..<end
-            }
-            guard byte >= 0x20, byte < 0x80, byte != UInt8(ascii: "\\") else { return nil }
-            end += 1
-        }
-        return nil
+        let end = plainRunEnd(from: start)
+        guard end < bytes.count, bytes[end] == UInt8(ascii: "\"") else { return nil }
+        position = end + 1
+        return start..<end
     }
 
-    /// `context` once its object is closed: only whitespace may follow.
-    private mutating func end(_ context: EvaluationContext) throws(JSONParser.Failure) -> EvaluationContext {
+    /// Checks that only whitespace follows the object.
+    private mutating func end() throws(JSONParser.Failure) {
         skipWhitespace()
         guard position == bytes.count else { throw unexpected("unexpected text after the value") }
-        return context
     }
 
-    /// A member's value as an attribute: scalars read in place, arrays and objects by `value(depth:)`
-    /// (an object is present and nothing more, as ``JSONParser/context(_:)`` documents).
-    private mutating func memberValue() throws(JSONParser.Failure) -> AttributeValue {
+    /// Reads a member's value into a new record of `attributes`: a string's bytes straight from the
+    /// input (or from `scratch` after escapes), scalars in place, arrays and objects by `value(depth:)`.
+    @inline(__always)
+    private mutating func appendMember(
+        key: NameKey,
+        name: UnsafeBufferPointer<UInt8>,
+        to attributes: inout ContextAttributes
+    ) throws(JSONParser.Failure) {
         guard position < bytes.count else { throw failure("unexpected end of input") }
         switch bytes[position] {
         case UInt8(ascii: "\""):
-            if let range = plainASCII() {
-                return .string(String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self))
+            switch try stringBytes() {
+            case .input(let range):
+                attributes.appendString(key: key, name: name, UnsafeBufferPointer(rebasing: bytes[range]))
+            case .scratch: scratch.withUnsafeBufferPointer { attributes.appendString(key: key, name: name, $0) }
             }
-            return .string(try string())
         case UInt8(ascii: "t"):
             _ = try expect("true", .null)
-            return .bool(true)
+            attributes.appendScalar(key: key, name: name, .bool, 1)
         case UInt8(ascii: "f"):
             _ = try expect("false", .null)
-            return .bool(false)
+            attributes.appendScalar(key: key, name: name, .bool, 0)
         case UInt8(ascii: "n"):
             _ = try expect("null", .null)
-            return .null
-        case UInt8(ascii: "["), UInt8(ascii: "{"): return JSONParser.attribute(try value(depth: 1))
-        default: return .number(try number())
+            attributes.appendScalar(key: key, name: name, .null, 0)
+        case UInt8(ascii: "["), UInt8(ascii: "{"):
+            attributes.append(key: key, name: name, JSONParser.attribute(try value(depth: 1)))
+        default: attributes.appendScalar(key: key, name: name, .number, try number().bitPattern)
         }
     }
-
-    private static func isASCII(_ name: String) -> Bool {
-        withUTF8(name) { TextMatching.isASCII($0) }
-    }
-
 }

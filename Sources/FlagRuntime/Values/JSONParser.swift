@@ -84,7 +84,9 @@ public enum JSONParser {
         parser.skipWhitespace()
         if parser.position < bytes.count, bytes[parser.position] == UInt8(ascii: "{") {
             do throws(Failure) {
-                return .success(try parser.contextObject())
+                var context = EvaluationContext()
+                try parser.contextObject(into: &context)
+                return .success(context)
             } catch {
                 return .failure(error)
             }
@@ -269,6 +271,7 @@ public enum JSONParser {
                 }
             }
             guard position > start else { throw unexpected("unexpected character") }
+            if let integer = Self.plainInteger(bytes, start, position) { return integer }
             let text = UnsafeBufferPointer(rebasing: bytes[start..<position])
             guard let value = NumberText.parse(utf8: text) else {
                 position = start
@@ -277,17 +280,87 @@ public enum JSONParser {
             return value
         }
 
+        /// The value of `bytes[start..<end]` when it is a JSON integer of 1 to 15 digits (no leading
+        /// zero, an optional `-`): exact as a `Double`, read without the general number parser.
+        @inline(__always)
+        static func plainInteger(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Double? {
+            let negative = bytes[start] == UInt8(ascii: "-")
+            let first = negative ? start + 1 : start
+            let digits = end - first
+            guard digits >= 1, digits <= 15, digits == 1 || bytes[first] != UInt8(ascii: "0") else { return nil }
+            var value: Int64 = 0
+            for index in first..<end {
+                let digit = bytes[index] &- UInt8(ascii: "0")
+                guard digit < 10 else { return nil }
+                value = value &* 10 &+ Int64(digit)
+            }
+            // -0 stays -0, as the general parser reads it.
+            return negative ? -Double(value) : Double(value)
+        }
+
+        /// Where a string's bytes are once read: a range of the input (no escapes, the common case) or
+        /// `scratch` (escapes decoded).
+        enum StringBytes {
+            case input(Range<Int>)
+            case scratch
+        }
+
         /// A string from its opening quote. Without escapes (the common case) the string is its bytes,
         /// checked once; with escapes it is built in `scratch`.
         mutating func string() throws(Failure) -> String {
+            switch try stringBytes() {
+            case .input(let range): String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+            case .scratch: String(decoding: scratch, as: UTF8.self)
+            }
+        }
+
+        /// The first position from `start` whose byte ends a plain run: a quote, a backslash, a control
+        /// character or a byte past ASCII (or the end of the input). Eight bytes per step while eight
+        /// remain (``stops(_:)``), then byte by byte.
+        @inline(__always)
+        func plainRunEnd(from start: Int) -> Int {
+            var index = start
+            if let base = bytes.baseAddress {
+                while index + 8 <= bytes.count {
+                    let stops = Self.stops(
+                        UInt64(littleEndian: UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self))
+                    )
+                    if stops != 0 { return index + stops.trailingZeroBitCount >> 3 }
+                    index += 8
+                }
+            }
+            while index < bytes.count {
+                let byte = bytes[index]
+                if byte < 0x20 || byte >= 0x80 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { break }
+                index += 1
+            }
+            return index
+        }
+
+        /// The top bit of each byte of `word` (little-endian) that ends a plain run: anything but
+        /// printable ASCII other than `"` and `\\`. Each test works on the bytes' low seven bits, where
+        /// adding at most 0x7F never carries into the next byte, so every byte is judged on its own.
+        @inline(__always)
+        static func stops(_ word: UInt64) -> UInt64 {
+            let ones: UInt64 = 0x0101_0101_0101_0101
+            let highs = ones &* 0x80
+            let low = word & ~highs
+            let printable = low &+ ones &* 0x60  // top bit set: low seven bits ≥ 0x20
+            let notQuote = (low ^ ones &* 0x22) &+ ones &* 0x7F  // top bit set: not 0x22
+            let notBackslash = (low ^ ones &* 0x5C) &+ ones &* 0x7F  // top bit set: not 0x5C
+            return ~(~word & printable & notQuote & notBackslash) & highs
+        }
+
+        /// A string's bytes from its opening quote, checked (UTF-8, no control characters, escapes).
+        mutating func stringBytes() throws(Failure) -> StringBytes {
             position += 1  // opening quote
             let start = position
+            position = plainRunEnd(from: start)
             while position < bytes.count {
                 let byte = bytes[position]
                 if byte == UInt8(ascii: "\"") {
-                    let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
                     position += 1
-                    return text
+                    return .input(start..<position - 1)
                 }
                 if byte == UInt8(ascii: "\\") { break }
                 if byte < 0x20 { throw failure("control character in string") }
@@ -308,7 +381,7 @@ public enum JSONParser {
                 switch byte {
                 case UInt8(ascii: "\""):
                     position += 1
-                    return String(decoding: scratch, as: UTF8.self)
+                    return .scratch
                 case UInt8(ascii: "\\"):
                     try escape()
                 case 0..<0x20: throw failure("control character in string")

@@ -17,7 +17,12 @@ package enum Timestamp {
     /// Fractions are kept to the nanosecond (further digits are checked, then dropped); the result is a `Double`, so
     /// instants in this era are exact to about a microsecond.
     package static func parseRFC3339(_ text: String) -> Double? {
-        guard let (seconds, nanoseconds) = parseRFC3339Exact(text) else { return nil }
+        withUTF8(text) { parseRFC3339(utf8: $0) }
+    }
+
+    /// ``parseRFC3339(_:)`` on UTF-8 bytes.
+    package static func parseRFC3339(utf8 bytes: UnsafeBufferPointer<UInt8>) -> Double? {
+        guard let (seconds, nanoseconds) = parseRFC3339Exact(utf8: bytes) else { return nil }
         return Double(seconds) + Double(nanoseconds) / 1_000_000_000
     }
 

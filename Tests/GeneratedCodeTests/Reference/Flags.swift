@@ -101,17 +101,17 @@ public struct Flags: Sendable {
 
         /// The context as the runtime takes it.
         public var evaluationContext: FlagRuntime.EvaluationContext {
-            var attributes = FlagRuntime.ContextAttributes()
-            if let value = self.email { attributes["email"] = .string(value) }
-            if let value = self.country { attributes["country"] = .string(value) }
-            if let value = self.appVersion { attributes["appVersion"] = .string(value) }
-            if let value = self.userId { attributes["userId"] = .string(value) }
-            if let value = self.region { attributes["region"] = .string(value) }
-            if let value = self.accountType { attributes["accountType"] = .string(value) }
-            if let value = self.plan { attributes["plan"] = .string(value) }
-            if let value = self.betaOptIn { attributes["betaOptIn"] = .bool(value) }
-            if let value = self.platform { attributes["platform"] = .string(value) }
-            if let value = self.ip { attributes["ip"] = .string(value) }
+            var attributes = FlagRuntime.ContextAttributes(minimumCapacity: 10)
+            if let value = self.email { attributes.set("email", .string(value)) }
+            if let value = self.country { attributes.set("country", .string(value)) }
+            if let value = self.appVersion { attributes.set("appVersion", .string(value)) }
+            if let value = self.userId { attributes.set("userId", .string(value)) }
+            if let value = self.region { attributes.set("region", .string(value)) }
+            if let value = self.accountType { attributes.set("accountType", .string(value)) }
+            if let value = self.plan { attributes.set("plan", .string(value)) }
+            if let value = self.betaOptIn { attributes.set("betaOptIn", .bool(value)) }
+            if let value = self.platform { attributes.set("platform", .string(value)) }
+            if let value = self.ip { attributes.set("ip", .string(value)) }
             return FlagRuntime.EvaluationContext(targetingKey: targetingKey, attributes: attributes, now: now)
         }
     }
