@@ -14,6 +14,7 @@ let package = Package(
         .executable(name: "flagc", targets: ["flagc"]),
         .library(name: "FlagRuntime", targets: ["FlagRuntime"]),
         .library(name: "FlagTelemetry", targets: ["FlagTelemetry"]),
+        .library(name: "FlagMetrics", targets: ["FlagMetrics"]),
         .library(name: "FlagCompiler", targets: ["FlagCompiler"]),
         .plugin(name: "FlagcPlugin", targets: ["FlagcPlugin"]),
         // The C interface (include/flagc.h of CFlagc), shared and static: docs/bindings.md.
@@ -21,7 +22,8 @@ let package = Package(
         .library(name: "flagc-c-static", type: .static, targets: ["FlagRuntimeC"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
     ],
     targets: [
         .systemLibrary(
@@ -37,13 +39,20 @@ let package = Package(
         // The runtime linked into functions: the standard library and libsodium only.
         .target(
             name: "FlagRuntime",
-            dependencies: ["CSodium"]
+            dependencies: ["CSodium", "CFlagThread"]
         ),
+        // The telemetry's per-thread cache: one C thread-local the runtime reads inline.
+        .target(name: "CFlagThread"),
         // Exporters of the runtime's telemetry, text only: CloudWatch EMF, Prometheus exposition
         // (and its atomic textfile), OpenTelemetry-named events. Standard library only, like the runtime.
         .target(
             name: "FlagTelemetry",
             dependencies: ["FlagRuntime"]
+        ),
+        // The runtime's counters mirrored into apple/swift-metrics (CoreMetrics only: no Foundation).
+        .target(
+            name: "FlagMetrics",
+            dependencies: ["FlagRuntime", .product(name: "CoreMetrics", package: "swift-metrics")]
         ),
         // flagc.h, the C interface's one public header (its declarations only).
         .target(name: "CFlagc"),
@@ -88,6 +97,13 @@ let package = Package(
         .testTarget(
             name: "FlagRuntimeTests",
             dependencies: ["FlagRuntime", "FlagCompiler", "FlagTelemetry", "FlagTestSupport"]
+        ),
+        .testTarget(
+            name: "FlagMetricsTests",
+            dependencies: [
+                "FlagMetrics", "FlagRuntime", "FlagCompiler", "FlagTestSupport",
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ]
         ),
         .testTarget(
             name: "FlagCompilerTests",

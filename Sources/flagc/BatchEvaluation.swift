@@ -1,6 +1,7 @@
 import Dispatch
 import FlagCompiler
 import FlagRuntime
+import FlagTelemetry
 import Foundation
 
 /// `flagc eval --contexts`: evaluates a JSON Lines stream of contexts on all cores and writes one
@@ -25,6 +26,8 @@ struct BatchEvaluation {
     let clock: Double?
     /// The circuit breakers' clock, which outcome lines with `at` move; nil when they cannot.
     var replayClock: ReplayClock? = nil
+    /// `--events`: where the context lines' evaluation events go, sampled, in input order.
+    var events: EventsOutput? = nil
 
     /// What a run saw: lines read, and those that were not valid contexts.
     struct Outcome {
@@ -36,6 +39,63 @@ struct BatchEvaluation {
     enum IOFailure: Error {
         case input(reason: String)
         case output(reason: String)
+        case events(reason: String)
+
+        var reason: String {
+            switch self {
+            case .input(let reason), .output(let reason), .events(let reason): reason
+            }
+        }
+    }
+
+    /// OpenTelemetry-named evaluation events (`EvaluationEvents`) of a batch, written in input order
+    /// (one per flag evaluated for each context line, sampled; outcome and error lines have none).
+    final class EventsOutput {
+        var sampler: EvaluationEvents
+        var writer: OutputWriter
+        let version: String
+        /// The events' time in Unix nanoseconds when the evaluation time is fixed (`--at`); else
+        /// the system clock when each is written.
+        let fixedTimestamp: Int64?
+
+        init(sampler: EvaluationEvents, descriptor: Int32, version: String, fixedTimestamp: Int64?) {
+            self.sampler = sampler
+            self.writer = OutputWriter(descriptor: descriptor)
+            self.version = version
+            self.fixedTimestamp = fixedTimestamp
+        }
+
+        /// Writes the events `sampler` keeps of one context line's evaluations.
+        func write(_ line: LineDetails) throws(IOFailure) {
+            for detail in line.details {
+                let timestamp = fixedTimestamp ?? Self.now()
+                guard
+                    let event = sampler.line(
+                        for: detail,
+                        version: version,
+                        targetingKey: line.targetingKey,
+                        timestamp: timestamp
+                    )
+                else { continue }
+                do { try writer.write(event) } catch { throw .events(reason: error.reason) }
+            }
+        }
+
+        func flush() throws(IOFailure) {
+            do { try writer.flush() } catch { throw .events(reason: error.reason) }
+        }
+
+        private static func now() -> Int64 {
+            var time = timespec()
+            clock_gettime(CLOCK_REALTIME, &time)
+            return Int64(time.tv_sec) &* 1_000_000_000 &+ Int64(time.tv_nsec)
+        }
+    }
+
+    /// What one context line's evaluations were, kept for its events.
+    struct LineDetails {
+        var targetingKey: String? = nil
+        var details: [EvaluationDetail<FlagValue?>] = []
     }
 
     /// Lines per batch: enough for every core, few enough that their results fit `outputBudget`
@@ -55,22 +115,32 @@ struct BatchEvaluation {
         batch.reserve(lines: batchLines)
         let results = UnsafeMutableBufferPointer<String>.allocate(capacity: batchLines)
         results.initialize(repeating: "")
+        let details = UnsafeMutableBufferPointer<LineDetails>.allocate(capacity: events == nil ? 0 : batchLines)
+        details.initialize(repeating: LineDetails())
         defer {
             results.deinitialize()
             results.deallocate()
+            details.deinitialize()
+            details.deallocate()
         }
         var outcome = Outcome()
         while true {
             batch.removeAll()
             let more = try reader.fill(&batch, lines: batchLines, bytes: Self.maximumBatchInputBytes)
             if batch.count > 0 {
-                outcome.failures += evaluate(batch, firstLine: outcome.lines + 1, into: results, cores: cores)
+                let slots = Slots(results: results, details: details)
+                outcome.failures += evaluate(batch, firstLine: outcome.lines + 1, into: slots, cores: cores)
                 outcome.lines += batch.count
                 for index in 0..<batch.count {
                     try writer.write(results[index])
                     results[index] = ""
+                    if let events {
+                        try events.write(details[index])
+                        details[index] = LineDetails()
+                    }
                 }
                 try writer.flush()
+                try events?.flush()
             }
             if !more { return outcome }
         }
@@ -82,9 +152,10 @@ struct BatchEvaluation {
     private func evaluate(
         _ batch: LineBatch,
         firstLine: Int,
-        into results: UnsafeMutableBufferPointer<String>,
+        into slots: Slots,
         cores: Int
     ) -> Int {
+        let results = slots.results
         var failures = 0
         var start = 0
         batch.bytes.withUnsafeBufferPointer { bytes in
@@ -92,7 +163,7 @@ struct BatchEvaluation {
                 guard let range = batch.lines[index].range,
                     let report = OutcomeReport.parse(UnsafeBufferPointer(rebasing: bytes[range]))
                 else { continue }
-                failures += evaluate(batch, start..<index, firstLine: firstLine, into: results, cores: cores)
+                failures += evaluate(batch, start..<index, firstLine: firstLine, into: slots, cores: cores)
                 start = index + 1
                 switch report {
                 case .success(let report):
@@ -111,7 +182,7 @@ struct BatchEvaluation {
                 }
             }
         }
-        return failures + evaluate(batch, start..<batch.count, firstLine: firstLine, into: results, cores: cores)
+        return failures + evaluate(batch, start..<batch.count, firstLine: firstLine, into: slots, cores: cores)
     }
 
     /// Feeds one outcome to its flag's breaker; the answer line, or nil when the flag has none.
@@ -142,7 +213,7 @@ struct BatchEvaluation {
         _ batch: LineBatch,
         _ lines: Range<Int>,
         firstLine: Int,
-        into results: UnsafeMutableBufferPointer<String>,
+        into slots: Slots,
         cores: Int
     ) -> Int {
         let count = lines.count
@@ -150,9 +221,11 @@ struct BatchEvaluation {
         let chunk = max(1, min(256, count / (cores * 4)))
         let failures = ManagedCounter()
         batch.bytes.withUnsafeBufferPointer { bytes in
-            let shared = SharedBuffers(input: bytes, results: results)
+            let shared = SharedBuffers(input: bytes, slots: slots)
+            let keepDetails = events != nil
+            let (bundle, flag, clock) = (self.bundle, self.flag, self.clock)
             DispatchQueue.concurrentPerform(iterations: (count + chunk - 1) / chunk) { block in
-                let (bytes, results) = (shared.input, shared.results)
+                let (bytes, results, details) = (shared.input, shared.slots.results, shared.slots.details)
                 for index in lines.lowerBound + block * chunk..<lines.lowerBound + min(count, (block + 1) * chunk) {
                     let line = batch.lines[index]
                     let number = firstLine + index
@@ -167,8 +240,18 @@ struct BatchEvaluation {
                     do throws(JSONParser.Failure) {
                         var context = try JSONParser.context(utf8: UnsafeBufferPointer(rebasing: bytes[range]))
                         context.now = clock
-                        let outputs = EvaluationOutput.lines(bundle, context, flag: flag)
-                        results[index] = Self.resultLine(number, id: context.attributes["id"], outputs)
+                        if keepDetails {
+                            let evaluations = EvaluationOutput.evaluations(bundle, context, flag: flag)
+                            let outputs = evaluations.map(\.line)
+                            results[index] = Self.resultLine(number, id: context.attributes["id"], outputs)
+                            details[index] = LineDetails(
+                                targetingKey: context.targetingKey,
+                                details: evaluations.map(\.detail)
+                            )
+                        } else {
+                            let outputs = EvaluationOutput.lines(bundle, context, flag: flag)
+                            results[index] = Self.resultLine(number, id: context.attributes["id"], outputs)
+                        }
                     } catch {
                         failures.increment()
                         results[index] = Self.errorLine(number, error.description)
@@ -211,11 +294,17 @@ struct BatchEvaluation {
     }
 }
 
-/// The batch's input bytes and result slots, shared by its workers: each writes only the slots of
-/// its own lines, and all are done before the batch's results are read.
+/// A batch's result slots and, with `--events`, its detail slots (else empty), one per line.
+struct Slots: @unchecked Sendable {
+    let results: UnsafeMutableBufferPointer<String>
+    let details: UnsafeMutableBufferPointer<BatchEvaluation.LineDetails>
+}
+
+/// The batch's input bytes and slots, shared by its workers: each writes only the slots of its own
+/// lines, and all are done before the batch's results are read.
 private struct SharedBuffers: @unchecked Sendable {
     let input: UnsafeBufferPointer<UInt8>
-    let results: UnsafeMutableBufferPointer<String>
+    let slots: Slots
 }
 
 /// The lines of one batch: their bytes end to end (line ends removed), and each line's range, or

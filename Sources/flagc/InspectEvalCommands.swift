@@ -79,7 +79,10 @@ struct EvalCommand: ParsableCommand {
             "variant":NAME served, "at":TIME) reports an outcome to flag K's circuit breaker, in input order, and is \
             answered {"line":N,"outcome":{"flag":K,"success":B,"state":S}} with the breaker's state after it. \
             --metrics FILE.prom writes the run's evaluation counts in the Prometheus text format, atomically \
-            (for node_exporter's textfile collector).
+            (for node_exporter's textfile collector). --events FILE.jsonl writes the batch's OpenTelemetry-named \
+            evaluation events (feature_flag.evaluation, one per flag per context line, in input order), sampled by \
+            --sample-rate (default 1), atomically; no context value is written, the targeting key only with \
+            --include-targeting-key.
             """
     )
 
@@ -101,11 +104,27 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Write the run's telemetry to this file in the Prometheus text format (atomically).")
     var metrics: String?
 
+    @Option(help: "With --contexts: write the evaluations as OpenTelemetry-named events to this JSON Lines file.")
+    var events: String?
+
+    @Option(help: "The fraction of evaluations --events writes, from 0 to 1 (default 1: all).")
+    var sampleRate: Double?
+
+    @Flag(help: "Add each context's targeting key to its --events (feature_flag.context.id).")
+    var includeTargetingKey = false
+
     @OptionGroup var loader: LoaderOptions
 
     func validate() throws {
         if (context == nil) == (contexts == nil) {
             throw ValidationError("give exactly one of --context or --contexts")
+        }
+        if events != nil, contexts == nil { throw ValidationError("--events needs --contexts") }
+        if events == nil, sampleRate != nil || includeTargetingKey {
+            throw ValidationError("--sample-rate and --include-targeting-key need --events")
+        }
+        if let sampleRate, !(0...1).contains(sampleRate) {
+            throw ValidationError("--sample-rate must be a number from 0 to 1")
         }
     }
 
@@ -194,18 +213,31 @@ struct EvalCommand: ParsableCommand {
             }
         }
         defer { if input != STDIN_FILENO { close(input) } }
+        let eventsFile = try events.map { try EventsFile(path: $0) }
+        var batch = BatchEvaluation(bundle: loaded, flag: flag, clock: clock, replayClock: replayClock)
+        if let eventsFile {
+            batch.events = BatchEvaluation.EventsOutput(
+                sampler: EvaluationEvents(rate: sampleRate ?? 1, includeTargetingKey: includeTargetingKey),
+                descriptor: eventsFile.descriptor,
+                version: String(loaded.header.bundleVersion),
+                fixedTimestamp: clock.map { Int64(($0 * 1e9).rounded()) }
+            )
+        }
         let outcome: BatchEvaluation.Outcome
         do throws(BatchEvaluation.IOFailure) {
-            outcome = try BatchEvaluation(bundle: loaded, flag: flag, clock: clock, replayClock: replayClock)
-                .run(input: input, output: STDOUT_FILENO)
+            outcome = try batch.run(input: input, output: STDOUT_FILENO)
         } catch {
+            eventsFile?.discard()
             switch error {
             case .input(let reason):
                 throw Output.fail("cannot read \(path): \(reason)", status: ExitStatus.invalidInput)
             case .output(let reason):
                 throw Output.fail("cannot write the results: \(reason)", status: ExitStatus.invalidInput)
+            case .events(let reason):
+                throw Output.fail("--events: cannot write \(events ?? ""): \(reason)", status: ExitStatus.invalidInput)
             }
         }
+        try eventsFile?.commit()
         try writeMetrics(loaded)
         if outcome.failures > 0 {
             Output.note("\(outcome.failures) of \(outcome.lines) lines were not valid contexts or outcomes")
@@ -220,4 +252,51 @@ final class ManagedCounter: @unchecked Sendable {
     private var count = 0
     func increment() { lock.withLock { count += 1 } }
     var value: Int { lock.withLock { count } }
+}
+
+/// `--events`' file, written whole or not at all: to a temporary file in the same folder, renamed
+/// over the path once the batch is done (removed if it fails).
+final class EventsFile {
+    let path: String
+    let temporary: String
+    let descriptor: Int32
+
+    init(path: String) throws {
+        self.path = path
+        temporary = path + ".tmp.\(getpid())"
+        descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else {
+            throw Output.fail(
+                "--events: cannot write \(path): \(BatchEvaluation.reason(errno))",
+                status: ExitStatus.invalidInput
+            )
+        }
+    }
+
+    /// Flushes to disk and renames the file into place.
+    func commit() throws {
+        func failure() -> Error {
+            Output.fail(
+                "--events: cannot write \(path): \(BatchEvaluation.reason(errno))",
+                status: ExitStatus.invalidInput
+            )
+        }
+        guard fsync(descriptor) == 0 else {
+            let error = failure()
+            discard()
+            throw error
+        }
+        close(descriptor)
+        guard rename(temporary, path) == 0 else {
+            let error = failure()
+            unlink(temporary)
+            throw error
+        }
+    }
+
+    /// Removes the temporary file.
+    func discard() {
+        close(descriptor)
+        unlink(temporary)
+    }
 }

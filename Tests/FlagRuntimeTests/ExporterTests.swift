@@ -93,17 +93,20 @@ struct ExporterTests {
     static func snapshotAfterTraffic() throws -> (FlagBundle, TelemetrySnapshot) {
         let bundle = try TelemetryFixtures.bundle()
         let checkout = try #require(bundle.handle(for: "checkout"))
-        for index in 0..<7 {
-            _ = bundle.bool(
-                checkout,
-                default: false,
-                context: EvaluationContext(attributes: ["plan": index < 4 ? "beta" : "free"])
-            )
-        }
-        _ = bundle.bool("missing", default: false, context: EvaluationContext())
         let guarded = try #require(bundle.handle(for: "guarded"))
-        for _ in 0..<4 { bundle.report(guarded, success: false) }
-        _ = bundle.bool(guarded, default: true, context: EvaluationContext())
+        // On a new thread, whose first counted evaluation is the one timed.
+        TestThreads.run(1) { _ in
+            for index in 0..<7 {
+                _ = bundle.bool(
+                    checkout,
+                    default: false,
+                    context: EvaluationContext(attributes: ["plan": index < 4 ? "beta" : "free"])
+                )
+            }
+            _ = bundle.bool("missing", default: false, context: EvaluationContext())
+            for _ in 0..<4 { bundle.report(guarded, success: false) }
+            _ = bundle.bool(guarded, default: true, context: EvaluationContext())
+        }
         return (bundle, bundle.telemetrySnapshot())
     }
 

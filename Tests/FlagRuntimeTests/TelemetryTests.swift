@@ -4,6 +4,10 @@ import FlagTestSupport
 import Synchronization
 import Testing
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A clock tests move by hand: the circuit breakers read it, no test sleeps.
 final class ManualClock: Sendable {
     private let time = Mutex<Double>(Double(TestClock.start))
@@ -16,6 +20,52 @@ final class TransitionLog: Sendable {
     private let entries = Mutex<[CircuitTransition]>([])
     func append(_ transition: CircuitTransition) { entries.withLock { $0.append(transition) } }
     var all: [CircuitTransition] { entries.withLock { $0 } }
+}
+
+/// Fresh threads (their telemetry cache empty), joined before `run` returns.
+enum TestThreads {
+    private final class Work: @unchecked Sendable {
+        let body: @Sendable (Int) -> Void
+        let index: Int
+        let barrier: UnsafeMutablePointer<pthread_barrier_t>?
+        init(
+            _ body: @escaping @Sendable (Int) -> Void,
+            _ index: Int,
+            _ barrier: UnsafeMutablePointer<pthread_barrier_t>?
+        ) {
+            (self.body, self.index, self.barrier) = (body, index, barrier)
+        }
+    }
+
+    /// Runs `body(index)` on `count` new threads; with `together`, no thread ends before all have
+    /// run their body (so all are alive at once, each with its own thread id).
+    static func run(_ count: Int, together: Bool = false, _ body: @escaping @Sendable (Int) -> Void) {
+        let barrier = together ? UnsafeMutablePointer<pthread_barrier_t>.allocate(capacity: 1) : nil
+        if let barrier { pthread_barrier_init(barrier, nil, UInt32(count)) }
+        var threads: [pthread_t] = []
+        for index in 0..<count {
+            var thread = pthread_t()
+            let work = Unmanaged.passRetained(Work(body, index, barrier)).toOpaque()
+            let created = pthread_create(
+                &thread,
+                nil,
+                { raw in
+                    let work = Unmanaged<Work>.fromOpaque(raw!).takeRetainedValue()
+                    work.body(work.index)
+                    if let barrier = work.barrier { pthread_barrier_wait(barrier) }
+                    return nil
+                },
+                work
+            )
+            precondition(created == 0, "pthread_create failed")
+            threads.append(thread)
+        }
+        for thread in threads { pthread_join(thread, nil) }
+        if let barrier {
+            pthread_barrier_destroy(barrier)
+            barrier.deallocate()
+        }
+    }
 }
 
 enum TelemetryFixtures {
@@ -91,17 +141,69 @@ struct TelemetryTests {
         #expect(snapshot.header.target == "test")
     }
 
-    @Test("one evaluation in the sample interval is timed, per thread")
+    @Test("a thread's first counted evaluation is timed, then one in the sample interval")
     func sampledLatency() throws {
         let bundle = try TelemetryFixtures.bundle()
         let handle = try #require(bundle.handle(for: "checkout"))
         let context = EvaluationContext(targetingKey: "u1")
         let evaluations = 3 * 1_024 + 1
-        for _ in 0..<evaluations { _ = bundle.bool(handle, default: false, context: context) }
+        TestThreads.run(1) { _ in
+            for _ in 0..<evaluations { _ = bundle.bool(handle, default: false, context: context) }
+        }
         let latency = bundle.telemetrySnapshot().latency
         #expect(latency.count == 4)
         #expect(latency.counts.count == latency.bounds.count + 1)
         #expect(latency.sum > 0)
+        #expect(bundle.telemetrySnapshot().evaluationCount == UInt64(evaluations))
+    }
+
+    @Test("one thread alternating two bundles: each counts its own; the sampling countdown is the thread's")
+    func alternatingBundles() throws {
+        let first = try TelemetryFixtures.bundle()
+        let second = try TelemetryFixtures.bundle()
+        let context = EvaluationContext(targetingKey: "u1", attributes: ["plan": "beta"])
+        TestThreads.run(1) { _ in
+            // Evaluations 1, 3, 5, … are the first bundle's: 1, 1025 and 2049 are timed.
+            _ = first.bool("checkout", default: false, context: context)
+            for _ in 0..<1_024 {
+                _ = second.bool("checkout", default: false, context: context)
+                _ = first.bool("checkout", default: false, context: context)
+            }
+        }
+        let (one, two) = (first.telemetrySnapshot(), second.telemetrySnapshot())
+        #expect(TelemetryFixtures.count(one, "checkout", "on", .targetingMatch) == 1_025)
+        #expect(TelemetryFixtures.count(two, "checkout", "on", .targetingMatch) == 1_024)
+        #expect(one.latency.count == 3)
+        #expect(two.latency.count == 0)
+    }
+
+    @Test("a bundle loaded after another was freed counts only its own evaluations (never the freed one's cache)")
+    func freedBundle() throws {
+        let context = EvaluationContext(targetingKey: "u1", attributes: ["plan": "beta"])
+        TestThreads.run(1) { _ in
+            for round in 1...20 {
+                let bundle = try! TelemetryFixtures.bundle()
+                for _ in 0..<round { _ = bundle.bool("checkout", default: false, context: context) }
+                let snapshot = bundle.telemetrySnapshot()
+                #expect(TelemetryFixtures.count(snapshot, "checkout", "on", .targetingMatch) == UInt64(round))
+            }
+        }
+    }
+
+    @Test("70 threads at once, more than the 64 slots: the rest count in the shared block, totals exact")
+    func moreThreadsThanSlots() throws {
+        let bundle = try TelemetryFixtures.bundle()
+        let handle = try #require(bundle.handle(for: "checkout"))
+        let context = EvaluationContext(targetingKey: "u1", attributes: ["plan": "beta"])
+        TestThreads.run(70, together: true) { _ in
+            for _ in 0..<300 { _ = bundle.bool(handle, default: false, context: context) }
+            _ = bundle.bool("missing", default: false, context: context)
+        }
+        let snapshot = bundle.telemetrySnapshot()
+        #expect(TelemetryFixtures.count(snapshot, "checkout", "on", .targetingMatch) == 70 * 300)
+        #expect(snapshot.errors.first { $0.code == .flagNotFound }?.count == 70)
+        // Only threads with a slot of their own are timed: at most 64 first evaluations, at least 64.
+        #expect(snapshot.latency.count == 64)
     }
 
     @Test("telemetry off counts nothing and serves the same values")
@@ -113,13 +215,14 @@ struct TelemetryTests {
         #expect(snapshot.evaluations.isEmpty && snapshot.errors.isEmpty && snapshot.latency.count == 0)
     }
 
-    @Test("FLAGC_TELEMETRY=off turns it off; another value is an error naming the variable")
+    @Test("telemetry is on by default; FLAGC_TELEMETRY=off turns it off; another value is an error naming the variable")
     func environment() throws {
         let root = TestKeys().root.text
         let off = try LoadOptions.fromEnvironment { ["FLAGC_ROOT_PUBLIC_KEY": root, "FLAGC_TELEMETRY": "off"][$0] }
         #expect(!off.telemetry)
         let unset = try LoadOptions.fromEnvironment { ["FLAGC_ROOT_PUBLIC_KEY": root][$0] }
-        #expect(!unset.telemetry)
+        #expect(unset.telemetry)
+        #expect(LoadOptions(trustedRoots: []).telemetry)
         let on = try LoadOptions.fromEnvironment { ["FLAGC_ROOT_PUBLIC_KEY": root, "FLAGC_TELEMETRY": "on"][$0] }
         #expect(on.telemetry)
         #expect(throws: LoadOptionsError.self) {

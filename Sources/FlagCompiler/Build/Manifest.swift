@@ -257,10 +257,19 @@ public enum EvaluationOutput {
     /// `{"flag":K,"value":V,"variant":N,"reason":R}` plus `rule` and `errorCode` when present,
     /// for every flag (sorted by key) or one.
     public static func lines(_ bundle: FlagBundle, _ context: EvaluationContext, flag: String?) -> [String] {
+        evaluations(bundle, context, flag: flag).map(\.line)
+    }
+
+    /// `lines`, each with the detail it was made from (`flagc eval --events` writes events of them).
+    public static func evaluations(
+        _ bundle: FlagBundle,
+        _ context: EvaluationContext,
+        flag: String?
+    ) -> [(line: String, detail: EvaluationDetail<FlagValue?>)] {
         let keys = flag.map { [$0] } ?? bundle.flagKeys.sorted()
         return keys.map { key in
             let detail = bundle.evaluate(key, context: context)
-            return JSONValue.members([
+            let line = JSONValue.members([
                 ("flag", .string(key)),
                 ("value", detail.value.map(BundleInspection.jsonValue) ?? .null),
                 ("variant", detail.variant.map(JSONValue.string)),
@@ -268,6 +277,7 @@ public enum EvaluationOutput {
                 ("rule", detail.ruleName.map(JSONValue.string)),
                 ("errorCode", detail.errorCode.map { .string($0.rawValue) }),
             ]).jsonText
+            return (line, detail)
         }
     }
 }

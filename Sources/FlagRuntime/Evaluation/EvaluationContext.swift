@@ -300,13 +300,20 @@ public struct ContextAttributes: Sendable, Hashable, ExpressibleByDictionaryLite
     ) {
         let nameBytes = key.isExact ? 0 : name.count
         let size = ContextRecord.headerSize + nameBytes + string.count
-        let target = room(for: size)
+        // A string of at most 16 bytes is stored as two words (zero-padded, so room for 16), not by memcpy.
+        let short = string.count <= 16
+        let target = room(for: short ? ContextRecord.headerSize + nameBytes + 16 : size)
         ContextRecord.writeHeader(target, key: key, tag: tag, byteCount: string.count, payload: payload)
         if nameBytes > 0 {
             (target + ContextRecord.headerSize).copyMemory(from: name.baseAddress!, byteCount: nameBytes)
         }
-        if let bytes = string.baseAddress, string.count > 0 {
-            (target + ContextRecord.headerSize + nameBytes).copyMemory(from: bytes, byteCount: string.count)
+        let stringTarget = target + ContextRecord.headerSize + nameBytes
+        if short {
+            let words = NameKey(string)
+            stringTarget.storeBytes(of: words.head.littleEndian, as: UInt64.self)
+            stringTarget.storeBytes(of: words.tail.littleEndian, toByteOffset: 8, as: UInt64.self)
+        } else if let bytes = string.baseAddress {
+            stringTarget.copyMemory(from: bytes, byteCount: string.count)
         }
         let offset = buffer.unsafelyUnwrapped.withUnsafeMutablePointerToHeader { $0.pointee.used }
         recordAppended(at: offset, size: size, key: key)

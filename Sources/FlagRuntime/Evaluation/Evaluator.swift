@@ -189,7 +189,7 @@ package struct Evaluator {
         case .segment:
             return isMember(ofSegment: Int(node.index), source, &now)
         case .predicate:
-            return Self.holds(node, value(Int(node.index), source, &now), source.lists, tables)
+            return predicate(node, source, &now)
         }
     }
 
@@ -198,15 +198,35 @@ package struct Evaluator {
     private func matchesChild(_ index: Int, _ source: ContextReader, _ now: inout Double?) -> Bool {
         let node = tables.pointee.nodes[index]
         guard node.kind == .predicate else { return matches(index, source, &now) }
-        return Self.holds(node, value(Int(node.index), source, &now), source.lists, tables)
+        return predicate(node, source, &now)
+    }
+
+    /// Whether predicate `node` holds: the common shapes (`in` on a string, a number compared with a
+    /// number) tested here, in line, the rest by `holds`.
+    @inline(__always)
+    private func predicate(_ node: FlagTables.NodeRecord, _ source: ContextReader, _ now: inout Double?) -> Bool {
+        let value = value(Int(node.index), source, &now)
+        switch (value.tag, node.code) {
+        case (.string, .isIn) where !node.ignoreCase:
+            let set = tables.pointee.literalSets[Int(node.operand)]
+            if FlagTables.View.contains(tables, set.strings, value.bytes, foldNeedle: false) { return true }
+            // A numeric string may still meet a number literal.
+            if set.numberCount == 0 { return false }
+        case (.number, .greaterThanOrEqual): return value.number >= tables.pointee.nodeNumbers[Int(node.operand)]
+        case (.number, .greaterThan): return value.number > tables.pointee.nodeNumbers[Int(node.operand)]
+        case (.number, .lessThanOrEqual): return value.number <= tables.pointee.nodeNumbers[Int(node.operand)]
+        case (.number, .lessThan): return value.number < tables.pointee.nodeNumbers[Int(node.operand)]
+        default: break
+        }
+        return Self.holds(node, value, source.lists, tables)
     }
 
     private func isMember(ofSegment index: Int, _ source: ContextReader, _ now: inout Double?) -> Bool {
         let segment = tables.pointee.segments[index]
         // Most segments list no keys: then the targeting key is not read (nor its optional copied).
         if segment.included.count + segment.excluded.count > 0, let key = source.targetingKey {
-            if tables.pointee.contains(segment.excluded, key, foldNeedle: false) { return false }
-            if tables.pointee.contains(segment.included, key, foldNeedle: false) { return true }
+            if FlagTables.View.contains(tables, segment.excluded, key, foldNeedle: false) { return false }
+            if FlagTables.View.contains(tables, segment.included, key, foldNeedle: false) { return true }
         }
         guard segment.condition >= 0 else { return false }
         return matches(Int(segment.condition), source, &now)
@@ -362,9 +382,9 @@ package struct Evaluator {
             let listed =
                 ignoreCase && !TextMatching.isASCII(bytes)
                 ? withUTF8(TextMatching.simpleLowercased(String(decoding: bytes, as: UTF8.self))) {
-                    tables.pointee.contains(set.strings, $0, foldNeedle: false)
+                    FlagTables.View.contains(tables, set.strings, $0, foldNeedle: false)
                 }
-                : tables.pointee.contains(set.strings, bytes, foldNeedle: ignoreCase)
+                : FlagTables.View.contains(tables, set.strings, bytes, foldNeedle: ignoreCase)
             if listed { return true }
             // A numeric string meets the number literals only: two strings compare as strings.
             guard set.numberCount > 0, let number = NumberText.parse(utf8: bytes) else { return false }

@@ -225,6 +225,19 @@ package final class FlagTables: @unchecked Sendable {
         /// compared lower-cased (the members of a case-insensitive set are stored lower-cased).
         @inline(__always)
         package func contains(_ set: SetRecord, _ needle: UnsafeBufferPointer<UInt8>, foldNeedle: Bool) -> Bool {
+            withUnsafePointer(to: self) { Self.contains($0, set, needle, foldNeedle: foldNeedle) }
+        }
+
+        /// ``contains(_:_:foldNeedle:)`` through a pointer to the view: what the evaluator calls, so that
+        /// when the call is not inlined the 400-byte view is not copied for it.
+        package static func contains(
+            _ view: UnsafePointer<View>,
+            _ set: SetRecord,
+            _ needle: UnsafeBufferPointer<UInt8>,
+            foldNeedle: Bool
+        ) -> Bool {
+            let setMembers = view.pointee.setMembers
+            func bytes(_ index: Int32) -> UnsafeBufferPointer<UInt8> { view.pointee.bytes(index) }
             if set.count <= 8 {
                 // Short sets (most `in` lists): a scan that skips members of another length unread,
                 // comparing up to 16 bytes as two words.

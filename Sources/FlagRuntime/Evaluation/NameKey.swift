@@ -7,6 +7,7 @@ package struct NameKey: Hashable, Sendable, BitwiseCopyable {
     package let head: UInt64
     package let tail: UInt64
 
+    @inline(__always)
     package init(_ bytes: UnsafeBufferPointer<UInt8>) {
         count = UInt64(bytes.count)
         head = Self.word(bytes, from: 0)

@@ -30,10 +30,10 @@ public struct LoadOptions: Sendable {
     public static let defaultMaximumBundleBytes = 64 << 20
     /// The clock evaluation uses when a context has no `now`; nil means the system clock.
     public var evaluationClock: (@Sendable () -> Double)? = nil
-    /// Whether the bundle counts its evaluations (`FlagBundle.telemetrySnapshot()`): no allocation,
-    /// no lock, but its per-evaluation cost is not yet within the 5 ns budget (docs/performance.md),
-    /// so it is off by default. `FLAGC_TELEMETRY=on` turns it on.
-    public var telemetry = false
+    /// Whether the bundle counts its evaluations (`FlagBundle.telemetrySnapshot()`): on by default,
+    /// no allocation, no lock, a few instructions per evaluation (docs/performance.md).
+    /// `FLAGC_TELEMETRY=off` turns it off.
+    public var telemetry = true
     /// Receives each circuit breaker transition (one `CircuitTransition.logLine` each, say); nil
     /// writes nothing. Called on the thread that caused it; keep it short.
     public var onCircuitTransition: (@Sendable (CircuitTransition) -> Void)? = nil

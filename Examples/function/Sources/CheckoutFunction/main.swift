@@ -46,8 +46,8 @@ let flags: Flags? = {
         return nil
     }
     do {
+        // Telemetry is on by default (the counters the EMF documents report); FLAGC_TELEMETRY=off turns it off.
         var options = try LoadOptions.fromEnvironment()
-        options.telemetry = true  // the counters the EMF documents report
         // Circuit breaker transitions, one JSON line each, searchable as "event":"flagc.circuit".
         options.onCircuitTransition = { logLine($0.logLine) }
         return try Flags.load(path: path, options: options)
