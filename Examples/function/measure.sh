@@ -8,9 +8,11 @@
 # Cold start is exec to first answer: the time from starting the process to reading its answer to
 # one event, measured by the caller (like flagc-bench's cold_start_ms); "bundle ready" is the
 # function's own figure on stderr (load, verify, decrypt, schema check). Peak RSS is the process's
-# VmHWM at its first answer (/proc/PID/status; what `/usr/bin/time -v` reports as "Maximum resident
-# set size" for a process that stops there). Medians over RUNS (and the fastest run, the figure
+# VmHWM once it has answered the event and written its metrics (/proc/PID/status; what
+# `/usr/bin/time -v` reports as "Maximum resident set size" for a process that stops there). Medians over RUNS (and the fastest run, the figure
 # least disturbed by other load), the two builds alternating so both see the same machine noise.
+# Last, the 1,000-flag bundle's figures as one JSON line: `cold_start_static_ms` and `rss_static_kb`
+# (the static bootstrap's medians), `cold_start_dynamic_ms` and `rss_dynamic_kb`, and their noise.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
@@ -56,10 +58,17 @@ def run_once(binary, environment):
     process.stdin.flush()
     answer = process.stdout.readline()
     elapsed = (time.perf_counter() - start) * 1_000
+    # The function writes the event's metrics after its answer: the peak is read once it is done with
+    # the event, waiting for the next one (blocked reading stdin: syscall 0 on descriptor 0).
+    for _ in range(2_000):
+        with open(f"/proc/{process.pid}/syscall") as syscall:
+            if syscall.read().startswith("0 0x0 "):
+                break
+        time.sleep(0.001)
     # The peak resident set of the process so far (its own, reset at exec; ru_maxrss would carry
     # over the forking Python's).
     with open(f"/proc/{process.pid}/status") as status:
-        peak = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) / 1024
+        peak = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))  # kB
     process.stdin.close()
     process.wait()
     with os.fdopen(read_end, "rb") as stderr:
@@ -71,6 +80,13 @@ def run_once(binary, environment):
 
 def median(values):
     return statistics.median(values)
+
+def noise(values):
+    """The median absolute deviation over the median, as flagc-bench reports its figures' noise."""
+    middle = median(values)
+    return round(median([abs(value - middle) for value in values]) / middle, 3) if middle else 0
+
+figures = {}
 
 print(f"{'build':8} {'bundle':18} {'bundle bytes':>12} {'cold start ms':>13} {'(fastest)':>9} "
       f"{'bundle ready ms':>15} {'peak RSS MiB':>12}")
@@ -87,10 +103,18 @@ for bundle_name, (bundle, keys) in bundles.items():
     for name in builds:
         cold, ready, rss = zip(*samples[name])
         print(f"{name:8} {bundle_name:18} {os.path.getsize(bundle):>12,} {median(cold):>13.2f} {min(cold):>9.2f} "
-              f"{median(ready):>15.3f} {median(rss):>12.1f}")
+              f"{median(ready):>15.3f} {median(rss) / 1024:>12.1f}")
+        if bundle_name == "1,000-flag bundle":
+            figures[f"cold_start_{name}_ms"] = (round(median(cold), 2), noise(cold))
+            figures[f"rss_{name}_kb"] = (round(median(rss)), noise(rss))
 print()
 for name, binary in builds.items():
     print(f"{name} executable: {os.path.getsize(binary):,} bytes")
 print(f"function.zip (static bootstrap + dev bundle): {os.path.getsize(zip_path):,} bytes")
 print(f"({runs} runs each, medians; {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f})")
+# The 1,000-flag figures as one JSON line, named as flagc-bench names its figures (noise: the median
+# absolute deviation over the median).
+members = [f'"{key}":{value}' for key, (value, _) in figures.items()]
+members.append('"noise":{' + ",".join(f'"{key}":{spread}' for key, (_, spread) in figures.items()) + "}")
+print("{" + ",".join(members) + f',"runs":{runs}' + "}")
 PYTHON

@@ -1,6 +1,6 @@
 // `flagc-bench --specialized`: a specialized bundle (`assume:` in its target) against the same flags built
 // without assumptions, on the benchmark workload (1,000 flags): bundle bytes, payload bytes, condition nodes,
-// segments, and evaluation time by key for contexts consistent with the assumptions (medians).
+// segments, and evaluation time by key for contexts consistent with the assumptions (medians of alternating rounds).
 import Dispatch
 import FlagCompiler
 import FlagRuntime
@@ -52,21 +52,38 @@ enum SpecializedBench {
             }
         }
 
-        func median(_ bundle: FlagBundle) -> Double {
-            var sink = 0
-            var values: [Double] = []
-            for _ in 0..<(quick ? 3 : 9) {
-                let start = DispatchTime.now().uptimeNanoseconds
-                for context in contexts {
-                    for key in flagKeys where bundle.bool(key, default: false, context: context) { sink &+= 1 }
-                }
-                let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start)
-                values.append(elapsed / Double(contexts.count * flagKeys.count))
+        // One round: every flag key for every context, in ns per evaluation. The two bundles' rounds
+        // alternate, so both see the same machine load; the figures are the medians of the rounds.
+        var sink = 0
+        func round(_ bundle: FlagBundle) -> Double {
+            let start = DispatchTime.now().uptimeNanoseconds
+            for context in contexts {
+                for key in flagKeys where bundle.bool(key, default: false, context: context) { sink &+= 1 }
             }
-            if sink == -1 { print("") }
-            values.sort()
-            return values[values.count / 2]
+            let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start)
+            return elapsed / Double(contexts.count * flagKeys.count)
         }
+        // A flag without rules (a static flag), by key: all that differs between the bundles is the
+        // specialized one's check of the context against its assumptions.
+        let staticKey = Workload.flagKey(7)
+        func staticRound(_ bundle: FlagBundle) -> Double {
+            let start = DispatchTime.now().uptimeNanoseconds
+            for _ in 0..<10 {
+                for context in contexts where bundle.bool(staticKey, default: false, context: context) { sink &+= 1 }
+            }
+            return Double(DispatchTime.now().uptimeNanoseconds - start) / Double(contexts.count * 10)
+        }
+        var plainRounds = Sample(values: [])
+        var specializedRounds = Sample(values: [])
+        var plainStatic = Sample(values: [])
+        var specializedStatic = Sample(values: [])
+        for _ in 0..<(quick ? 3 : 21) {
+            plainRounds.values.append(round(plainBundle))
+            specializedRounds.values.append(round(specializedBundle))
+            plainStatic.values.append(staticRound(plainBundle))
+            specializedStatic.values.append(staticRound(specializedBundle))
+        }
+        if sink == -1 { print("") }
         func nodes(_ content: BundleContent) -> Int {
             func count(_ condition: Condition?) -> Int {
                 guard let condition else { return 0 }
@@ -75,8 +92,8 @@ enum SpecializedBench {
             return content.flags.reduce(0) { $0 + $1.rules.reduce(0) { $0 + count($1.condition) } }
                 + content.segments.reduce(0) { $0 + count($1.condition) }
         }
-        let plainTime = median(plainBundle)
-        let specializedTime = median(specializedBundle)
+        let plainTime = plainRounds.median
+        let specializedTime = specializedRounds.median
         let figures: [(String, Double)] = [
             ("bundle_bytes_plain", Double(plainBytes.count)),
             ("bundle_bytes_specialized", Double(specializedBytes.count)),
@@ -90,6 +107,10 @@ enum SpecializedBench {
             ("segments_specialized", Double(specialized.segments.count)),
             ("eval_ns_key_all_flags_plain", (plainTime * 10).rounded() / 10),
             ("eval_ns_key_all_flags_specialized", (specializedTime * 10).rounded() / 10),
+            ("eval_ns_key_static_flag_plain", (plainStatic.median * 10).rounded() / 10),
+            ("eval_ns_key_static_flag_specialized", (specializedStatic.median * 10).rounded() / 10),
+            ("noise_plain", (plainRounds.spread * 1_000).rounded() / 1_000),
+            ("noise_specialized", (specializedRounds.spread * 1_000).rounded() / 1_000),
         ]
         print(
             "{\"assume\":\"country: FR, plan: pro\","

@@ -44,6 +44,18 @@ struct KeyTextTests {
         #expect(try KeyText.decode(text, as: .recipientSecret).isEqual(to: Self.secureBytes(bytes)))
     }
 
+    @Test(
+        "white space is trimmed as Character.isWhitespace trims it, byte by byte for ASCII",
+        arguments: [
+            "", "   ", "k", " k ", "\r\n k:v \r\n", "\t\u{0B}\u{0C}k\u{0C}", "\u{00A0}k\u{2003}", " \u{301}k",
+            "k \u{301}", "k\u{301} ", "\u{85}k\u{2028}", " a b ", "\u{00A0}", " \u{1F600} ",
+        ]
+    )
+    func trimmingMatchesCharacterTrimming(text: String) {
+        let expected = String(text.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
+        #expect(String(KeyText.trimmingWhitespace(text)) == expected)
+    }
+
     @Test("a root public key round-trips through RootPublicKey and keeps its id")
     func rootPublicKeyRoundTrip() throws {
         let keys = TestKeys()

@@ -46,8 +46,7 @@ package enum KeyText {
 
     /// The 32 key bytes of a key text of `kind`; surrounding white space is ignored.
     package static func decode(_ text: String, as kind: KeyKind) throws(KeyTextError) -> SecureBytes {
-        let trimmed = text.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed()
-        let body = Substring(trimmed)
+        let body = trimmingWhitespace(text)
         guard let colon = body.firstIndex(of: ":") else {
             throw KeyTextError("not a flagc \(kind.displayName): expected '\(kind.rawValue):…'")
         }
@@ -64,6 +63,25 @@ package enum KeyText {
             throw KeyTextError("malformed \(kind.displayName): expected 32 bytes of URL-safe base64")
         }
         return bytes
+    }
+
+    /// `text` without surrounding white space (`Character.isWhitespace`). A key text is ASCII, so ASCII white
+    /// space is trimmed byte by byte; only when a non-ASCII byte borders what remains does it trim by
+    /// `Character`, with the same result. Trimming by `Character` alone (grapheme breaking, reversed views) cost
+    /// about 0.3 ms of a function's cold start for its two keys.
+    package static func trimmingWhitespace(_ text: String) -> Substring {
+        let utf8 = text.utf8
+        func isASCIIWhitespace(_ byte: UInt8) -> Bool { byte == 0x20 || (byte >= 0x09 && byte <= 0x0D) }
+        var start = utf8.startIndex
+        while start != utf8.endIndex, isASCIIWhitespace(utf8[start]) { start = utf8.index(after: start) }
+        var end = utf8.endIndex
+        while end != start, isASCIIWhitespace(utf8[utf8.index(before: end)]) { end = utf8.index(before: end) }
+        guard start != end else { return text[text.endIndex...] }
+        if utf8[start] < 0x80 && utf8[utf8.index(before: end)] < 0x80 {
+            return text[start..<end]
+        }
+        let trimmed = text.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed()
+        return Substring(trimmed)
     }
 }
 

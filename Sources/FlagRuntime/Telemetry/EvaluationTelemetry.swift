@@ -3,6 +3,10 @@ import Synchronization
 
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// A bundle's evaluation counters: per flag × variant × reason, per error code, and a sampled
@@ -72,15 +76,20 @@ package final class EvaluationTelemetry: @unchecked Sendable {
         Self.deallocateBlock(shared, blockLength)
     }
 
+    /// A block of zeroed counters from `calloc` (all-zero bytes are `Atomic(0)`). A block holds 8 bytes per
+    /// flag × variant × reason, about 140 KB for 1,000 flags: `calloc` takes that from fresh pages, zero
+    /// until written, so a block costs memory only for the pages counted in. Initializing it counter by
+    /// counter wrote every page, at cold start, twice (the shared block and the first thread's).
     private static func allocateBlock(_ length: Int) -> UnsafeMutablePointer<Atomic<UInt64>> {
-        let block = UnsafeMutablePointer<Atomic<UInt64>>.allocate(capacity: length)
-        for index in 0..<length { (block + index).initialize(to: Atomic(0)) }
-        return block
+        guard let memory = calloc(length, MemoryLayout<Atomic<UInt64>>.stride) else {
+            fatalError("out of memory for \(length) telemetry counters")
+        }
+        return memory.bindMemory(to: Atomic<UInt64>.self, capacity: length)
     }
 
     private static func deallocateBlock(_ block: UnsafeMutablePointer<Atomic<UInt64>>, _ length: Int) {
         block.deinitialize(count: length)
-        block.deallocate()
+        free(block)
     }
 
     // MARK: Counting (the evaluation path)

@@ -36,8 +36,9 @@ struct RuntimeAPI {
         }
     }
 
-    /// Serves events until the runtime API fails: the next event, its answer, and again.
-    func serve(_ respond: (String) -> String) -> Never {
+    /// Serves events until the runtime API fails: the next event, its answer, `finish` (after the answer is
+    /// posted: work the caller need not wait for), and again.
+    func serve(_ respond: (String) -> String, then finish: () -> Void) -> Never {
         while true {
             do {
                 let next = try send("GET", "/2018-06-01/runtime/invocation/next")
@@ -56,6 +57,7 @@ struct RuntimeAPI {
                 guard posted.status == 202 else {
                     throw RuntimeAPIError("posting the answer to \(id) got status \(posted.status)")
                 }
+                finish()
             } catch {
                 log("runtime API \(host):\(port): \(error)")
                 exit(1)
@@ -78,9 +80,15 @@ struct RuntimeAPI {
     private func connect() throws(RuntimeAPIError) -> Int32 {
         var hints = addrinfo()
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        // A numeric endpoint first (Lambda sets 127.0.0.1:9001): resolved without the C library's name
+        // services, which a fully static bootstrap (package.sh) could only load from the image's glibc.
+        hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV
         var addresses: UnsafeMutablePointer<addrinfo>?
-        guard getaddrinfo(host, port, &hints, &addresses) == 0 else {
-            throw RuntimeAPIError("cannot resolve the endpoint")
+        if getaddrinfo(host, port, &hints, &addresses) != 0 {
+            hints.ai_flags = 0
+            guard getaddrinfo(host, port, &hints, &addresses) == 0 else {
+                throw RuntimeAPIError("cannot resolve the endpoint")
+            }
         }
         defer { freeaddrinfo(addresses) }
         var next = addresses

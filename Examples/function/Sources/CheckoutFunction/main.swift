@@ -3,7 +3,7 @@
 // FLAGC_ROOT_PUBLIC_KEY, recipient key in FLAGC_RECIPIENT_KEY), then answers one JSON event per
 // stdin line with one JSON response per stdout line, or, as a custom runtime, each event of the
 // Lambda Runtime API (RuntimeAPI.swift). It decides with the typed accessors the flagc build plugin
-// generated (`Flags`), so a flag removed from flags/ is a compile error here. After each event it
+// generated (`Flags`), so a flag removed from flags/ is a compile error here. After each answer it
 // writes the flags' telemetry since the previous one to stderr as CloudWatch embedded metric format
 // documents (the log stream Lambda ships), and it reports the outcome of each express payment to
 // that flag's circuit breaker, whose transitions it logs as one JSON line each. No Foundation: the
@@ -95,13 +95,6 @@ func flushMetrics() {
     for document in metrics.flush(bundle.telemetrySnapshot(), timestamp: milliseconds) { logLine(document) }
 }
 
-/// Answers one event, then writes its metrics.
-func handle(_ line: String) -> String {
-    let answer = respond(to: line)
-    flushMetrics()
-    return answer
-}
-
 // As a custom runtime (Lambda sets AWS_LAMBDA_RUNTIME_API), events come from the runtime API;
 // otherwise one per stdin line, for local runs and the tests.
 if let endpoint = getenv("AWS_LAMBDA_RUNTIME_API").map({ String(cString: $0) }) {
@@ -109,10 +102,12 @@ if let endpoint = getenv("AWS_LAMBDA_RUNTIME_API").map({ String(cString: $0) }) 
         log("AWS_LAMBDA_RUNTIME_API is not host:port")
         exit(1)
     }
-    api.serve(handle)
+    api.serve(respond(to:), then: flushMetrics)
 }
+// Each event's answer first, then its metrics: the caller waits for the answer, not for the telemetry.
 while let line = readLine() {
     if line.isEmpty { continue }
-    print(handle(line))
+    print(respond(to: line))
     fflush(nil)  // one answer per event, now: the caller may be waiting for it
+    flushMetrics()
 }
