@@ -22,18 +22,19 @@ extension FlagBundle {
     /// The first assumption `source` contradicts (the attribute present, not null, with another value or
     /// type), as the INVALID_CONTEXT message; nil when none. The context's value is not repeated.
     package func contradiction(_ source: some AttributeSource) -> String? {
-        for assumption in tables.assumptions {
-            let contradicts = source.withReader { reader in
+        // One reader for every assumption: the context is opened once per evaluation.
+        let contradicted = source.withReader { reader -> Int? in
+            for (position, assumption) in tables.assumptions.enumerated() {
                 let read = reader.named(assumption.attribute, tables.viewPointer)
-                return !read.isMissing && !read.equals(assumption.value, lists: reader.lists)
+                if !read.isMissing && !read.equals(assumption.value, lists: reader.lists) { return position }
             }
-            if contradicts {
-                let name = tables.view.attributeNames[assumption.attribute]
-                return "this bundle was built for '\(name)' = \(Self.describe(assumption.value)) "
-                    + "(target '\(header.target)'), the context gives '\(name)' another value"
-            }
+            return nil
         }
-        return nil
+        guard let contradicted else { return nil }
+        let assumption = tables.assumptions[contradicted]
+        let name = tables.view.attributeNames[assumption.attribute]
+        return "this bundle was built for '\(name)' = \(Self.describe(assumption.value)) "
+            + "(target '\(header.target)'), the context gives '\(name)' another value"
     }
 
     private static func describe(_ value: AttributeValue) -> String {
