@@ -269,9 +269,13 @@ package protocol AttributeSource {
     var invalidReason: String? { get }
     /// Calls `body` with a reader of this context, valid only during the call.
     func withReader<Result>(_ body: (ContextReader) -> Result) -> Result
+    /// Whether the context was prepared for a bundle (and checked against its assumptions then).
+    var isPrepared: Bool { get }
 }
 
 extension EvaluationContext: AttributeSource {
+    package var isPrepared: Bool { false }
+
     @inline(__always)
     package func withReader<Result>(_ body: (ContextReader) -> Result) -> Result {
         Self.withReader(attributes, offsets: nil, targetingKey: targetingKey, now: now, body)
@@ -317,6 +321,8 @@ extension EvaluationContext: AttributeSource {
 }
 
 extension PreparedContext: AttributeSource {
+    package var isPrepared: Bool { true }
+
     @inline(__always)
     package func withReader<Result>(_ body: (ContextReader) -> Result) -> Result {
         offsets.withUnsafeBufferPointer { offsets in

@@ -16,7 +16,8 @@ extension FlagBundle {
     @inline(__always)
     package func invalidReason(_ source: some AttributeSource) -> String? {
         if let reason = source.invalidReason { return reason }
-        return isSpecialized ? contradiction(source) : nil
+        // A prepared context was checked once, when prepared for this bundle (its reason holds the result).
+        return isSpecialized && !source.isPrepared ? contradiction(source) : nil
     }
 
     /// The first assumption `source` contradicts (the attribute present, not null, with another value or
@@ -24,11 +25,16 @@ extension FlagBundle {
     package func contradiction(_ source: some AttributeSource) -> String? {
         // One reader for every assumption: the context is opened once per evaluation.
         let contradicted = source.withReader { reader -> Int? in
-            for (position, assumption) in tables.assumptions.enumerated() {
-                let read = reader.named(assumption.attribute, tables.viewPointer)
-                if !read.isMissing && !read.equals(assumption.value, lists: reader.lists) { return position }
+            // Read in place: iterating the array would copy (and retain) each assumed value.
+            tables.assumptions.withUnsafeBufferPointer { assumptions in
+                for position in assumptions.indices {
+                    let read = reader.named(assumptions[position].attribute, tables.viewPointer)
+                    if !read.isMissing && !read.equals(assumptions[position].value, lists: reader.lists) {
+                        return position
+                    }
+                }
+                return nil
             }
-            return nil
         }
         guard let contradicted else { return nil }
         let assumption = tables.assumptions[contradicted]
