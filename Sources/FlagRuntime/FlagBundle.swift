@@ -115,7 +115,11 @@ public final class FlagBundle: Sendable {
         let offsets = context.withReader { reader in
             tables.view.attributeKinds.indices.map { index -> Int32 in
                 guard tables.view.attributeKinds[index] == .named else { return -1 }
-                let offset = ContextRecord.find(reader.records, key: tables.view.attributeKeys[index]) {
+                let offset = ContextRecord.find(
+                    reader.records,
+                    index: reader.index,
+                    key: tables.view.attributeKeys[index]
+                ) {
                     tables.view.bytes(tables.view.attributes[index])
                 }
                 return Int32(truncatingIfNeeded: offset)

@@ -116,24 +116,10 @@ package enum ContextRecord {
         key: NameKey,
         name: () -> UnsafeBufferPointer<UInt8>
     ) -> Int {
-        guard let base = records.baseAddress else { return -1 }
-        let count = records.count
-        let wantedCount = key.count.littleEndian
-        let wantedHead = key.head.littleEndian
-        let wantedTail = key.tail.littleEndian
         var offset = 0
-        while offset < count {
-            let nameCount = base.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
-            if nameCount == wantedCount, base.loadUnaligned(fromByteOffset: offset + 8, as: UInt64.self) == wantedHead,
-                base.loadUnaligned(fromByteOffset: offset + 16, as: UInt64.self) == wantedTail
-            {
-                if key.isExact { return offset }
-                let stored = UnsafeRawBufferPointer(start: base + offset + headerSize, count: Int(key.count))
-                if TextMatching.equals(stored.assumingMemoryBound(to: UInt8.self), name()) { return offset }
-            }
-            let length = Int(truncatingIfNeeded: UInt64(littleEndian: nameCount))
-            let byteCount = Int(UInt32(littleEndian: base.loadUnaligned(fromByteOffset: offset + 28, as: UInt32.self)))
-            offset += headerSize + (length > 16 ? length : 0) + byteCount
+        while offset < records.count {
+            if matches(records, at: offset, key: key, name: name) { return offset }
+            offset = end(records, offset)
         }
         return -1
     }
